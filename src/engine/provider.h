@@ -1,0 +1,121 @@
+// Provider: the interface every cloud implements (providers/<type>/).
+// The engine owns this interface; the core never includes providers/.
+//
+// Threading: the engine calls Create/Update/Delete for independent resources
+// from several threads at once on one Provider object; implementations must
+// be safe for that. Configure() is called once, before anything else.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "env/clock.h"
+#include "env/http_transport.h"
+#include "model/resource.h"
+#include "state/state.h"
+#include "util/diagnostic.h"
+#include "util/status.h"
+
+namespace orch::engine {
+
+// What a provider needs from the outside world. Not owned.
+struct ProviderEnv {
+  env::Clock* clock = nullptr;
+  env::HttpTransport* transport = nullptr;
+  // Extra CA bundle path (--cacert), already applied to the transport.
+  std::string cacert;
+};
+
+struct ProviderConfig {
+  std::string name;        // instance name from the spec
+  std::string type;        // digitalocean | gce | openstack
+  std::string deployment;
+  std::string region;
+  std::vector<std::string> zones;
+  std::string endpoint;    // override; empty = provider default/env
+  std::string spec_dir;    // relative paths in settings resolve here
+  // Remaining provider settings from the spec (token, project, cloud...).
+  // May hold secrets: never log or persist.
+  nlohmann::json settings = nlohmann::json::object();
+};
+
+struct Capabilities {
+  std::set<model::Kind> kinds;           // kinds this provider can create
+  bool native_instance_groups = false;   // autoscaling without a client loop
+  bool batch_create = false;             // multi-create (e.g. DO `names`)
+};
+
+// A resource as the cloud reports it.
+struct ObservedResource {
+  std::string address;  // from the address tag/label ("" if not ours)
+  std::string kind;     // model::KindName
+  std::string id;
+  std::string cloud_name;
+  std::map<std::string, std::string> tags;
+  nlohmann::json attributes = nlohmann::json::object();  // neutral, comparable with desired
+  nlohmann::json outputs = nlohmann::json::object();     // ips, status...
+};
+
+// Per-call context: cancellation and progress messages.
+struct ApplyContext {
+  const std::atomic<bool>* cancelled = nullptr;  // set on SIGINT/SIGTERM
+  // "waiting for droplet 1234 to become active" etc.
+  std::function<void(const std::string& message)> progress;
+  // Called when a cloud operation id is known before its completion, so it
+  // is journaled in the intent and a killed run can resume waiting.
+  std::function<void(const std::string& operation)> record_operation;
+  // The operation recorded by a previous killed run, if any.
+  std::string resume_operation;
+  int attempt = 0;
+
+  bool IsCancelled() const { return cancelled && cancelled->load(); }
+};
+
+enum class ChangeAction { kNoop, kUpdate, kReplace };
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  virtual std::string Type() const = 0;
+  virtual Capabilities GetCapabilities() const = 0;
+
+  // Reads credentials and endpoint; no API call needed. Errors say which
+  // setting or environment variable to set.
+  virtual Status Configure(const ProviderConfig& config) = 0;
+
+  // Offline checks of one desired resource (sizes, regions known to be
+  // invalid...), reported at `where` when it is known.
+  virtual void Validate(const model::Resource& resource, const SourceRange& where,
+                        Diagnostics* diags) const {}
+
+  // Every resource of `deployment` in this provider, found by its tags with
+  // list calls (one per kind, following pagination), never one GET each.
+  virtual Result<std::vector<ObservedResource>> Discover(const std::string& deployment) = 0;
+
+  // How a change of attributes from `prior` to `desired` is applied.
+  // Default: kNoop if equal, else kReplace.
+  virtual ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const;
+
+  // `resource` has every reference resolved. Returns what was created.
+  // Must not create a duplicate when a resource with the same tags exists
+  // (a create retried after a lost response adopts it instead).
+  virtual Result<ObservedResource> Create(const model::Resource& resource, ApplyContext& ctx) = 0;
+  virtual Result<ObservedResource> Update(const model::Resource& resource,
+                                          const state::ResourceState& prior, ApplyContext& ctx) = 0;
+  // Already-gone counts as success.
+  virtual Status Delete(const state::ResourceState& prior, ApplyContext& ctx) = 0;
+};
+
+inline ChangeAction Provider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  return desired.attributes == prior.attributes ? ChangeAction::kNoop : ChangeAction::kReplace;
+}
+
+}  // namespace orch::engine

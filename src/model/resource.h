@@ -1,0 +1,77 @@
+// Provider-neutral resources: what a spec expands into (model/expand.h) and
+// what providers create. Addresses are immutable values.
+//
+// Address syntax:  [TIER.]KIND[.NAME][[INDEX]]
+//   network.main            a top-level network named main
+//   image.ubuntu            a top-level image
+//   ssh_key.ops             a top-level ssh key
+//   api.instance[2]         the third instance of tier api
+//   api.group               the instance group of tier api
+//   api.lb                  the load balancer of tier api
+//   api.firewall            the firewall of tier api
+//   cassandra.volume.data[1]  volume "data" of cassandra.instance[1]
+//   api.fip[0]              the floating IP of api.instance[0]
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/status.h"
+
+namespace orch::model {
+
+enum class Kind {
+  kNetwork,
+  kFirewall,
+  kSshKey,
+  kImage,
+  kInstance,
+  kInstanceGroup,
+  kVolume,
+  kFloatingIp,
+  kLoadBalancer,
+};
+
+// "network", "firewall", "ssh_key", "image", "instance", "instance_group",
+// "volume", "floating_ip", "load_balancer".
+std::string_view KindName(Kind kind);
+std::optional<Kind> KindFromName(std::string_view name);
+
+struct Address {
+  std::string tier;  // empty for top-level kinds
+  Kind kind = Kind::kInstance;
+  std::string name;  // top-level name, or volume name
+  int index = -1;    // -1 when not indexed
+
+  std::string ToString() const;
+  static Result<Address> Parse(std::string_view text);
+
+  friend bool operator==(const Address&, const Address&) = default;
+  friend auto operator<=>(const Address& a, const Address& b) { return a.ToString() <=> b.ToString(); }
+};
+
+// Tag/label keys every created resource carries (providers encode them in
+// the cloud's own tag/label syntax).
+inline constexpr std::string_view kTagDeployment = "orchestrator-deployment";
+inline constexpr std::string_view kTagAddress = "orchestrator-address";
+inline constexpr std::string_view kTagTier = "orchestrator-tier";
+
+// A resource as the spec wants it.
+struct Resource {
+  Address address;
+  std::string provider;    // provider instance name (spec providers: key)
+  std::string cloud_name;  // deterministic name, e.g. "demo-api-2"
+  std::map<std::string, std::string> tags;  // kTag* keys and values
+  // Kind-specific neutral attributes (docs/architecture.md lists them).
+  // String values may contain ${tiers.X.attr} / ${ref:ADDRESS.output}
+  // references, resolved by the engine just before apply.
+  nlohmann::json attributes = nlohmann::json::object();
+  std::vector<Address> depends_on;
+};
+
+}  // namespace orch::model

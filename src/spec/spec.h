@@ -1,0 +1,142 @@
+// Spec: the parsed, validated deployment description (docs/spec.md).
+//
+// Produced by spec::Load (loader.h). Every struct keeps the SourceRange of the
+// YAML node it came from so later stages (model expansion, provider
+// validation) can report problems at file:line:column. Values are plain data;
+// a Spec is immutable once loaded and safe to share between threads.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/diagnostic.h"
+
+namespace orch::spec {
+
+// A provider instance, e.g. `do: {type: digitalocean, region: nyc3}`.
+struct ProviderSpec {
+  std::string name;                 // key under `providers:`
+  std::string type;                 // digitalocean | gce | openstack
+  std::string region;               // DO region, GCE region, OpenStack region
+  std::vector<std::string> zones;   // GCE zones (zone: x is zones: [x])
+  std::string endpoint;             // optional API endpoint override
+  // Every other key of the block (token, project, credentials, cloud, ...),
+  // with ${env:}/${file:}/${var.} substituted. May hold secrets: never log.
+  nlohmann::json settings = nlohmann::json::object();
+  SourceRange where;
+};
+
+struct ImageSpec {
+  std::string name;      // key under `images:`
+  std::string provider;  // provider instance name
+  std::string source;    // distribution slug / image name / family:NAME
+  std::string packer;    // optional path to a Packer template (resolved)
+  SourceRange where;
+};
+
+struct NetworkSpec {
+  std::string name;
+  std::string provider;
+  std::string cidr;  // validated IPv4 CIDR
+  SourceRange where;
+};
+
+struct SshKeySpec {
+  std::string name;
+  std::string public_key;  // the key text (not secret)
+  SourceRange where;
+};
+
+struct VolumeSpec {
+  std::string name;
+  int size_gb = 0;
+  std::string type;  // optional, provider-specific
+  SourceRange where;
+};
+
+struct FirewallRule {
+  std::string protocol = "tcp";       // tcp | udp | icmp
+  std::string ports;                  // "22", "8000-8100", "" for all/icmp
+  std::vector<std::string> sources;   // CIDRs, or "tier:NAME" for another tier
+  SourceRange where;
+};
+
+struct ListenerSpec {
+  std::string protocol = "http";  // http | https | tcp
+  int port = 80;
+  int target_port = 80;
+  std::string target_protocol;    // defaults to protocol
+  SourceRange where;
+};
+
+struct HealthCheckSpec {
+  std::string protocol = "http";  // http | tcp
+  int port = 80;
+  std::string path = "/";
+  int interval_s = 10;
+  int timeout_s = 5;
+  int healthy_threshold = 3;
+  int unhealthy_threshold = 3;
+  SourceRange where;
+};
+
+struct LoadBalancerSpec {
+  std::vector<ListenerSpec> listeners;
+  HealthCheckSpec health_check;
+  SourceRange where;
+};
+
+struct GroupSpec {
+  int min = 1;
+  int max = 1;
+  double cpu_target = 0.6;  // autoscaler target utilisation, 0 < x <= 1
+  SourceRange where;
+};
+
+struct UserDataSpec {
+  std::string template_path;  // resolved against the spec's directory
+  nlohmann::json vars = nlohmann::json::object();
+  SourceRange where;
+};
+
+struct TierSpec {
+  std::string name;
+  std::string provider;
+  int count = 1;                    // ignored when group is set
+  std::optional<GroupSpec> group;   // instance group (native on GCE)
+  std::string size;
+  std::string image;                // key of images:, or a literal image
+  std::string network;              // key of networks:, optional
+  std::vector<std::string> ssh_keys;
+  std::vector<VolumeSpec> volumes;
+  std::optional<UserDataSpec> user_data;
+  bool floating_ip = false;
+  std::optional<LoadBalancerSpec> load_balancer;
+  std::vector<FirewallRule> firewall;
+  std::vector<std::string> depends_on;   // explicit tier dependencies
+  // Tier dependencies implied by ${tiers.X.*} references anywhere in the tier
+  // (user-data vars, firewall sources "tier:X" included).
+  std::vector<std::string> references;
+  SourceRange where;
+};
+
+struct Spec {
+  std::string deployment;  // [a-z][a-z0-9-]{0,30}
+  std::string path;        // the spec file as given
+  std::string dir;         // its directory; relative paths resolve here
+  std::map<std::string, ProviderSpec> providers;
+  std::map<std::string, ImageSpec> images;
+  std::map<std::string, NetworkSpec> networks;
+  std::map<std::string, SshKeySpec> ssh_keys;
+  std::vector<TierSpec> tiers;  // in file order
+  // Non-fatal notes (warnings) gathered while loading.
+  Diagnostics warnings;
+
+  const TierSpec* FindTier(const std::string& name) const;
+};
+
+}  // namespace orch::spec

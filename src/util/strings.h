@@ -1,0 +1,23 @@
+// Small string helpers shared by every module.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace orch {
+
+std::vector<std::string> Split(std::string_view s, char sep);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+std::string_view Trim(std::string_view s);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool EndsWith(std::string_view s, std::string_view suffix);
+
+// Levenshtein distance (insert, delete, substitute all cost 1).
+size_t EditDistance(std::string_view a, std::string_view b);
+
+// The closest candidate to `word` when it is close enough to be a likely
+// typo (distance <= max(1, len/3)), else "".
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace orch
