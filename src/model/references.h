@@ -1,0 +1,38 @@
+// References between resources inside attribute strings, and their
+// resolution against recorded state.
+//
+//   ${tiers.cassandra.private_ips}   comma-separated private IPs of tier cassandra
+//   ${tiers.cassandra.public_ips}    likewise public IPs ("ips" = private, else public)
+//   ${tiers.cassandra.names}         cloud names
+//   ${tiers.cassandra.count}         number of instances
+//   ${tiers.api.lb_ip}               the tier's load balancer address
+//   ${ref:ADDRESS.OUTPUT}            one output of one resource, e.g. ${ref:network.main.id}
+//
+// Output keys providers report (ObservedResource::outputs, kept in state):
+//   every kind: "id"; instance: "private_ip", "public_ip", "status";
+//   instance_group: "instances": [{"name","private_ip","public_ip"}];
+//   load_balancer: "ip"; floating_ip: "ip"; network: "id"; image: "id"; ssh_key: "id", "fingerprint".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/resource.h"
+#include "state/state.h"
+#include "util/status.h"
+
+namespace orch::model {
+
+// Addresses an attribute tree depends on through references (tiers expand to
+// the tier's instance/group addresses present in `known`).
+std::vector<std::string> ReferencedAddresses(const nlohmann::json& attributes,
+                                             const std::vector<Address>& known);
+
+// Replaces every reference in string values with its value from `state`.
+// NotFound (naming the reference) when a referenced resource or output is
+// not in state yet ("known after apply" at plan time).
+Result<nlohmann::json> ResolveReferences(const nlohmann::json& attributes, const state::State& state);
+
+}  // namespace orch::model

@@ -1,0 +1,62 @@
+// Plan: what deploy or teardown will do, change by change. Produced by the
+// planner (planner.h), printed by the CLI, saved with `plan --out` and
+// applied exactly by the engine. Immutable once built.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/resource.h"
+#include "state/state.h"
+#include "util/status.h"
+
+namespace orch::plan {
+
+enum class Action {
+  kNoop,     // exists and matches
+  kCreate,
+  kUpdate,   // in place
+  kReplace,  // delete then create (create-before-delete where the kind allows)
+  kDelete,
+  kAdopt,    // exists in the cloud with our tags but not in state: record it
+};
+
+std::string_view ActionName(Action a);  // "no-op","create","update","replace","delete","adopt"
+
+struct Change {
+  std::string address;
+  model::Kind kind = model::Kind::kInstance;
+  Action action = Action::kNoop;
+  std::string provider;        // provider instance name
+  std::string reason;          // "not in state", "size changed", "orphan: carries the deployment tag", ...
+  // For create/update/replace/adopt: the desired resource (references unresolved).
+  model::Resource desired;
+  // For update/replace/delete/adopt/noop: what state (or the cloud) holds.
+  state::ResourceState prior;
+  std::vector<std::string> changed_keys;  // attribute keys that differ
+  std::vector<std::string> depends_on;    // addresses this change waits for (already in apply order)
+};
+
+struct Plan {
+  std::string deployment;
+  bool teardown = false;
+  std::string state_lineage;
+  uint64_t state_serial = 0;  // the state this plan was computed against
+  std::string spec_digest;    // sha256 of the spec's normalized content ("" for teardown)
+  std::vector<Change> changes;  // every address, noop included, sorted by address
+
+  struct Summary {
+    int create = 0, update = 0, replace = 0, destroy = 0, adopt = 0, noop = 0;
+  };
+  Summary Summarize() const;
+  bool HasChanges() const;
+
+  nlohmann::json ToJson() const;
+  static Result<Plan> FromJson(const nlohmann::json& j);
+};
+
+}  // namespace orch::plan
