@@ -8,6 +8,18 @@
 //   ${tiers.api.lb_ip}               the tier's load balancer address
 //   ${ref:ADDRESS.OUTPUT}            one output of one resource, e.g. ${ref:network.main.id}
 //
+// Resolution rules (ResolveReferences):
+//   - tier lists come from the tier's instances in state (X.instance[i] in
+//     index order) or, when there are none, from the X.group "instances"
+//     output; lists are joined with ","; "ips" takes each instance's
+//     private_ip, falling back to its public_ip;
+//   - ${ref:A.id} falls back to the state's id, ${ref:A.name} to cloud_name;
+//   - a string that is exactly one reference whose value is not a string
+//     (e.g. an array output) is replaced by that JSON value; elsewhere values
+//     are converted to text (arrays joined with ",");
+//   - "$${" is an escape and becomes a literal "${"; other ${...} forms
+//     (not tiers./ref:) are left untouched.
+//
 // Output keys providers report (ObservedResource::outputs, kept in state):
 //   every kind: "id"; instance: "private_ip", "public_ip", "status";
 //   instance_group: "instances": [{"name","private_ip","public_ip"}];
@@ -34,5 +46,12 @@ std::vector<std::string> ReferencedAddresses(const nlohmann::json& attributes,
 // NotFound (naming the reference) when a referenced resource or output is
 // not in state yet ("known after apply" at plan time).
 Result<nlohmann::json> ResolveReferences(const nlohmann::json& attributes, const state::State& state);
+
+// One expression without its ${ }: "tiers.db.private_ips" or
+// "ref:network.main.id". InvalidArgument when it is neither form.
+Result<nlohmann::json> ResolveReference(std::string_view expression, const state::State& state);
+
+// True when the text contains at least one ${tiers.} or ${ref:} reference.
+bool HasReferences(std::string_view text);
 
 }  // namespace orch::model

@@ -4,13 +4,22 @@
 // Address syntax:  [TIER.]KIND[.NAME][[INDEX]]
 //   network.main            a top-level network named main
 //   image.ubuntu            a top-level image
-//   ssh_key.ops             a top-level ssh key
+//   ssh_key.ops@do          ssh key "ops" as uploaded to provider instance
+//                           "do": keys are per provider, so a key used by tiers
+//                           on two providers is two resources (ops@do, ops@gcp)
 //   api.instance[2]         the third instance of tier api
 //   api.group               the instance group of tier api
 //   api.lb                  the load balancer of tier api
 //   api.firewall            the firewall of tier api
 //   cassandra.volume.data[1]  volume "data" of cassandra.instance[1]
 //   api.fip[0]              the floating IP of api.instance[0]
+//
+// Inside an address the kinds are spelled network, image, ssh_key (top
+// level) and instance, group, lb, firewall, volume, fip (per tier); KindName
+// gives the longer names used in state and by providers. Names, tiers and
+// providers are [A-Za-z0-9_-]+; an index is a non-negative decimal without
+// leading zeros. A tier must not be called network, image or ssh_key.
+// Parse(ToString(a)) == a for every valid address.
 #pragma once
 
 #include <map>

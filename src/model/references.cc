@@ -1,0 +1,255 @@
+#include "model/references.h"
+
+#include <algorithm>
+#include <set>
+
+namespace orch::model {
+namespace {
+
+constexpr std::string_view kTiersPrefix = "tiers.";
+constexpr std::string_view kRefPrefix = "ref:";
+
+// One ${...} occurrence inside a string.
+struct Piece {
+  bool is_ref = false;    // a tiers./ref: reference
+  std::string text;       // literal text, or the expression without ${ }
+};
+
+bool IsReferenceExpr(std::string_view e) {
+  return e.substr(0, kTiersPrefix.size()) == kTiersPrefix || e.substr(0, kRefPrefix.size()) == kRefPrefix;
+}
+
+// Splits a string into literal text and references. "$${" becomes "${";
+// unknown ${...} forms and an unterminated "${" stay literal.
+std::vector<Piece> Scan(std::string_view s) {
+  std::vector<Piece> out;
+  std::string lit;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s.compare(i, 3, "$${") == 0) {
+      lit += "${";
+      i += 3;
+      continue;
+    }
+    if (s.compare(i, 2, "${") == 0) {
+      size_t close = s.find('}', i + 2);
+      if (close != std::string_view::npos) {
+        std::string_view expr = s.substr(i + 2, close - i - 2);
+        if (IsReferenceExpr(expr)) {
+          if (!lit.empty()) out.push_back({false, std::move(lit)});
+          lit.clear();
+          out.push_back({true, std::string(expr)});
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    lit += s[i++];
+  }
+  if (!lit.empty()) out.push_back({false, std::move(lit)});
+  return out;
+}
+
+std::string ToText(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) out += ",";
+      out += ToText(v[i]);
+    }
+    return out;
+  }
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+struct TierMember {
+  std::string name, private_ip, public_ip;
+};
+
+// The tier's instances from state, in index order; NotFound when the tier
+// has neither instances nor a group with an "instances" output.
+Result<std::vector<TierMember>> TierMembers(const std::string& tier, const state::State& st,
+                                            const std::string& ref) {
+  std::vector<std::pair<int, const state::ResourceState*>> found;
+  for (const auto& [addr, rs] : st.resources) {
+    auto a = Address::Parse(addr);
+    if (a.ok() && a->tier == tier && a->kind == Kind::kInstance) found.push_back({a->index, &rs});
+  }
+  std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  auto str = [](const nlohmann::json& o, const char* k) {
+    auto it = o.find(k);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::vector<TierMember> out;
+  if (!found.empty()) {
+    for (const auto& [idx, rs] : found)
+      out.push_back({rs->cloud_name, str(rs->outputs, "private_ip"), str(rs->outputs, "public_ip")});
+    return out;
+  }
+  auto g = st.resources.find(tier + ".group");
+  if (g != st.resources.end()) {
+    auto it = g->second.outputs.find("instances");
+    if (it != g->second.outputs.end() && it->is_array()) {
+      for (const auto& m : *it)
+        if (m.is_object()) out.push_back({str(m, "name"), str(m, "private_ip"), str(m, "public_ip")});
+      return out;
+    }
+  }
+  return Status::NotFound("${" + ref + "}: tier '" + tier + "' has no instances in state yet (known after apply)");
+}
+
+Result<nlohmann::json> ResolveTier(std::string_view expr, const state::State& st) {
+  std::string ref(expr);
+  std::string_view rest = expr.substr(kTiersPrefix.size());
+  size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == rest.size())
+    return Status::InvalidArgument("${" + ref + "}: expected ${tiers.TIER.ATTRIBUTE}");
+  std::string tier(rest.substr(0, dot));
+  std::string attr(rest.substr(dot + 1));
+  if (attr == "lb_ip") {
+    auto it = st.resources.find(tier + ".lb");
+    if (it == st.resources.end())
+      return Status::NotFound("${" + ref + "}: " + tier + ".lb is not in state yet (known after apply)");
+    auto ip = it->second.outputs.find("ip");
+    if (ip == it->second.outputs.end() || ToText(*ip).empty())
+      return Status::NotFound("${" + ref + "}: " + tier + ".lb has no 'ip' output yet (known after apply)");
+    return nlohmann::json(ToText(*ip));
+  }
+  if (attr != "private_ips" && attr != "public_ips" && attr != "ips" && attr != "names" && attr != "count")
+    return Status::InvalidArgument("${" + ref + "}: unknown tier attribute '" + attr +
+                                   "' (known: private_ips, public_ips, ips, names, count, lb_ip)");
+  auto members = TierMembers(tier, st, ref);
+  if (!members.ok()) return members.status();
+  if (attr == "count") return nlohmann::json(std::to_string(members->size()));
+  std::vector<std::string> values;
+  for (size_t i = 0; i < members->size(); ++i) {
+    const TierMember& m = (*members)[i];
+    std::string v = attr == "names"       ? m.name
+                    : attr == "public_ips" ? m.public_ip
+                    : attr == "private_ips" ? m.private_ip
+                    : (m.private_ip.empty() ? m.public_ip : m.private_ip);
+    if (v.empty())
+      return Status::NotFound("${" + ref + "}: instance " + std::to_string(i) + " of tier '" + tier + "' has no " +
+                              (attr == "names" ? "name" : attr == "public_ips" ? "public_ip" : "private_ip") +
+                              " yet (known after apply)");
+    values.push_back(std::move(v));
+  }
+  std::string joined;
+  for (size_t i = 0; i < values.size(); ++i) joined += (i ? "," : "") + values[i];
+  return nlohmann::json(joined);
+}
+
+Result<nlohmann::json> ResolveRef(std::string_view expr, const state::State& st) {
+  std::string ref(expr);
+  std::string_view rest = expr.substr(kRefPrefix.size());
+  size_t dot = rest.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == rest.size())
+    return Status::InvalidArgument("${" + ref + "}: expected ${ref:ADDRESS.OUTPUT}");
+  auto addr = Address::Parse(rest.substr(0, dot));
+  if (!addr.ok()) return Status::InvalidArgument("${" + ref + "}: " + addr.status().message());
+  std::string output(rest.substr(dot + 1));
+  std::string key = addr->ToString();
+  auto it = st.resources.find(key);
+  if (it == st.resources.end())
+    return Status::NotFound("${" + ref + "}: " + key + " is not in state yet (known after apply)");
+  const state::ResourceState& rs = it->second;
+  auto out = rs.outputs.find(output);
+  if (out != rs.outputs.end() && !out->is_null()) return *out;
+  if (output == "id" && !rs.id.empty()) return nlohmann::json(rs.id);
+  if (output == "name" && !rs.cloud_name.empty()) return nlohmann::json(rs.cloud_name);
+  return Status::NotFound("${" + ref + "}: " + key + " has no output '" + output + "' (known after apply)");
+}
+
+Result<nlohmann::json> ResolveString(const std::string& s, const state::State& st) {
+  std::vector<Piece> pieces = Scan(s);
+  if (pieces.size() == 1 && pieces[0].is_ref) return ResolveReference(pieces[0].text, st);
+  std::string out;
+  for (const Piece& p : pieces) {
+    if (!p.is_ref) {
+      out += p.text;
+      continue;
+    }
+    auto v = ResolveReference(p.text, st);
+    if (!v.ok()) return v.status();
+    out += ToText(*v);
+  }
+  return nlohmann::json(out);
+}
+
+void Collect(const nlohmann::json& j, const std::vector<Address>& known, std::set<std::string>* out) {
+  if (j.is_string()) {
+    for (const Piece& p : Scan(j.get_ref<const std::string&>())) {
+      if (!p.is_ref) continue;
+      std::string_view e = p.text;
+      if (e.substr(0, kRefPrefix.size()) == kRefPrefix) {
+        std::string_view rest = e.substr(kRefPrefix.size());
+        size_t dot = rest.rfind('.');
+        if (dot == std::string_view::npos) continue;
+        auto a = Address::Parse(rest.substr(0, dot));
+        if (a.ok()) out->insert(a->ToString());
+        continue;
+      }
+      std::string_view rest = e.substr(kTiersPrefix.size());
+      size_t dot = rest.find('.');
+      if (dot == std::string_view::npos) continue;
+      std::string_view tier = rest.substr(0, dot);
+      std::string_view attr = rest.substr(dot + 1);
+      for (const Address& a : known) {
+        if (a.tier != tier) continue;
+        bool match = attr == "lb_ip" ? a.kind == Kind::kLoadBalancer
+                                     : (a.kind == Kind::kInstance || a.kind == Kind::kInstanceGroup);
+        if (match) out->insert(a.ToString());
+      }
+    }
+  } else if (j.is_array() || j.is_object()) {
+    for (const auto& v : j) Collect(v, known, out);
+  }
+}
+
+}  // namespace
+
+bool HasReferences(std::string_view text) {
+  for (const Piece& p : Scan(text))
+    if (p.is_ref) return true;
+  return false;
+}
+
+Result<nlohmann::json> ResolveReference(std::string_view expression, const state::State& state) {
+  if (expression.substr(0, kTiersPrefix.size()) == kTiersPrefix) return ResolveTier(expression, state);
+  if (expression.substr(0, kRefPrefix.size()) == kRefPrefix) return ResolveRef(expression, state);
+  return Status::InvalidArgument("${" + std::string(expression) +
+                                 "}: not a reference (expected ${tiers.TIER.ATTRIBUTE} or ${ref:ADDRESS.OUTPUT})");
+}
+
+std::vector<std::string> ReferencedAddresses(const nlohmann::json& attributes, const std::vector<Address>& known) {
+  std::set<std::string> out;
+  Collect(attributes, known, &out);
+  return {out.begin(), out.end()};
+}
+
+Result<nlohmann::json> ResolveReferences(const nlohmann::json& attributes, const state::State& state) {
+  if (attributes.is_string()) return ResolveString(attributes.get_ref<const std::string&>(), state);
+  if (attributes.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : attributes) {
+      auto r = ResolveReferences(v, state);
+      if (!r.ok()) return r.status();
+      out.push_back(std::move(*r));
+    }
+    return out;
+  }
+  if (attributes.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto it = attributes.begin(); it != attributes.end(); ++it) {
+      auto r = ResolveReferences(it.value(), state);
+      if (!r.ok()) return r.status();
+      out[it.key()] = std::move(*r);
+    }
+    return out;
+  }
+  return attributes;
+}
+
+}  // namespace orch::model
