@@ -1,0 +1,95 @@
+#include "engine/refresh.h"
+
+#include <thread>
+#include <utility>
+
+#include "model/resource.h"
+
+namespace orch::engine {
+
+Result<RefreshResult> Refresh(const ProviderSet& providers, const std::string& deployment,
+                              state::State* state, Observer* observer) {
+  if (observer == nullptr) observer = NullObserver::Get();
+  struct Slot {
+    std::string name;
+    Provider* provider = nullptr;
+    Result<std::vector<ObservedResource>> found = Status::Internal("not run");
+  };
+  std::vector<Slot> slots;
+  for (const auto& [name, provider] : providers) slots.push_back(Slot{name, provider});
+
+  std::vector<std::thread> threads;
+  threads.reserve(slots.size());
+  for (Slot& slot : slots) {
+    threads.emplace_back([&slot, &deployment, observer] {
+      observer->RefreshStarted(slot.name);
+      if (slot.provider == nullptr) {
+        slot.found = Status::InvalidArgument("provider is not configured");
+      } else {
+        slot.found = slot.provider->Discover(deployment);
+      }
+      observer->RefreshFinished(slot.name, slot.found.status(),
+                                slot.found.ok() ? static_cast<int>(slot.found->size()) : 0);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  RefreshResult out;
+  for (Slot& slot : slots) {
+    if (!slot.found.ok()) {
+      return slot.found.status().WithPrefix("discovering resources of provider '" + slot.name + "'");
+    }
+    out.by_provider[slot.name] = *slot.found;
+  }
+
+  for (const auto& [name, list] : out.by_provider) {
+    for (const ObservedResource& r : list) {
+      if (r.address.empty() || !model::Address::Parse(r.address).ok()) {
+        out.unknown.push_back(r);
+        continue;
+      }
+      auto [it, inserted] = out.by_address.emplace(r.address, r);
+      if (inserted) continue;
+      // Two resources claim one address: keep the one State knows.
+      const state::ResourceState* recorded = nullptr;
+      if (state) {
+        auto s = state->resources.find(r.address);
+        if (s != state->resources.end()) recorded = &s->second;
+      }
+      if (recorded && r.id == recorded->id && it->second.id != recorded->id) {
+        out.duplicates.push_back(it->second);
+        it->second = r;
+      } else {
+        out.duplicates.push_back(r);
+      }
+    }
+  }
+
+  if (state) {
+    for (auto& [address, rs] : state->resources) {
+      auto it = out.by_address.find(address);
+      if (it == out.by_address.end()) {
+        out.missing.push_back(address);
+        continue;
+      }
+      const ObservedResource& obs = it->second;
+      bool changed = false;
+      if (!obs.id.empty() && obs.id != rs.id) {
+        rs.id = obs.id;
+        changed = true;
+      }
+      if (obs.outputs.is_object() && !obs.outputs.empty()) {
+        nlohmann::json merged = rs.outputs.is_object() ? rs.outputs : nlohmann::json::object();
+        for (auto o = obs.outputs.begin(); o != obs.outputs.end(); ++o) merged[o.key()] = o.value();
+        if (merged != rs.outputs) {
+          rs.outputs = std::move(merged);
+          changed = true;
+        }
+      }
+      if (changed) ++out.outputs_updated;
+    }
+  }
+  return out;
+}
+
+}  // namespace orch::engine
