@@ -1,0 +1,90 @@
+#include "template/render.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "model/references.h"
+
+namespace orch::tmpl {
+namespace {
+
+std::string ToText(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + ToText(v[i]);
+    return out;
+  }
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+std::string Where(const std::string& filename, int line) { return filename + ":" + std::to_string(line) + ": "; }
+
+std::string Defined(const nlohmann::json& vars) {
+  std::string out;
+  if (vars.is_object())
+    for (auto it = vars.begin(); it != vars.end(); ++it) out += (out.empty() ? "" : ", ") + it.key();
+  return out.empty() ? "none defined" : "defined: " + out;
+}
+
+}  // namespace
+
+Result<std::string> RenderString(const std::string& text, const std::string& filename, const nlohmann::json& vars,
+                                 const state::State& state) {
+  std::string out;
+  out.reserve(text.size());
+  int line = 1;
+  size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\n') ++line;
+    if (text.compare(i, 3, "$${") == 0) {
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (text.compare(i, 2, "${") != 0) {
+      out += c;
+      ++i;
+      continue;
+    }
+    size_t close = text.find('}', i + 2);
+    std::string_view rest = std::string_view(text).substr(i + 2);
+    bool is_var = rest.substr(0, 5) == "vars." || rest.substr(0, 4) == "var.";
+    bool is_ref = rest.substr(0, 6) == "tiers." || rest.substr(0, 4) == "ref:";
+    if (!is_var && !is_ref) {
+      out += c;
+      ++i;
+      continue;
+    }
+    size_t newline = text.find('\n', i);
+    if (close == std::string::npos || (newline != std::string::npos && newline < close))
+      return Status::InvalidArgument(Where(filename, line) + "unterminated '${' (missing '}')");
+    std::string expr = text.substr(i + 2, close - i - 2);
+    if (is_var) {
+      std::string name = expr.substr(expr.find('.') + 1);
+      if (name.empty() || !vars.is_object() || !vars.contains(name))
+        return Status::InvalidArgument(Where(filename, line) + "undefined variable '" + name + "' in ${" + expr +
+                                       "} (" + Defined(vars) + ")");
+      out += ToText(vars[name]);
+    } else {
+      auto v = model::ResolveReference(expr, state);
+      if (!v.ok()) return Status(v.status().code(), Where(filename, line) + v.status().message());
+      out += ToText(*v);
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+Result<std::string> Render(const std::string& template_path, const nlohmann::json& vars, const state::State& state) {
+  std::ifstream in(template_path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read user-data template '" + template_path + "'");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return Status::NotFound("cannot read user-data template '" + template_path + "'");
+  return RenderString(buf.str(), template_path, vars, state);
+}
+
+}  // namespace orch::tmpl

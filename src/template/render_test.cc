@@ -1,0 +1,88 @@
+#include "template/render.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace orch::tmpl {
+namespace {
+
+using nlohmann::json;
+
+state::State RingState() {
+  state::State st;
+  for (int i = 0; i < 2; ++i) {
+    state::ResourceState rs;
+    rs.address = "db.instance[" + std::to_string(i) + "]";
+    rs.cloud_name = "demo-db-" + std::to_string(i);
+    rs.outputs = {{"private_ip", "10.0.0." + std::to_string(i + 5)}};
+    st.resources[rs.address] = rs;
+  }
+  state::ResourceState lb;
+  lb.address = "api.lb";
+  lb.outputs = {{"ip", "198.51.100.1"}};
+  st.resources["api.lb"] = lb;
+  return st;
+}
+
+TEST(RenderTest, SubstitutesVarsAndReferences) {
+  std::string text =
+      "#cloud-config\n"
+      "write_files:\n"
+      "  - content: cluster=${vars.cluster} seeds=${tiers.db.private_ips}\n"
+      "    port: ${var.port} lb=${ref:api.lb.ip} list=${vars.list}\n"
+      "runcmd: [echo \"$${HOME} ${HOME} $$ $x\"]\n";
+  auto r = RenderString(text, "db.tmpl", json{{"cluster", "ring"}, {"port", 9042}, {"list", {"a", "b"}}},
+                        RingState());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r,
+            "#cloud-config\n"
+            "write_files:\n"
+            "  - content: cluster=ring seeds=10.0.0.5,10.0.0.6\n"
+            "    port: 9042 lb=198.51.100.1 list=a,b\n"
+            "runcmd: [echo \"${HOME} ${HOME} $$ $x\"]\n");
+}
+
+TEST(RenderTest, MissingVariableNamesFileLineAndName) {
+  auto r = RenderString("a\nb\nport=${vars.port}\n", "api.tmpl", json{{"b", 1}, {"a", 2}}, RingState());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "api.tmpl:3: undefined variable 'port' in ${vars.port} (defined: a, b)");
+  r = RenderString("x ${var.none}", "t", json::object(), RingState());
+  EXPECT_EQ(r.status().message(), "t:1: undefined variable 'none' in ${var.none} (none defined)");
+}
+
+TEST(RenderTest, UnterminatedAndUnresolvedReferences) {
+  auto r = RenderString("ok\n${vars.x\n}", "t.tmpl", json{{"x", 1}}, RingState());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "t.tmpl:2: unterminated '${' (missing '}')");
+  r = RenderString("\n\n\nseeds=${tiers.cache.private_ips}", "t.tmpl", json::object(), RingState());
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsNotFound());
+  EXPECT_EQ(r.status().message().rfind("t.tmpl:4: ${tiers.cache.private_ips}", 0), 0u) << r.status().message();
+  r = RenderString("${tiers.db.colour}", "t.tmpl", json::object(), RingState());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(RenderTest, ReadsTheFile) {
+  std::filesystem::path p = std::filesystem::temp_directory_path() /
+                            ("render_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                             "_" + std::to_string(reinterpret_cast<uintptr_t>(&p)) + ".tmpl");
+  {
+    std::ofstream f(p);
+    f << "name=${vars.name}\n";
+  }
+  auto r = Render(p.string(), json{{"name", "api"}}, state::State{});
+  std::filesystem::remove(p);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "name=api\n");
+  auto missing = Render(p.string(), json::object(), state::State{});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound());
+  EXPECT_NE(missing.status().message().find(p.string()), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orch::tmpl
