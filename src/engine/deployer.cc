@@ -1,0 +1,168 @@
+#include "engine/deployer.h"
+
+#include <utility>
+
+namespace orch::engine {
+namespace {
+
+// Holds a state lock for one scope; Unlock happens on every path.
+class ScopedLock {
+ public:
+  ScopedLock(state::StateStore* store, const std::string& operation, int64_t timeout_ms)
+      : store_(store), info_(store->Lock(operation, timeout_ms)) {}
+  ~ScopedLock() { (void)Release(); }
+  ScopedLock(const ScopedLock&) = delete;
+  ScopedLock& operator=(const ScopedLock&) = delete;
+
+  const Status& status() const { return info_.status(); }
+  Status Release() {
+    if (!info_.ok() || released_) return Status::OK();
+    released_ = true;
+    return store_->Unlock(info_->id);
+  }
+
+ private:
+  state::StateStore* const store_;
+  Result<state::LockInfo> info_;
+  bool released_ = false;
+};
+
+bool HasMutatingChanges(const plan::Plan& plan) {
+  for (const plan::Change& c : plan.changes) {
+    if (c.action != plan::Action::kNoop) return true;
+  }
+  return false;
+}
+
+Diagnostic Error(std::string message) {
+  Diagnostic d;
+  d.message = std::move(message);
+  return d;
+}
+
+}  // namespace
+
+Deployer::Deployer(DeployerOptions options, state::StateStore* store, ProviderSet providers)
+    : options_(std::move(options)), store_(store), providers_(std::move(providers)) {
+  if (!options_.clock) options_.clock = env::Clock::Real();
+  if (!options_.observer) options_.observer = NullObserver::Get();
+  if (!options_.planner) options_.planner = DefaultPlanner();
+  if (!options_.render_user_data) options_.render_user_data = DefaultUserDataRenderer();
+}
+
+Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Resource>& desired,
+                                      const std::string& spec_digest) {
+  ScopedLock lock(store_, "plan", options_.lock_timeout_ms);
+  if (!lock.status().ok()) return lock.status();
+  Result<state::State> stored = store_->Read();
+  if (!stored.ok()) return stored.status().WithPrefix("reading state");
+
+  PlanRequest req;
+  req.deployment = options_.deployment;
+  req.teardown = teardown;
+  req.desired = desired;
+  req.state = std::move(*stored);
+  req.spec_digest = spec_digest;
+  req.providers = &providers_;
+  Result<RefreshResult> observed = Refresh(providers_, options_.deployment, &req.state, options_.observer);
+  if (!observed.ok()) return observed.status();
+  req.observed = std::move(*observed);
+
+  Result<plan::Plan> plan = options_.planner(req);
+  if (!plan.ok()) return plan.status();
+  plan->deployment = options_.deployment;
+  plan->teardown = teardown;
+  plan->state_serial = req.state.serial;
+  plan->state_lineage = req.state.lineage;
+  if (!teardown) plan->spec_digest = spec_digest;
+  ORCH_RETURN_IF_ERROR(lock.Release().WithPrefix("unlocking state"));
+  return plan;
+}
+
+Result<plan::Plan> Deployer::PlanDeploy(const std::vector<model::Resource>& desired,
+                                        const std::string& spec_digest) {
+  return MakePlan(false, desired, spec_digest);
+}
+
+Result<plan::Plan> Deployer::PlanTeardown() { return MakePlan(true, {}, ""); }
+
+ApplyResult Deployer::Apply(const plan::Plan& plan) {
+  ApplyResult result;
+  if (plan.deployment != options_.deployment) {
+    result.diags.Append(Error("this plan is for deployment '" + plan.deployment + "', not '" +
+                              options_.deployment + "'"));
+    return result;
+  }
+  ScopedLock lock(store_, plan.teardown ? "teardown" : "deploy", options_.lock_timeout_ms);
+  if (!lock.status().ok()) {
+    result.diags.Append(Error(lock.status().message()));
+    return result;
+  }
+  Result<state::State> stored = store_->Read();
+  if (!stored.ok()) {
+    result.diags.Append(Error("reading state: " + stored.status().ToString()));
+    return result;
+  }
+  // Lineage is fixed at the first write; a never-written state has none.
+  const bool lineage_differs = stored->serial > 0 && plan.state_lineage != stored->lineage;
+  if (stored->serial != plan.state_serial || lineage_differs) {
+    std::string msg = "state changed since this plan was made (serial " + std::to_string(plan.state_serial) +
+                      ", now " + std::to_string(stored->serial);
+    if (lineage_differs) msg += ", and it is a different state: lineage " + stored->lineage;
+    msg += "); run plan again";
+    result.diags.Append(Error(std::move(msg)));
+    return result;
+  }
+
+  StateWriter writer(store_, std::move(*stored));
+  if (HasMutatingChanges(plan)) {
+    state::State refreshed = writer.Snapshot();
+    Result<RefreshResult> observed = Refresh(providers_, options_.deployment, &refreshed, options_.observer);
+    if (!observed.ok()) {
+      result.diags.Append(Error(observed.status().ToString()));
+      return result;
+    }
+    if (observed->outputs_updated > 0) {
+      Status st = writer.Update([&](state::State& s) {
+        for (auto& [address, rs] : s.resources) {
+          auto it = refreshed.resources.find(address);
+          if (it == refreshed.resources.end()) continue;
+          rs.id = it->second.id;
+          rs.outputs = it->second.outputs;
+        }
+      });
+      if (!st.ok()) {
+        result.diags.Append(Error("saving refreshed outputs: " + st.ToString()));
+        return result;
+      }
+    }
+  }
+
+  Executor executor(providers_, &writer);
+  ApplyOptions apply;
+  apply.parallelism = options_.parallelism;
+  apply.provider_limits = options_.provider_limits;
+  apply.observer = options_.observer;
+  apply.clock = options_.clock;
+  apply.cancelled = options_.cancelled;
+  apply.render_user_data = options_.render_user_data;
+  result = executor.Apply(plan, apply);
+
+  if (plan.teardown && options_.delete_state_after_teardown && result.ok()) {
+    state::State final_state = writer.Snapshot();
+    if (final_state.resources.empty() && final_state.intents.empty()) {
+      Status st = store_->Delete();
+      if (!st.ok()) result.diags.Append(Error("deleting the empty state: " + st.ToString()));
+    }
+  }
+  Status unlocked = lock.Release();
+  if (!unlocked.ok()) {
+    Diagnostic d;
+    d.severity = Severity::kWarning;
+    d.message = "unlocking state: " + unlocked.ToString();
+    result.diags.Append(std::move(d));
+  }
+  return result;
+}
+
+}  // namespace orch::engine

@@ -1,0 +1,90 @@
+// Deployer: the use cases the CLI calls (plan a deploy, plan a teardown,
+// apply a plan), wiring the StateStore lock, Refresh, the planner and the
+// Executor together.
+//
+//  PlanDeploy / PlanTeardown: lock the state ("plan"), read it, Refresh from
+//    every provider (outputs updated in memory only; nothing is written),
+//    ask the planner, unlock. The plan records the state's serial and lineage.
+//  Apply: lock ("deploy" or "teardown", waiting up to lock_timeout_ms), read
+//    the state and refuse unless its serial and lineage are the plan's
+//    ("state changed since this plan was made (serial X, now Y); run plan
+//    again"). When the plan has changes, Refresh again and persist updated
+//    outputs (so references resolve to current IPs), then run the Executor.
+//    After a teardown that left no resource and no intent, the stored state
+//    is deleted (StateStore::Delete) when delete_state_after_teardown is set.
+//    The lock is released on every path.
+//
+// Thread-safety: one call at a time per Deployer. Providers and the store
+// are not owned and must outlive it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/executor.h"
+#include "engine/observer.h"
+#include "engine/provider_set.h"
+#include "engine/refresh.h"
+#include "env/clock.h"
+#include "model/resource.h"
+#include "plan/plan.h"
+#include "state/state.h"
+#include "state/state_store.h"
+#include "util/status.h"
+
+namespace orch::engine {
+
+// Everything a planner needs, gathered by the Deployer.
+struct PlanRequest {
+  std::string deployment;
+  bool teardown = false;
+  std::vector<model::Resource> desired;  // empty for teardown
+  state::State state;                    // as stored, outputs refreshed
+  RefreshResult observed;
+  std::string spec_digest;
+  const ProviderSet* providers = nullptr;  // for Provider::Diff
+};
+
+using Planner = std::function<Result<plan::Plan>(const PlanRequest&)>;
+
+struct DeployerOptions {
+  std::string deployment;
+  int parallelism = kDefaultParallelism;
+  std::map<std::string, int> provider_limits;  // see ApplyOptions
+  Observer* observer = nullptr;                 // null = NullObserver
+  env::Clock* clock = nullptr;                  // null = env::Clock::Real()
+  const std::atomic<bool>* cancelled = nullptr;
+  int64_t lock_timeout_ms = 0;                  // 0 = fail at once when locked
+  UserDataRenderer render_user_data;            // empty = DefaultUserDataRenderer()
+  Planner planner;                              // empty = DefaultPlanner()
+  bool delete_state_after_teardown = true;
+};
+
+class Deployer {
+ public:
+  Deployer(DeployerOptions options, state::StateStore* store, ProviderSet providers);
+
+  Result<plan::Plan> PlanDeploy(const std::vector<model::Resource>& desired, const std::string& spec_digest);
+  Result<plan::Plan> PlanTeardown();
+  ApplyResult Apply(const plan::Plan& plan);
+
+ private:
+  Result<plan::Plan> MakePlan(bool teardown, const std::vector<model::Resource>& desired,
+                              const std::string& spec_digest);
+
+  DeployerOptions options_;
+  state::StateStore* const store_;
+  ProviderSet providers_;
+};
+
+// The planner used when DeployerOptions::planner is empty.
+Planner DefaultPlanner();
+
+// Renders user_data {template, vars} with the template module; used when
+// DeployerOptions::render_user_data is empty.
+UserDataRenderer DefaultUserDataRenderer();
+
+}  // namespace orch::engine

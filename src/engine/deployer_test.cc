@@ -1,0 +1,174 @@
+#include "engine/deployer.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/test_support.h"
+#include "testing/fake_provider.h"
+#include "testing/recording_observer.h"
+
+namespace orch::engine {
+namespace {
+
+using json = nlohmann::json;
+using test::Res;
+
+Result<plan::Plan> TestPlanner(const PlanRequest& req) {
+  if (req.teardown) return test::TeardownPlan(req.state);
+  return test::SimplePlan(req.desired, req.state, req.observed.by_address);
+}
+
+class DeployerTest : public ::testing::Test {
+ protected:
+  Deployer MakeDeployer() {
+    DeployerOptions o;
+    o.deployment = test::kDeployment;
+    o.parallelism = 4;
+    o.observer = &observer_;
+    o.cancelled = &cancelled_;
+    o.planner = TestPlanner;
+    return Deployer(o, &store_, {{"cloud", &cloud_}});
+  }
+
+  std::vector<model::Resource> Desired() {
+    return {Res("db.instance[0]", {{"size", "s"}}),
+            Res("api.instance[0]", {{"db", "${ref:db.instance[0].private_ip}"}}, {"db.instance[0]"})};
+  }
+
+  test::RecordingStore store_;
+  orch::testing::FakeProvider cloud_;
+  orch::testing::RecordingObserver observer_;
+  std::atomic<bool> cancelled_{false};
+};
+
+TEST_F(DeployerTest, PlanThenApplyAndLocksAreAlwaysReleased) {
+  Deployer d = MakeDeployer();
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "sha256:abc");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->state_serial, 0u);
+  EXPECT_EQ(p->spec_digest, "sha256:abc");
+  EXPECT_EQ(p->deployment, "demo");
+  EXPECT_FALSE(store_.locked());
+  ApplyResult r = d.Apply(*p);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.succeeded, 2);
+  EXPECT_FALSE(store_.locked());
+  EXPECT_EQ(store_.lock_calls(), 2);
+  EXPECT_EQ(store_.unlock_calls(), 2);
+  EXPECT_EQ(store_.current().resources.size(), 2u);
+}
+
+TEST_F(DeployerTest, ApplyRefusesAPlanMadeAgainstAnotherSerial) {
+  Deployer d = MakeDeployer();
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  store_.ExternalWrite(store_.current());  // someone else deployed meanwhile
+  ApplyResult r = d.Apply(*p);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_EQ(r.diags.items()[0].message, "state changed since this plan was made (serial 0, now 1); run plan again");
+  EXPECT_EQ(cloud_.mutating_calls(), 0);
+  EXPECT_FALSE(store_.locked());
+}
+
+TEST_F(DeployerTest, ApplyRefusesAPlanOfAnotherLineage) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(d.Apply(*d.PlanDeploy(Desired(), "")).ok());
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  plan::Plan other = *p;
+  other.state_lineage = "0123";
+  ApplyResult r = d.Apply(other);
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_NE(r.diags.items()[0].message.find("it is a different state"), std::string::npos);
+}
+
+TEST_F(DeployerTest, ApplyFailsWhenTheStateIsLocked) {
+  Deployer d = MakeDeployer();
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  Result<state::LockInfo> held = store_.Lock("deploy", 0);
+  ASSERT_TRUE(held.ok());
+  ApplyResult r = d.Apply(*p);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_EQ(r.diags.items()[0].message, "state is locked by deploy");
+  EXPECT_EQ(cloud_.mutating_calls(), 0);
+  EXPECT_TRUE(store_.Unlock(held->id).ok());
+}
+
+TEST_F(DeployerTest, SecondDeployMakesNoMutatingCall) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(d.Apply(*d.PlanDeploy(Desired(), "")).ok());
+  cloud_.ResetCounters();
+  const size_t writes = store_.writes().size();
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  ApplyResult r = d.Apply(*p);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.succeeded, 0);
+  EXPECT_EQ(cloud_.mutating_calls(), 0);
+  EXPECT_EQ(cloud_.discovers(), 1);  // the plan's refresh only
+  EXPECT_EQ(store_.writes().size(), writes);
+}
+
+TEST_F(DeployerTest, ApplyUsesOutputsChangedOutsideTheOrchestrator) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(d.Apply(*d.PlanDeploy(Desired(), "")).ok());
+  const json old_ip = store_.current().resources["db.instance[0]"].outputs["private_ip"];
+  ASSERT_TRUE(old_ip.is_string());
+  ASSERT_NE(old_ip, "10.7.7.7");
+  cloud_.TEST_SetOutput("db.instance[0]", "private_ip", "10.7.7.7");
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  // The planner saw the new IP (refreshed in memory): api must be replaced.
+  int replaces = 0;
+  for (const plan::Change& c : p->changes) replaces += c.action == plan::Action::kReplace ? 1 : 0;
+  EXPECT_EQ(replaces, 1);
+  EXPECT_EQ(store_.current().resources["db.instance[0]"].outputs["private_ip"], old_ip);  // plan writes nothing
+  ApplyResult r = d.Apply(*p);
+  ASSERT_TRUE(r.ok());
+  state::State s = store_.current();
+  EXPECT_EQ(s.resources["db.instance[0]"].outputs["private_ip"], "10.7.7.7");
+  EXPECT_EQ(s.resources["api.instance[0]"].attributes["db"], "10.7.7.7");
+  // And the next plan is clean.
+  Result<plan::Plan> again = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(again.ok());
+  for (const plan::Change& c : again->changes) EXPECT_EQ(c.action, plan::Action::kNoop) << c.address;
+}
+
+TEST_F(DeployerTest, TeardownDeletesEverythingAndTheState) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(d.Apply(*d.PlanDeploy(Desired(), "")).ok());
+  Result<plan::Plan> p = d.PlanTeardown();
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->teardown);
+  ApplyResult r = d.Apply(*p);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.succeeded, 2);
+  EXPECT_TRUE(cloud_.Resources().empty());
+  EXPECT_EQ(store_.deletes(), 1);
+  EXPECT_FALSE(store_.locked());
+}
+
+TEST_F(DeployerTest, PlanFailsWhenDiscoverFails) {
+  Deployer d = MakeDeployer();
+  cloud_.FailDiscover(Status::Transient("503 from API"));
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().ToString(), "Transient: discovering resources of provider 'cloud': 503 from API");
+  EXPECT_FALSE(store_.locked());
+}
+
+TEST_F(DeployerTest, ApplyRefusesAPlanOfAnotherDeployment) {
+  Deployer d = MakeDeployer();
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  p->deployment = "prod";
+  ApplyResult r = d.Apply(*p);
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_EQ(r.diags.items()[0].message, "this plan is for deployment 'prod', not 'demo'");
+  EXPECT_EQ(store_.lock_calls(), 1);
+}
+
+}  // namespace
+}  // namespace orch::engine
