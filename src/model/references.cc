@@ -162,16 +162,16 @@ Result<nlohmann::json> ResolveRef(std::string_view expr, const state::State& st)
   return Status::NotFound("${" + ref + "}: " + key + " has no output '" + output + "' (known after apply)");
 }
 
-Result<nlohmann::json> ResolveString(const std::string& s, const state::State& st) {
+Result<nlohmann::json> ResolveString(const std::string& s, const ReferenceResolver& resolve) {
   std::vector<Piece> pieces = Scan(s);
-  if (pieces.size() == 1 && pieces[0].is_ref) return ResolveReference(pieces[0].text, st);
+  if (pieces.size() == 1 && pieces[0].is_ref) return resolve(pieces[0].text);
   std::string out;
   for (const Piece& p : pieces) {
     if (!p.is_ref) {
       out += p.text;
       continue;
     }
-    auto v = ResolveReference(p.text, st);
+    auto v = resolve(p.text);
     if (!v.ok()) return v.status();
     out += ToText(*v);
   }
@@ -230,11 +230,15 @@ std::vector<std::string> ReferencedAddresses(const nlohmann::json& attributes, c
 }
 
 Result<nlohmann::json> ResolveReferences(const nlohmann::json& attributes, const state::State& state) {
-  if (attributes.is_string()) return ResolveString(attributes.get_ref<const std::string&>(), state);
+  return ResolveReferencesWith(attributes, [&state](std::string_view e) { return ResolveReference(e, state); });
+}
+
+Result<nlohmann::json> ResolveReferencesWith(const nlohmann::json& attributes, const ReferenceResolver& resolve) {
+  if (attributes.is_string()) return ResolveString(attributes.get_ref<const std::string&>(), resolve);
   if (attributes.is_array()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& v : attributes) {
-      auto r = ResolveReferences(v, state);
+      auto r = ResolveReferencesWith(v, resolve);
       if (!r.ok()) return r.status();
       out.push_back(std::move(*r));
     }
@@ -243,7 +247,7 @@ Result<nlohmann::json> ResolveReferences(const nlohmann::json& attributes, const
   if (attributes.is_object()) {
     nlohmann::json out = nlohmann::json::object();
     for (auto it = attributes.begin(); it != attributes.end(); ++it) {
-      auto r = ResolveReferences(it.value(), state);
+      auto r = ResolveReferencesWith(it.value(), resolve);
       if (!r.ok()) return r.status();
       out[it.key()] = std::move(*r);
     }

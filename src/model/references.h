@@ -26,7 +26,9 @@
 //   load_balancer: "ip"; floating_ip: "ip"; network: "id"; image: "id"; ssh_key: "id", "fingerprint".
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +52,13 @@ Result<nlohmann::json> ResolveReferences(const nlohmann::json& attributes, const
 // One expression without its ${ }: "tiers.db.private_ips" or
 // "ref:network.main.id". InvalidArgument when it is neither form.
 Result<nlohmann::json> ResolveReference(std::string_view expression, const state::State& state);
+
+// Resolves references with a caller-supplied function (given the expression
+// without ${ }), following the same rules as ResolveReferences; the first
+// error returned by `resolve` is returned. The planner uses it to mark
+// values that are only known after apply.
+using ReferenceResolver = std::function<Result<nlohmann::json>(std::string_view expression)>;
+Result<nlohmann::json> ResolveReferencesWith(const nlohmann::json& attributes, const ReferenceResolver& resolve);
 
 // True when the text contains at least one ${tiers.} or ${ref:} reference.
 bool HasReferences(std::string_view text);

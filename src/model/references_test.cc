@@ -138,3 +138,26 @@ TEST(ReferencedAddressesTest, TiersExpandToKnownAddresses) {
 
 }  // namespace
 }  // namespace orch::model
+
+namespace orch::model {
+namespace {
+
+TEST(ResolveReferencesWithTest, CallerDecidesEachExpression) {
+  std::vector<std::string> seen;
+  auto r = ResolveReferencesWith(
+      nlohmann::json{{"a", "x=${ref:db.instance[0].id};y=${tiers.db.count}"}, {"b", {"${ref:network.main.id}"}}},
+      [&](std::string_view e) -> Result<nlohmann::json> {
+        seen.emplace_back(e);
+        return nlohmann::json("<" + std::string(e) + ">");
+      });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["a"], "x=<ref:db.instance[0].id>;y=<tiers.db.count>");
+  EXPECT_EQ((*r)["b"][0], "<ref:network.main.id>");
+  EXPECT_EQ(seen.size(), 3u);
+  auto err = ResolveReferencesWith(nlohmann::json("${ref:a.lb.ip}"),
+                                   [](std::string_view) -> Result<nlohmann::json> { return Status::Timeout("t"); });
+  EXPECT_TRUE(err.status().IsTimeout());
+}
+
+}  // namespace
+}  // namespace orch::model
