@@ -1,6 +1,10 @@
 #include "engine/deployer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "engine/test_support.h"
 #include "testing/fake_provider.h"
@@ -168,6 +172,51 @@ TEST_F(DeployerTest, ApplyRefusesAPlanOfAnotherDeployment) {
   ASSERT_EQ(r.diags.size(), 1u);
   EXPECT_EQ(r.diags.items()[0].message, "this plan is for deployment 'prod', not 'demo'");
   EXPECT_EQ(store_.lock_calls(), 1);
+}
+
+}  // namespace
+}  // namespace orch::engine
+
+namespace orch::engine {
+namespace {
+
+TEST(UserDataTest, TemplatesAreRenderedForTheProviderButStateKeepsTheSpecForm) {
+  char dir_template[] = "/tmp/engine-ud-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string path = std::string(dir_template) + "/web.tmpl";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("#!/bin/sh\necho ${vars.greeting} > /etc/motd\nnet=${ref:network.main.id}\n", f);
+    std::fclose(f);
+  }
+  test::RecordingStore store;
+  orch::testing::FakeProvider cloud;
+  DeployerOptions o;
+  o.deployment = test::kDeployment;
+  o.planner = TestPlanner;
+  Deployer d(o, &store, {{"cloud", &cloud}});
+  const json user_data = {{"template", path}, {"vars", {{"greeting", "${ref:network.main.name}"}}}};
+  std::vector<model::Resource> desired = {
+      test::Res("network.main", {{"cidr", "10.0.0.0/16"}}),
+      test::Res("web.instance[0]", {{"size", "s"}, {"user_data", user_data}}, {"network.main"})};
+  Result<plan::Plan> p = d.PlanDeploy(desired, "");
+  ASSERT_TRUE(p.ok());
+  ApplyResult r = d.Apply(*p);
+  ASSERT_TRUE(r.ok()) << FormatDiagnosticLine(r.diags.items()[0]);
+
+  state::State s = store.current();
+  const std::string net_id = s.resources["network.main"].id;
+  std::string sent;
+  for (const ObservedResource& res : cloud.Resources()) {
+    if (res.address == "web.instance[0]") sent = res.attributes["user_data"].get<std::string>();
+  }
+  EXPECT_EQ(sent, "#!/bin/sh\necho demo-network-main > /etc/motd\nnet=" + net_id + "\n");
+  json recorded = s.resources["web.instance[0]"].attributes["user_data"];
+  EXPECT_EQ(recorded["template"], path);
+  EXPECT_EQ(recorded["vars"]["greeting"], "demo-network-main");
+  std::remove(path.c_str());
+  rmdir(dir_template);
 }
 
 }  // namespace
