@@ -172,7 +172,8 @@ bool FaultInjector::IsCreateLike(const std::string& method, const std::string& p
   const std::string& last = segs.back();
   if (last.front() == '{') return false;  // POST on one resource
   if (last == "action" || last == "actions" || last == "tokens" || last == "token") return false;
-  if (last.rfind("set", 0) == 0) return false;  // GCE setLabels, setMetadata, ...
+  // GCE verbs that end in 's': setLabels, setMetadata, listManagedInstances.
+  if (last.rfind("set", 0) == 0 || last.rfind("list", 0) == 0) return false;
   // Collections are plural nouns; verbs (start, stop, attachDisk) are not.
   return last.back() == 's';
 }
