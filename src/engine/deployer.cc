@@ -1,6 +1,9 @@
 #include "engine/deployer.h"
 
+#include <map>
 #include <utility>
+
+#include "model/resource.h"
 
 namespace orch::engine {
 namespace {
@@ -50,8 +53,35 @@ Deployer::Deployer(DeployerOptions options, state::StateStore* store, ProviderSe
   if (!options_.render_user_data) options_.render_user_data = DefaultUserDataRenderer();
 }
 
+// Every desired resource has a configured provider able to create its kind.
+static Status CheckProviders(const ProviderSet& providers, const std::vector<model::Resource>& desired) {
+  std::map<std::string, Capabilities> caps;
+  std::string problems;
+  int count = 0;
+  for (const model::Resource& r : desired) {
+    auto p = providers.find(r.provider);
+    std::string problem;
+    if (p == providers.end() || p->second == nullptr) {
+      problem = r.address.ToString() + ": provider '" + r.provider + "' is not configured";
+    } else {
+      auto c = caps.find(r.provider);
+      if (c == caps.end()) c = caps.emplace(r.provider, p->second->GetCapabilities()).first;
+      if (!c->second.kinds.count(r.address.kind)) {
+        problem = r.address.ToString() + ": provider '" + r.provider + "' (" + p->second->Type() +
+                  ") cannot create " + std::string(model::KindName(r.address.kind)) + " resources";
+      }
+    }
+    if (problem.empty()) continue;
+    if (++count <= 10) problems += (problems.empty() ? "" : "; ") + problem;
+  }
+  if (count == 0) return Status::OK();
+  if (count > 10) problems += "; and " + std::to_string(count - 10) + " more";
+  return Status::InvalidArgument(problems);
+}
+
 Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Resource>& desired,
                                       const std::string& spec_digest) {
+  if (!teardown) ORCH_RETURN_IF_ERROR(CheckProviders(providers_, desired));
   ScopedLock lock(store_, "plan", options_.lock_timeout_ms);
   if (!lock.status().ok()) return lock.status();
   Result<state::State> stored = store_->Read();
@@ -64,9 +94,12 @@ Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Re
   req.state = std::move(*stored);
   req.spec_digest = spec_digest;
   req.providers = &providers_;
-  Result<RefreshResult> observed = Refresh(providers_, options_.deployment, &req.state, options_.observer);
-  if (!observed.ok()) return observed.status();
-  req.observed = std::move(*observed);
+  req.refreshed = options_.refresh;
+  if (options_.refresh) {
+    Result<RefreshResult> observed = Refresh(providers_, options_.deployment, &req.state, options_.observer);
+    if (!observed.ok()) return observed.status();
+    req.observed = std::move(*observed);
+  }
 
   Result<plan::Plan> plan = options_.planner(req);
   if (!plan.ok()) return plan.status();
@@ -115,7 +148,7 @@ ApplyResult Deployer::Apply(const plan::Plan& plan) {
   }
 
   StateWriter writer(store_, std::move(*stored));
-  if (HasMutatingChanges(plan)) {
+  if (options_.refresh && HasMutatingChanges(plan)) {
     state::State refreshed = writer.Snapshot();
     Result<RefreshResult> observed = Refresh(providers_, options_.deployment, &refreshed, options_.observer);
     if (!observed.ok()) {

@@ -5,6 +5,9 @@
 //  PlanDeploy / PlanTeardown: lock the state ("plan"), read it, Refresh from
 //    every provider (outputs updated in memory only; nothing is written),
 //    ask the planner, unlock. The plan records the state's serial and lineage.
+//    PlanDeploy first checks every desired resource names a configured
+//    provider whose Capabilities include its kind (InvalidArgument listing
+//    every offender otherwise).
 //  Apply: lock ("deploy" or "teardown", waiting up to lock_timeout_ms), read
 //    the state and refuse unless its serial and lineage are the plan's
 //    ("state changed since this plan was made (serial X, now Y); run plan
@@ -44,6 +47,7 @@ struct PlanRequest {
   std::vector<model::Resource> desired;  // empty for teardown
   state::State state;                    // as stored, outputs refreshed
   RefreshResult observed;
+  bool refreshed = true;  // false: no provider was asked (offline plan)
   std::string spec_digest;
   const ProviderSet* providers = nullptr;  // for Provider::Diff
 };
@@ -61,6 +65,9 @@ struct DeployerOptions {
   UserDataRenderer render_user_data;            // empty = DefaultUserDataRenderer()
   Planner planner;                              // empty = DefaultPlanner()
   bool delete_state_after_teardown = true;
+  // false: plan from the stored state alone, without asking the providers
+  // (nothing is found deleted outside, no orphan, no adoption).
+  bool refresh = true;
 };
 
 class Deployer {

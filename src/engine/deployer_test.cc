@@ -163,6 +163,35 @@ TEST_F(DeployerTest, PlanFailsWhenDiscoverFails) {
   EXPECT_FALSE(store_.locked());
 }
 
+TEST_F(DeployerTest, PlanChecksProvidersAndCapabilities) {
+  engine::Capabilities caps;
+  caps.kinds = {model::Kind::kInstance};
+  cloud_.SetCapabilities(caps);
+  Deployer d = MakeDeployer();
+  std::vector<model::Resource> desired = Desired();
+  desired.push_back(Res("api.lb", {{"port", 80}}, {"api.instance[0]"}));
+  desired.push_back(Res("web.instance[0]", {{"size", "s"}}, {}, "gce"));
+  Result<plan::Plan> p = d.PlanDeploy(desired, "");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().ToString(),
+            "InvalidArgument: api.lb: provider 'cloud' (fake) cannot create load_balancer resources; "
+            "web.instance[0]: provider 'gce' is not configured");
+  EXPECT_EQ(cloud_.discovers(), 0);
+}
+
+TEST_F(DeployerTest, OfflinePlanDoesNotAskProviders) {
+  DeployerOptions o;
+  o.deployment = test::kDeployment;
+  o.planner = TestPlanner;
+  o.refresh = false;
+  Deployer d(o, &store_, {{"cloud", &cloud_}});
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(d.Apply(*p).ok());
+  EXPECT_EQ(cloud_.discovers(), 0);
+  EXPECT_EQ(cloud_.creates(), 2);
+}
+
 TEST_F(DeployerTest, ApplyRefusesAPlanOfAnotherDeployment) {
   Deployer d = MakeDeployer();
   Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
