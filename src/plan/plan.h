@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ enum class Action {
 };
 
 std::string_view ActionName(Action a);  // "no-op","create","update","replace","delete","adopt"
+std::optional<Action> ActionFromName(std::string_view name);
 
 struct Change {
   std::string address;
@@ -55,6 +57,9 @@ struct Plan {
   Summary Summarize() const;
   bool HasChanges() const;
 
+  // The stable `plan --json` format (format_version 1), documented in
+  // plan.cc and docs/plan-format.md. FromJson validates every field and
+  // returns InvalidArgument naming the first bad one.
   nlohmann::json ToJson() const;
   static Result<Plan> FromJson(const nlohmann::json& j);
 };

@@ -1,0 +1,389 @@
+#include "plan/planner.h"
+
+#include <algorithm>
+#include <set>
+
+#include "graph/graph.h"
+#include "model/references.h"
+#include "util/strings.h"
+
+namespace orch::plan {
+namespace {
+
+using nlohmann::json;
+using model::Address;
+using model::Kind;
+
+// Deletion order for resources whose dependencies are not recorded.
+int DeleteRank(Kind k) {
+  switch (k) {
+    case Kind::kFloatingIp: return 0;
+    case Kind::kLoadBalancer:
+    case Kind::kFirewall: return 1;
+    case Kind::kVolume: return 2;
+    case Kind::kInstance:
+    case Kind::kInstanceGroup: return 3;
+    case Kind::kSshKey:
+    case Kind::kImage: return 4;
+    case Kind::kNetwork: return 5;
+  }
+  return 3;
+}
+
+Kind KindOf(const std::string& address, const std::string& kind_name) {
+  if (auto k = model::KindFromName(kind_name)) return *k;
+  auto a = Address::Parse(address);
+  return a.ok() ? a->kind : Kind::kInstance;
+}
+
+bool SameDeployment(const state::ResourceState& o, const std::string& deployment) {
+  auto it = o.tags.find(std::string(model::kTagDeployment));
+  return it == o.tags.end() || it->second == deployment;
+}
+
+std::string OrphanAddress(const state::ResourceState& o) {
+  return "orphan/" + o.provider + "/" + o.kind + "/" + (o.id.empty() ? o.cloud_name : o.id);
+}
+
+class Planner {
+ public:
+  explicit Planner(const PlanInput& in) : in_(in), working_(in.state) {}
+
+  Result<Plan> Deploy() {
+    ORCH_RETURN_IF_ERROR(IndexDesired());
+    IndexObserved();
+    graph::Graph g;
+    for (const auto& [addr, r] : desired_) {
+      g.AddNode(addr);
+      for (const Address& d : r->depends_on) {
+        std::string dep = d.ToString();
+        if (!desired_.count(dep))
+          return Status::InvalidArgument(addr + " depends on " + dep + ", which is not part of the deployment");
+        g.AddEdge(addr, dep);
+      }
+    }
+    auto order = g.TopologicalOrder();
+    if (!order.ok()) return order.status();
+    for (const auto& [addr, rs] : in_.state.resources) {
+      if (desired_.count(addr)) continue;
+      auto a = Address::Parse(addr);
+      if (a.ok() && (a->kind == Kind::kInstance || a->kind == Kind::kInstanceGroup)) shrinking_tiers_.insert(a->tier);
+    }
+    for (const std::string& addr : *order) ORCH_RETURN_IF_ERROR(PlanDesired(*desired_.at(addr)));
+    for (const auto& [addr, rs] : in_.state.resources)
+      if (!desired_.count(addr)) AddDelete(addr, "not in the spec");
+    AddOrphans();
+    return Finish(false);
+  }
+
+  Result<Plan> Teardown() {
+    IndexObserved();
+    for (const auto& [addr, rs] : in_.state.resources) AddDelete(addr, "teardown");
+    AddOrphans();
+    return Finish(true);
+  }
+
+ private:
+  Status IndexDesired() {
+    for (const model::Resource& r : in_.desired) {
+      std::string addr = r.address.ToString();
+      if (!desired_.emplace(addr, &r).second) return Status::InvalidArgument("duplicate desired address " + addr);
+      known_.push_back(r.address);
+    }
+    return Status::OK();
+  }
+
+  // Groups observed resources by address; picks, per address, the one the
+  // state records (else the smallest id); the rest are orphans.
+  void IndexObserved() {
+    if (!in_.refreshed) return;
+    std::map<std::string, std::vector<state::ResourceState>> by_address;
+    for (const auto& [provider, list] : in_.observed) {
+      for (state::ResourceState o : list) {
+        if (o.provider.empty()) o.provider = provider;
+        if (!SameDeployment(o, in_.deployment)) continue;
+        auto a = Address::Parse(o.address);
+        if (!a.ok()) {
+          orphans_.push_back({std::move(o), "orphan: carries the deployment tag but no valid address tag"});
+          continue;
+        }
+        o.address = a->ToString();
+        if (o.kind.empty()) o.kind = std::string(model::KindName(a->kind));
+        by_address[o.address].push_back(std::move(o));
+      }
+    }
+    for (auto& [addr, list] : by_address) {
+      std::sort(list.begin(), list.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+      size_t pick = 0;
+      auto st = in_.state.resources.find(addr);
+      if (st != in_.state.resources.end())
+        for (size_t i = 0; i < list.size(); ++i)
+          if (list[i].id == st->second.id) pick = i;
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (i == pick) continue;
+        orphans_.push_back({list[i], "orphan: a second resource claiming address " + addr});
+      }
+      observed_[addr] = list[pick];
+      // Refresh: recorded resources get the cloud's current id and outputs.
+      auto w = working_.resources.find(addr);
+      if (w != working_.resources.end() && w->second.id == list[pick].id && !list[pick].outputs.empty())
+        w->second.outputs = list[pick].outputs;
+    }
+  }
+
+  const state::ResourceState* Observed(const std::string& addr) const {
+    auto it = observed_.find(addr);
+    return it == observed_.end() ? nullptr : &it->second;
+  }
+
+  Change& NewChange(const std::string& addr, Kind kind, Action action, std::string provider, std::string reason) {
+    Change& c = changes_[addr];
+    c.address = addr;
+    c.kind = kind;
+    c.action = action;
+    c.provider = std::move(provider);
+    c.reason = std::move(reason);
+    return c;
+  }
+
+  Status PlanDesired(const model::Resource& d) {
+    std::string addr = d.address.ToString();
+    auto st = working_.resources.find(addr);
+    const state::ResourceState* obs = Observed(addr);
+    if (st == working_.resources.end()) {
+      if (obs) {
+        Change& c = NewChange(addr, d.address.kind, Action::kAdopt, d.provider,
+                              "found in the cloud by its tags (id " + obs->id + ") but not in state");
+        c.desired = d;
+        c.prior = *obs;
+        working_.resources[addr] = *obs;  // its outputs resolve references of later resources
+      } else {
+        Change& c = NewChange(addr, d.address.kind, Action::kCreate, d.provider, "not in state");
+        c.desired = d;
+        changing_[addr] = "created";
+      }
+      return Status::OK();
+    }
+    const state::ResourceState& prior = st->second;
+    if (in_.refreshed && !obs) {
+      Change& c = NewChange(addr, d.address.kind, Action::kCreate, d.provider, "deleted outside orchestrator");
+      c.desired = d;
+      c.prior = prior;
+      changing_[addr] = "created";
+      return Status::OK();
+    }
+    if (obs && obs->id != prior.id && !prior.id.empty()) {
+      Change& c = NewChange(addr, d.address.kind, Action::kAdopt, d.provider,
+                            "recorded id " + prior.id + " is gone; found id " + obs->id + " by its tags");
+      c.desired = d;
+      c.prior = *obs;
+      working_.resources[addr] = *obs;
+      return Status::OK();
+    }
+    if (!prior.provider.empty() && prior.provider != d.provider) {
+      Change& c = NewChange(addr, d.address.kind, Action::kReplace, d.provider,
+                            "provider changed from '" + prior.provider + "' to '" + d.provider + "'");
+      c.desired = d;
+      c.prior = prior;
+      changing_[addr] = "replaced";
+      return Status::OK();
+    }
+
+    // Resolve key by key so a value only known after apply is traced to its key.
+    model::Resource resolved = d;
+    std::set<std::string> after_apply;  // addresses making some value unknown
+    if (d.attributes.is_object()) {
+      resolved.attributes = json::object();
+      for (auto it = d.attributes.begin(); it != d.attributes.end(); ++it) {
+        bool changing = false, missing = false;
+        auto v = model::ResolveReferencesWith(it.value(), [&](std::string_view e) -> Result<json> {
+          return ResolveOne(e, &changing, &missing, &after_apply);
+        });
+        if (!v.ok()) return v.status().WithPrefix(addr + " attribute '" + it.key() + "'");
+        if (missing && !changing && prior.attributes.is_object() && prior.attributes.contains(it.key()))
+          resolved.attributes[it.key()] = prior.attributes[it.key()];  // unknown but not changing: keep
+        else
+          resolved.attributes[it.key()] = std::move(*v);
+      }
+    }
+    DiffDecision decision = in_.diff ? in_.diff(resolved, prior)
+                                     : (resolved.attributes == prior.attributes ? DiffDecision::kNoop
+                                                                                : DiffDecision::kReplace);
+    std::vector<std::string> keys = ChangedKeys(resolved.attributes, prior.attributes);
+    Action action = decision == DiffDecision::kNoop     ? Action::kNoop
+                    : decision == DiffDecision::kUpdate ? Action::kUpdate
+                                                        : Action::kReplace;
+    std::string reason;
+    if (action != Action::kNoop) {
+      reason = keys.empty() ? "the provider reports a difference" : Join(keys, ", ") + " changed";
+      if (!after_apply.empty()) {
+        std::vector<std::string> why;
+        for (const std::string& a : after_apply) why.push_back(a + " is " + changing_.at(a));
+        reason += " (known after apply: " + Join(why, ", ") + ")";
+      }
+    }
+    Change& c = NewChange(addr, d.address.kind, action, d.provider, reason);
+    c.desired = d;
+    c.prior = prior;
+    if (action != Action::kNoop) c.changed_keys = keys;
+    // A value that changes because members are deleted is resolved after
+    // those deletes.
+    if (action != Action::kNoop)
+      for (const std::string& a : after_apply)
+        if (changing_.at(a) == "deleted") waits_for_deletes_[addr].insert(a);
+    if (action == Action::kReplace) changing_[addr] = "replaced";
+    return Status::OK();
+  }
+
+  // One reference at plan time: kKnownAfterApply when its target changes in
+  // this plan (or is not in state yet), else its current value.
+  Result<json> ResolveOne(std::string_view e, bool* changing, bool* missing, std::set<std::string>* after_apply) {
+    std::vector<std::string> targets = model::ReferencedAddresses(json("${" + std::string(e) + "}"), known_);
+    bool unknown = false;
+    for (const std::string& t : targets) {
+      if (changing_.count(t)) {
+        after_apply->insert(t);
+        unknown = true;
+      }
+    }
+    if (StartsWith(e, "tiers.")) {
+      std::vector<std::string> parts = Split(e, '.');
+      if (parts.size() == 3 && parts[2] != "lb_ip" && shrinking_tiers_.count(parts[1])) {
+        // Removed members: the list shrinks once they are deleted.
+        for (const auto& [a, rs] : in_.state.resources) {
+          auto p = Address::Parse(a);
+          if (p.ok() && p->tier == parts[1] && !desired_.count(a) &&
+              (p->kind == Kind::kInstance || p->kind == Kind::kInstanceGroup)) {
+            changing_.emplace(a, "deleted");
+            after_apply->insert(a);
+          }
+        }
+        unknown = true;
+      }
+    }
+    if (unknown) {
+      *changing = true;
+      return json(std::string(kKnownAfterApply));
+    }
+    auto r = model::ResolveReference(e, working_);
+    if (r.ok()) return r;
+    if (r.status().IsNotFound()) {
+      *missing = true;
+      return json(std::string(kKnownAfterApply));
+    }
+    return r.status();
+  }
+
+  static std::vector<std::string> ChangedKeys(const json& a, const json& b) {
+    std::set<std::string> keys;
+    if (!a.is_object() || !b.is_object()) return a == b ? std::vector<std::string>{} : std::vector<std::string>{"*"};
+    for (auto it = a.begin(); it != a.end(); ++it)
+      if (!b.contains(it.key()) || b[it.key()] != it.value()) keys.insert(it.key());
+    for (auto it = b.begin(); it != b.end(); ++it)
+      if (!a.contains(it.key())) keys.insert(it.key());
+    return {keys.begin(), keys.end()};
+  }
+
+  void AddDelete(const std::string& addr, std::string reason) {
+    const state::ResourceState& rs = working_.resources.at(addr);
+    if (in_.refreshed && !Observed(addr)) reason += " (already gone from the cloud)";
+    Change& c = NewChange(addr, KindOf(addr, rs.kind), Action::kDelete, rs.provider, std::move(reason));
+    c.prior = rs;
+  }
+
+  // Observed resources that nothing desired or recorded accounts for.
+  void AddOrphans() {
+    for (const auto& [addr, o] : observed_) {
+      if (changes_.count(addr)) continue;  // desired (planned) or recorded (deleted above)
+      orphans_.push_back({o, "orphan: carries the deployment tag but is neither in state nor in the spec"});
+      orphans_.back().use_address = true;
+    }
+    for (const Orphan& o : orphans_) {
+      std::string addr = o.use_address && !changes_.count(o.rs.address) ? o.rs.address : OrphanAddress(o.rs);
+      if (changes_.count(addr)) continue;
+      Change& c = NewChange(addr, KindOf(o.rs.address, o.rs.kind), Action::kDelete, o.rs.provider, o.reason);
+      c.prior = o.rs;
+      observed_only_.insert(addr);
+    }
+  }
+
+  Result<Plan> Finish(bool teardown) {
+    // Dependencies of creates/updates/...: the desired ones.
+    for (auto& [addr, c] : changes_) {
+      if (c.action == Action::kDelete) continue;
+      std::set<std::string> deps;
+      for (const Address& a : c.desired.depends_on)
+        if (changes_.count(a.ToString())) deps.insert(a.ToString());
+      auto w = waits_for_deletes_.find(addr);
+      if (w != waits_for_deletes_.end()) deps.insert(w->second.begin(), w->second.end());
+      c.depends_on.assign(deps.begin(), deps.end());
+    }
+    // Deletes wait for what depended on them.
+    std::vector<Change*> deletes;
+    for (auto& [addr, c] : changes_)
+      if (c.action == Action::kDelete) deletes.push_back(&c);
+    auto recorded = [](const Change& from, const std::string& to) {
+      return std::find(from.prior.depends_on.begin(), from.prior.depends_on.end(), to) != from.prior.depends_on.end();
+    };
+    for (Change* x : deletes) {
+      std::set<std::string> deps;
+      for (Change* y : deletes) {
+        if (x == y) continue;
+        bool y_needs_x = recorded(*y, x->address);
+        bool x_needs_y = recorded(*x, y->address);
+        bool guess = (observed_only_.count(x->address) || observed_only_.count(y->address)) && !y_needs_x &&
+                     !x_needs_y && x->provider == y->provider && DeleteRank(y->kind) < DeleteRank(x->kind);
+        if (y_needs_x || guess) deps.insert(y->address);
+      }
+      // The old version of a replaced resource may still use it (unless the
+      // replacement itself waits for this delete).
+      for (auto& [addr, c] : changes_)
+        if (c.action == Action::kReplace && recorded(c, x->address) &&
+            std::find(c.depends_on.begin(), c.depends_on.end(), x->address) == c.depends_on.end())
+          deps.insert(addr);
+      x->depends_on.assign(deps.begin(), deps.end());
+    }
+    graph::Graph g;
+    for (const auto& [addr, c] : changes_) {
+      g.AddNode(addr);
+      for (const std::string& d : c.depends_on) g.AddEdge(addr, d);
+    }
+    auto order = g.TopologicalOrder();
+    if (!order.ok()) return Status::Internal("plan ordering: " + order.status().message());
+
+    Plan plan;
+    plan.deployment = in_.deployment;
+    plan.teardown = teardown;
+    plan.state_lineage = in_.state.lineage;
+    plan.state_serial = in_.state.serial;
+    plan.spec_digest = teardown ? "" : in_.spec_digest;
+    for (auto& [addr, c] : changes_) plan.changes.push_back(std::move(c));
+    return plan;
+  }
+
+  struct Orphan {
+    state::ResourceState rs;
+    std::string reason;
+    bool use_address = false;
+  };
+
+  const PlanInput& in_;
+  state::State working_;  // state with refreshed outputs and adopted resources
+  std::map<std::string, const model::Resource*> desired_;
+  std::vector<Address> known_;
+  std::map<std::string, state::ResourceState> observed_;  // picked, by address
+  std::vector<Orphan> orphans_;
+  std::set<std::string> observed_only_;
+  std::set<std::string> shrinking_tiers_;
+  std::map<std::string, std::string> changing_;  // address -> "created" | "replaced" | "deleted"
+  std::map<std::string, std::set<std::string>> waits_for_deletes_;
+  std::map<std::string, Change> changes_;
+};
+
+}  // namespace
+
+Result<Plan> MakePlan(const PlanInput& input) { return Planner(input).Deploy(); }
+
+Result<Plan> MakeTeardownPlan(const PlanInput& input) { return Planner(input).Teardown(); }
+
+}  // namespace orch::plan

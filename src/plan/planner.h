@@ -1,0 +1,73 @@
+// Planner: desired resources (model::Expand) + recorded State + what the
+// clouds report (Provider::Discover, run by the caller) -> Plan.
+//
+// Deploy rules, per address:
+//   desired, in state, observed      resolve references against the state and
+//                                    ask `diff`: no-op, update or replace,
+//                                    with changed_keys
+//   desired, in state, not observed  create ("deleted outside orchestrator")
+//   desired, not in state, observed  adopt (e.g. an intent left by a killed run)
+//   desired only                     create ("not in state")
+//   in state, not desired            delete ("not in the spec")
+//   observed with our tags, neither desired nor in state, or a second
+//   resource claiming a recorded address   delete ("orphan: ...")
+// Known after apply: a reference to a resource that this plan creates or
+// replaces (or to a tier whose members change) cannot be resolved yet; the
+// value is "(known after apply)", so the dependent differs from its prior
+// and `diff` decides update or replace. A reference missing from state whose
+// target is not changing is treated as unchanged (the prior value is kept).
+//
+// Change::depends_on: for create/update/replace/adopt/no-op, the desired
+// resource's dependencies; for a delete, the other deletes that must happen
+// first (those that depended on it in state; for observed-only resources,
+// by kind: floating IPs, then load balancers and firewalls, volumes,
+// instances and groups, ssh keys and images, networks last).
+//
+// Teardown: every resource in state and every one observed is deleted, in
+// that reverse order.
+//
+// Stateless and thread-safe; `diff` is called from the calling thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/resource.h"
+#include "plan/plan.h"
+#include "state/state.h"
+#include "util/status.h"
+
+namespace orch::plan {
+
+// The text a reference becomes when its value is only known after apply.
+inline constexpr std::string_view kKnownAfterApply = "(known after apply)";
+
+enum class DiffDecision { kNoop, kUpdate, kReplace };
+
+// Decides how `prior` becomes `desired` (whose references are resolved).
+using DiffFunction = std::function<DiffDecision(const model::Resource& desired, const state::ResourceState& prior)>;
+
+struct PlanInput {
+  std::string deployment;
+  std::vector<model::Resource> desired;  // from model::Expand; ignored by MakeTeardownPlan
+  state::State state;                    // as stored (outputs may already be refreshed)
+  // What Discover returned, by provider instance name. ResourceState is used
+  // as the neutral form of an observed resource: address (from the address
+  // tag, may be empty), kind, id, cloud_name, tags, attributes, outputs.
+  std::map<std::string, std::vector<state::ResourceState>> observed;
+  // False when no provider was asked (offline plan): the state is trusted,
+  // nothing is "deleted outside orchestrator" and no orphan is found.
+  bool refreshed = true;
+  DiffFunction diff;  // empty: equal attributes -> no-op, else replace
+  std::string spec_digest;
+};
+
+// InvalidArgument for duplicate desired addresses, dependencies on unknown
+// addresses, dependency cycles ("dependency cycle: a -> b -> a") and bad
+// references.
+Result<Plan> MakePlan(const PlanInput& input);
+Result<Plan> MakeTeardownPlan(const PlanInput& input);
+
+}  // namespace orch::plan

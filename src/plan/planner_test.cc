@@ -1,0 +1,349 @@
+#include "plan/planner.h"
+
+#include <gtest/gtest.h>
+
+#include "plan/plan_test_util.h"
+
+namespace orch::plan {
+namespace {
+
+using nlohmann::json;
+using testutil::Actions;
+using testutil::DemoSpec;
+using testutil::Desired;
+using testutil::Find;
+using testutil::Input;
+using testutil::SimCloud;
+
+class PlannerTest : public ::testing::Test {
+ protected:
+  // State after deploying `spec` from scratch.
+  state::State Deployed(const spec::Spec& s) {
+    state::State st;
+    st.deployment = "demo";
+    st.lineage = "lin-1";
+    auto p = MakePlan(Input(Desired(s), st));
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    cloud_.Apply(*p, &st);
+    return st;
+  }
+
+  Plan MustPlan(const PlanInput& in) {
+    auto p = MakePlan(in);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return p.ok() ? *p : Plan{};
+  }
+
+  SimCloud cloud_;
+};
+
+TEST_F(PlannerTest, EverythingIsCreatedFromNothing) {
+  std::vector<model::Resource> desired = Desired(DemoSpec());
+  state::State empty;
+  empty.lineage = "lin-0";
+  empty.serial = 4;
+  Plan p = MustPlan(Input(desired, empty));
+  EXPECT_EQ(p.deployment, "demo");
+  EXPECT_EQ(p.state_lineage, "lin-0");
+  EXPECT_EQ(p.state_serial, 4u);
+  EXPECT_EQ(p.spec_digest, "digest");
+  EXPECT_FALSE(p.teardown);
+  ASSERT_EQ(p.changes.size(), desired.size());
+  for (const Change& c : p.changes) {
+    EXPECT_EQ(c.action, Action::kCreate) << c.address;
+    EXPECT_EQ(c.reason, "not in state");
+  }
+  EXPECT_TRUE(std::is_sorted(p.changes.begin(), p.changes.end(),
+                             [](const Change& a, const Change& b) { return a.address < b.address; }));
+  EXPECT_EQ(Find(p, "db.volume.data[1]")->depends_on, (std::vector<std::string>{"db.instance[1]"}));
+  EXPECT_EQ(Find(p, "api.instance[0]")->depends_on,
+            (std::vector<std::string>{"db.instance[0]", "db.instance[1]", "db.instance[2]", "image.ubuntu",
+                                      "network.main"}));
+  EXPECT_EQ(p.Summarize().create, static_cast<int>(desired.size()));
+}
+
+TEST_F(PlannerTest, ReplanAfterApplyIsAllNoop) {
+  spec::Spec s = DemoSpec();
+  state::State st = Deployed(s);
+  ASSERT_EQ(st.resources.size(), Desired(s).size());
+  Plan p = MustPlan(Input(Desired(s), st));
+  for (const Change& c : p.changes) EXPECT_EQ(c.action, Action::kNoop) << c.address << ": " << c.reason;
+  EXPECT_FALSE(p.HasChanges());
+  EXPECT_EQ(p.Summarize().noop, static_cast<int>(st.resources.size()));
+  EXPECT_EQ(p.state_serial, st.serial);
+}
+
+TEST_F(PlannerTest, DiffDecidesUpdateOrReplaceWithChangedKeys) {
+  state::State st = Deployed(DemoSpec());
+  spec::Spec s = DemoSpec();
+  s.tiers[1].size = "l";                                  // api instances: size
+  s.tiers[1].load_balancer->listeners[0].target_port = 9090;  // api.lb: listeners
+  PlanInput in = Input(Desired(s), st);
+  in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
+    if (d.attributes == prior.attributes) return DiffDecision::kNoop;
+    return d.address.kind == model::Kind::kLoadBalancer ? DiffDecision::kUpdate : DiffDecision::kReplace;
+  };
+  Plan p = MustPlan(in);
+  const Change* lb = Find(p, "api.lb");
+  EXPECT_EQ(lb->action, Action::kUpdate);
+  // It also targets api's private IPs, known only after the api instances
+  // are replaced.
+  EXPECT_EQ(lb->changed_keys, (std::vector<std::string>{"listeners", "targets"}));
+  EXPECT_EQ(lb->reason,
+            "listeners, targets changed (known after apply: api.instance[0] is replaced, api.instance[1] is "
+            "replaced)");
+  const Change* api = Find(p, "api.instance[1]");
+  EXPECT_EQ(api->action, Action::kReplace);
+  EXPECT_EQ(api->changed_keys, (std::vector<std::string>{"size"}));
+  EXPECT_EQ(api->reason, "size changed");
+  EXPECT_EQ(api->prior.id, st.resources.at("api.instance[1]").id);
+  EXPECT_EQ(Find(p, "db.instance[0]")->action, Action::kNoop);
+  auto s2 = p.Summarize();
+  EXPECT_EQ(s2.replace, 2);
+  EXPECT_EQ(s2.update, 1);
+  EXPECT_EQ(s2.create + s2.destroy + s2.adopt, 0);
+  // Applying it converges.
+  cloud_.Apply(p, &st);
+  EXPECT_FALSE(MustPlan(Input(Desired(s), st)).HasChanges());
+}
+
+TEST_F(PlannerTest, ReplacementPropagatesThroughReferences) {
+  state::State st = Deployed(DemoSpec());
+  Plan p = MustPlan(Input(Desired(DemoSpec(3, "xl")), st));  // every db instance replaced
+  auto a = Actions(p);
+  EXPECT_EQ(a["db.instance[0]"], Action::kReplace);
+  // Volumes reference their instance's id, api user_data db's private IPs.
+  const Change* vol = Find(p, "db.volume.data[0]");
+  EXPECT_EQ(vol->action, Action::kReplace);
+  EXPECT_EQ(vol->changed_keys, (std::vector<std::string>{"instance_id"}));
+  EXPECT_EQ(vol->reason, "instance_id changed (known after apply: db.instance[0] is replaced)");
+  const Change* api = Find(p, "api.instance[0]");
+  EXPECT_EQ(api->action, Action::kReplace);
+  EXPECT_EQ(api->changed_keys, (std::vector<std::string>{"user_data"}));
+  EXPECT_NE(api->reason.find("known after apply"), std::string::npos);
+  // ...and so on down the chain: the LB targets api's IPs.
+  EXPECT_EQ(a["api.lb"], Action::kReplace);
+  EXPECT_EQ(a["network.main"], Action::kNoop);
+  EXPECT_EQ(a["db.firewall"], Action::kNoop);
+  cloud_.Apply(p, &st);
+  EXPECT_FALSE(MustPlan(Input(Desired(DemoSpec(3, "xl")), st)).HasChanges());
+}
+
+TEST_F(PlannerTest, ScalingATierChangesItsReferrers) {
+  state::State st = Deployed(DemoSpec(3));
+  PlanInput in = Input(Desired(DemoSpec(4)), st);
+  in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
+    return d.attributes == prior.attributes ? DiffDecision::kNoop : DiffDecision::kUpdate;
+  };
+  Plan up = MustPlan(in);
+  auto a = Actions(up);
+  EXPECT_EQ(a["db.instance[3]"], Action::kCreate);
+  EXPECT_EQ(a["db.volume.data[3]"], Action::kCreate);
+  EXPECT_EQ(a["db.instance[0]"], Action::kNoop);
+  EXPECT_EQ(a["api.instance[0]"], Action::kUpdate);
+  EXPECT_EQ(Find(up, "api.instance[0]")->reason, "user_data changed (known after apply: db.instance[3] is created)");
+  EXPECT_EQ(a["api.lb"], Action::kNoop);  // targets api, which is only updated
+
+  in = Input(Desired(DemoSpec(2)), st);
+  in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
+    return d.attributes == prior.attributes ? DiffDecision::kNoop : DiffDecision::kUpdate;
+  };
+  Plan down = MustPlan(in);
+  a = Actions(down);
+  EXPECT_EQ(a["db.instance[2]"], Action::kDelete);
+  EXPECT_EQ(Find(down, "db.instance[2]")->reason, "not in the spec");
+  EXPECT_EQ(a["db.volume.data[2]"], Action::kDelete);
+  EXPECT_EQ(a["api.instance[1]"], Action::kUpdate);
+  EXPECT_NE(Find(down, "api.instance[1]")->reason.find("db.instance[2] is deleted"), std::string::npos);
+  // The volume goes before its instance; api is updated once db.instance[2]
+  // is gone, so its seed list no longer names it.
+  EXPECT_EQ(Find(down, "db.instance[2]")->depends_on, (std::vector<std::string>{"db.volume.data[2]"}));
+  const auto& api_waits = Find(down, "api.instance[1]")->depends_on;
+  EXPECT_NE(std::find(api_waits.begin(), api_waits.end(), "db.instance[2]"), api_waits.end());
+  cloud_.Apply(down, &st);
+  EXPECT_FALSE(MustPlan(Input(Desired(DemoSpec(2)), st)).HasChanges());
+  EXPECT_EQ(st.resources.count("db.instance[2]"), 0u);
+}
+
+TEST_F(PlannerTest, UnknownButUnchangedReferenceKeepsPriorValue) {
+  state::State st = Deployed(DemoSpec());
+  // db.instance[1] lost its private_ip output (e.g. refreshed while
+  // rebooting); nothing about it changes in this plan.
+  st.resources.at("db.instance[1]").outputs.erase("private_ip");
+  Plan p = MustPlan(Input(Desired(DemoSpec()), st));
+  EXPECT_FALSE(p.HasChanges()) << Find(p, "api.instance[0]")->reason;
+}
+
+TEST_F(PlannerTest, DeletedOutsideIsRecreated) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  auto& list = in.observed["cloud"];
+  list.erase(std::remove_if(list.begin(), list.end(), [](const auto& o) { return o.address == "api.lb"; }),
+             list.end());
+  Plan p = MustPlan(in);
+  const Change* lb = Find(p, "api.lb");
+  EXPECT_EQ(lb->action, Action::kCreate);
+  EXPECT_EQ(lb->reason, "deleted outside orchestrator");
+  EXPECT_EQ(lb->prior.id, st.resources.at("api.lb").id);
+  EXPECT_EQ(p.Summarize().create, 1);
+  EXPECT_EQ(p.Summarize().noop, static_cast<int>(st.resources.size()) - 1);
+
+  // Offline (not refreshed): the state is trusted.
+  in.refreshed = false;
+  EXPECT_FALSE(MustPlan(in).HasChanges());
+}
+
+TEST_F(PlannerTest, ObservedButNotInStateIsAdopted) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  // A run died after creating network.main and db.instance[0] but before
+  // recording them: the cloud has them, the state does not.
+  in.state.resources.erase("network.main");
+  in.state.resources.erase("db.instance[0]");
+  Plan p = MustPlan(in);
+  const Change* net = Find(p, "network.main");
+  EXPECT_EQ(net->action, Action::kAdopt);
+  EXPECT_EQ(net->prior.id, st.resources.at("network.main").id);
+  EXPECT_EQ(Find(p, "db.instance[0]")->action, Action::kAdopt);
+  // Everything referring to them resolves against the adopted outputs.
+  EXPECT_EQ(p.Summarize().adopt, 2);
+  EXPECT_EQ(p.Summarize().noop, static_cast<int>(st.resources.size()) - 2);
+  EXPECT_EQ(p.Summarize().create, 0);
+}
+
+TEST_F(PlannerTest, RecordedIdGoneButTaggedResourceFound) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  for (auto& o : in.observed["cloud"])
+    if (o.address == "db.firewall") o.id = "id-new";
+  Plan p = MustPlan(in);
+  const Change* fw = Find(p, "db.firewall");
+  EXPECT_EQ(fw->action, Action::kAdopt);
+  EXPECT_EQ(fw->prior.id, "id-new");
+}
+
+TEST_F(PlannerTest, OrphansAndDuplicatesAreDeleted) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  auto tagged = [](const std::string& addr, const std::string& kind, const std::string& id,
+                   const std::string& deployment = "demo") {
+    state::ResourceState o;
+    o.address = addr;
+    o.kind = kind;
+    o.id = id;
+    o.tags = {{std::string(model::kTagDeployment), deployment}, {std::string(model::kTagAddress), addr}};
+    return o;
+  };
+  auto& obs = in.observed["cloud"];
+  obs.push_back(tagged("old.instance[0]", "instance", "id-old"));         // removed tier, state lost
+  obs.push_back(tagged("db.instance[0]", "instance", "id-dup"));          // a second db.instance[0]
+  obs.push_back(tagged("garbage!", "volume", "id-garbage"));              // unparsable address tag
+  obs.push_back(tagged("web.instance[0]", "instance", "id-x", "other"));  // another deployment: not ours
+  Plan p = MustPlan(in);
+  const Change* old = Find(p, "old.instance[0]");
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ(old->action, Action::kDelete);
+  EXPECT_EQ(old->reason, "orphan: carries the deployment tag but is neither in state nor in the spec");
+  EXPECT_EQ(old->provider, "cloud");
+  const Change* dup = Find(p, "orphan/cloud/instance/id-dup");
+  ASSERT_NE(dup, nullptr);
+  EXPECT_EQ(dup->action, Action::kDelete);
+  EXPECT_EQ(dup->reason, "orphan: a second resource claiming address db.instance[0]");
+  EXPECT_EQ(Find(p, "db.instance[0]")->action, Action::kNoop);
+  const Change* garbage = Find(p, "orphan/cloud/volume/id-garbage");
+  ASSERT_NE(garbage, nullptr);
+  EXPECT_EQ(garbage->kind, model::Kind::kVolume);
+  EXPECT_EQ(Find(p, "web.instance[0]"), nullptr);
+  EXPECT_EQ(p.Summarize().destroy, 3);
+  // The orphan volume (rank 2) goes before the orphan instance (rank 3).
+  EXPECT_EQ(old->depends_on, (std::vector<std::string>{"orphan/cloud/volume/id-garbage"}));
+}
+
+TEST_F(PlannerTest, RemovedTierIsDeletedInReverseDependencyOrder) {
+  state::State st = Deployed(DemoSpec());
+  spec::Spec s = DemoSpec();
+  s.tiers.pop_back();  // drop api, and the firewall rule naming it
+  s.tiers[0].firewall[0].sources = {"10.0.0.0/8"};
+  Plan p = MustPlan(Input(Desired(s), st));
+  auto a = Actions(p);
+  for (const char* addr : {"api.instance[0]", "api.instance[1]", "api.lb"}) EXPECT_EQ(a[addr], Action::kDelete);
+  EXPECT_EQ(Find(p, "api.instance[0]")->depends_on, (std::vector<std::string>{"api.lb"}));
+  EXPECT_TRUE(Find(p, "api.lb")->depends_on.empty());
+  // db's firewall rule changed.
+  EXPECT_EQ(a["db.firewall"], Action::kReplace);
+  EXPECT_EQ(Find(p, "db.firewall")->changed_keys, (std::vector<std::string>{"rules"}));
+}
+
+TEST_F(PlannerTest, ProviderChangeReplaces) {
+  state::State st = Deployed(DemoSpec());
+  std::vector<model::Resource> desired = Desired(DemoSpec());
+  for (auto& r : desired)
+    if (r.address.ToString() == "image.ubuntu") r.provider = "cloud2";
+  PlanInput in = Input(desired, st);
+  in.diff = [](const model::Resource&, const state::ResourceState&) { return DiffDecision::kNoop; };
+  Plan p = MustPlan(in);
+  const Change* img = Find(p, "image.ubuntu");
+  EXPECT_EQ(img->action, Action::kReplace);
+  EXPECT_EQ(img->reason, "provider changed from 'cloud' to 'cloud2'");
+}
+
+TEST_F(PlannerTest, TeardownDeletesEverythingInReverseOrder) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input({}, st);
+  state::ResourceState orphan_net;
+  orphan_net.address = "network.old";
+  orphan_net.kind = "network";
+  orphan_net.id = "id-oldnet";
+  in.observed["cloud"].push_back(orphan_net);
+  auto p = MakeTeardownPlan(in);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(p->teardown);
+  EXPECT_EQ(p->spec_digest, "");
+  ASSERT_EQ(p->changes.size(), st.resources.size() + 1);
+  for (const Change& c : p->changes) {
+    EXPECT_EQ(c.action, Action::kDelete);
+    EXPECT_EQ(c.reason, c.address == "network.old" ? "orphan: carries the deployment tag but is neither in state "
+                                                      "nor in the spec"
+                                                    : "teardown");
+  }
+  // Every recorded dependency is deleted after what depends on it.
+  for (const auto& [addr, rs] : st.resources)
+    for (const std::string& dep : rs.depends_on) {
+      const auto& waits = Find(*p, dep)->depends_on;
+      EXPECT_NE(std::find(waits.begin(), waits.end(), addr), waits.end()) << dep << " must wait for " << addr;
+    }
+  // The observed-only network waits for every instance (by kind).
+  const auto& net_waits = Find(*p, "network.old")->depends_on;
+  EXPECT_NE(std::find(net_waits.begin(), net_waits.end(), "db.instance[0]"), net_waits.end());
+  EXPECT_NE(std::find(net_waits.begin(), net_waits.end(), "image.ubuntu"), net_waits.end());
+  // Applying it leaves nothing.
+  cloud_.Apply(*p, &st);
+  EXPECT_TRUE(st.resources.empty());
+}
+
+TEST_F(PlannerTest, InvalidDesiredSetsAreRejected) {
+  std::vector<model::Resource> desired = Desired(DemoSpec());
+  state::State empty;
+  // A cycle.
+  for (auto& r : desired)
+    if (r.address.ToString() == "network.main") r.depends_on.push_back(*model::Address::Parse("api.lb"));
+  auto p = MakePlan(Input(desired, empty));
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.status().message().rfind("dependency cycle: ", 0), 0u) << p.status().message();
+  EXPECT_NE(p.status().message().find("network.main"), std::string::npos);
+
+  desired = Desired(DemoSpec());
+  desired.push_back(desired.front());
+  p = MakePlan(Input(desired, empty));
+  EXPECT_EQ(p.status().message(), "duplicate desired address " + desired.front().address.ToString());
+
+  desired = Desired(DemoSpec());
+  desired.front().depends_on.push_back(*model::Address::Parse("ghost.lb"));
+  p = MakePlan(Input(desired, empty));
+  EXPECT_NE(p.status().message().find("depends on ghost.lb, which is not part of the deployment"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace orch::plan

@@ -1,0 +1,126 @@
+#include "plan/render.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "util/strings.h"
+
+namespace orch::plan {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxValue = 60;
+
+const char* kReset = "\033[0m";
+
+struct Style {
+  const char* symbol;
+  const char* color;
+};
+
+Style StyleOf(Action a) {
+  switch (a) {
+    case Action::kCreate: return {"  + ", "\033[32m"};
+    case Action::kUpdate: return {"  ~ ", "\033[33m"};
+    case Action::kReplace: return {"-/+ ", "\033[35m"};
+    case Action::kDelete: return {"  - ", "\033[31m"};
+    case Action::kAdopt: return {" <= ", "\033[36m"};
+    case Action::kNoop: return {"    ", ""};
+  }
+  return {"    ", ""};
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool SecretKey(const std::string& key) {
+  std::string k = Lower(key);
+  for (const char* word : {"password", "secret", "token", "credential", "private_key", "user_data"})
+    if (k.find(word) != std::string::npos) return true;
+  return false;
+}
+
+// True when any key inside `v` looks secret.
+bool HoldsSecret(const json& v) {
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (SecretKey(it.key()) || HoldsSecret(it.value())) return true;
+  } else if (v.is_array()) {
+    for (const json& e : v)
+      if (HoldsSecret(e)) return true;
+  }
+  return false;
+}
+
+std::string Short(const json* v) {
+  if (!v) return "(none)";
+  std::string s = v->dump();
+  if (s.size() > kMaxValue) s = s.substr(0, kMaxValue - 3) + "...";
+  return s;
+}
+
+const json* Get(const json& obj, const std::string& key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+std::string ActionText(const Change& c) {
+  std::string action = c.action == Action::kUpdate ? "update in place" : std::string(ActionName(c.action));
+  bool obvious = c.reason.empty() || (c.action == Action::kCreate && c.reason == "not in state") ||
+                 (c.action == Action::kDelete && (c.reason == "not in the spec" || c.reason == "teardown")) ||
+                 (c.action == Action::kUpdate && c.reason == Join(c.changed_keys, ", ") + " changed");
+  return obvious ? action : action + ": " + c.reason;
+}
+
+std::string UpdateDetails(const Change& c) {
+  std::string out;
+  for (const std::string& key : c.changed_keys) {
+    const json* before = Get(c.prior.attributes, key);
+    const json* after = Get(c.desired.attributes, key);
+    out += out.empty() ? " " : "; ";
+    out += key + ": ";
+    if (SecretKey(key) || (before && HoldsSecret(*before)) || (after && HoldsSecret(*after)))
+      out += "(changed)";
+    else
+      out += Short(before) + " -> " + Short(after);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string SummaryLine(const Plan& plan) {
+  if (!plan.HasChanges()) return "No changes.";
+  Plan::Summary s = plan.Summarize();
+  return "Plan: " + std::to_string(s.create) + " to add, " + std::to_string(s.update) + " to change, " +
+         std::to_string(s.replace) + " to replace, " + std::to_string(s.destroy) + " to destroy, " +
+         std::to_string(s.adopt) + " to adopt.";
+}
+
+std::string RenderPlan(const Plan& plan, const RenderOptions& options) {
+  std::string out;
+  int unchanged = 0;
+  for (const Change& c : plan.changes) {
+    if (c.action == Action::kNoop) {
+      ++unchanged;
+      if (!options.show_noop) continue;
+      out += "    " + c.address + " (no change)\n";
+      continue;
+    }
+    Style st = StyleOf(c.action);
+    std::string line = std::string(st.symbol) + c.address + " (" + ActionText(c) + ")";
+    if (c.action == Action::kUpdate) line += UpdateDetails(c);
+    out += options.color ? std::string(st.color) + line + kReset + "\n" : line + "\n";
+  }
+  if (!out.empty()) out += "\n";
+  out += SummaryLine(plan);
+  if (!plan.HasChanges()) out += " " + std::to_string(unchanged) + " resources up to date.";
+  out += "\n";
+  return out;
+}
+
+}  // namespace orch::plan

@@ -1,0 +1,84 @@
+#include "plan/render.h"
+
+#include <gtest/gtest.h>
+
+namespace orch::plan {
+namespace {
+
+using nlohmann::json;
+
+Change Make(const std::string& addr, Action a, std::string reason = "") {
+  Change c;
+  c.address = addr;
+  c.action = a;
+  c.reason = std::move(reason);
+  return c;
+}
+
+Plan Sample() {
+  Plan p;
+  p.deployment = "demo";
+  Change lb = Make("api.lb", Action::kUpdate, "listeners, password changed");
+  lb.changed_keys = {"listeners", "password"};
+  lb.prior.attributes = {{"listeners", json::array({{{"port", 80}}})}, {"password", "hunter2"}};
+  lb.desired.attributes = {{"listeners", json::array({{{"port", 8080}}})}, {"password", "s3cret"}};
+  Change ud = Make("api.instance[0]", Action::kUpdate, "user_data, tags changed");
+  ud.changed_keys = {"user_data", "tags"};
+  ud.prior.attributes = {{"user_data", {{"vars", {{"x", "old-secret"}}}}}, {"tags", {{"token", "t1"}}}};
+  ud.desired.attributes = {{"user_data", {{"vars", {{"x", "new-secret"}}}}}, {"tags", {{"token", "t2"}}}};
+  Change longv = Make("api.firewall", Action::kUpdate, "rules changed");
+  longv.changed_keys = {"rules"};
+  longv.desired.attributes = {{"rules", std::string(100, 'x')}};
+  p.changes = {ud,
+               Make("api.instance[2]", Action::kCreate, "not in state"),
+               Make("api.instance[3]", Action::kCreate, "deleted outside orchestrator"),
+               longv,
+               lb,
+               Make("db.instance[0]", Action::kReplace, "size changed"),
+               Make("db.instance[1]", Action::kNoop),
+               Make("old.instance[0]", Action::kDelete, "not in the spec"),
+               Make("orphan/do/volume/7", Action::kDelete, "orphan: a second resource claiming address x"),
+               Make("web.instance[1]", Action::kAdopt, "found in the cloud")};
+  return p;
+}
+
+TEST(RenderTest, TerraformStyleLines) {
+  EXPECT_EQ(RenderPlan(Sample()),
+            "  ~ api.instance[0] (update in place) user_data: (changed); tags: (changed)\n"
+            "  + api.instance[2] (create)\n"
+            "  + api.instance[3] (create: deleted outside orchestrator)\n"
+            "  ~ api.firewall (update in place) rules: (none) -> \"" + std::string(56, 'x') + "...\n"
+            "  ~ api.lb (update in place) listeners: [{\"port\":80}] -> [{\"port\":8080}]; password: (changed)\n"
+            "-/+ db.instance[0] (replace: size changed)\n"
+            "  - old.instance[0] (delete)\n"
+            "  - orphan/do/volume/7 (delete: orphan: a second resource claiming address x)\n"
+            " <= web.instance[1] (adopt: found in the cloud)\n"
+            "\n"
+            "Plan: 2 to add, 3 to change, 1 to replace, 2 to destroy, 1 to adopt.\n");
+}
+
+TEST(RenderTest, SecretsNeverAppear) {
+  std::string out = RenderPlan(Sample(), {true, true});
+  for (const char* secret : {"hunter2", "s3cret", "old-secret", "new-secret", "t1\"", "t2\""})
+    EXPECT_EQ(out.find(secret), std::string::npos) << secret;
+}
+
+TEST(RenderTest, ColourAndNoopOnlyWhenAsked) {
+  std::string plain = RenderPlan(Sample());
+  EXPECT_EQ(plain.find('\033'), std::string::npos);
+  EXPECT_EQ(plain.find("db.instance[1]"), std::string::npos);
+  std::string color = RenderPlan(Sample(), {true, true});
+  EXPECT_NE(color.find("\033[32m  + api.instance[2] (create)\033[0m\n"), std::string::npos);
+  EXPECT_NE(color.find("\033[31m  - old.instance[0] (delete)\033[0m\n"), std::string::npos);
+  EXPECT_NE(color.find("    db.instance[1] (no change)\n"), std::string::npos);
+}
+
+TEST(RenderTest, NothingToDo) {
+  Plan p;
+  p.changes = {Make("a.lb", Action::kNoop), Make("b.lb", Action::kNoop)};
+  EXPECT_EQ(RenderPlan(p), "No changes. 2 resources up to date.\n");
+  EXPECT_EQ(SummaryLine(p), "No changes.");
+}
+
+}  // namespace
+}  // namespace orch::plan
