@@ -5,8 +5,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "engine/test_support.h"
+#include "state/memory_state_store.h"
 #include "testing/fake_provider.h"
 #include "testing/recording_observer.h"
 
@@ -246,6 +248,86 @@ TEST(UserDataTest, TemplatesAreRenderedForTheProviderButStateKeepsTheSpecForm) {
   EXPECT_EQ(recorded["vars"]["greeting"], "demo-network-main");
   std::remove(path.c_str());
   rmdir(dir_template);
+}
+
+}  // namespace
+}  // namespace orch::engine
+
+namespace orch::engine {
+namespace {
+
+class DeployerMemoryStoreTest : public ::testing::Test {
+ protected:
+  Deployer MakeDeployer(int64_t lock_timeout_ms) {
+    DeployerOptions o;
+    o.deployment = test::kDeployment;
+    o.planner = TestPlanner;
+    o.lock_timeout_ms = lock_timeout_ms;
+    return Deployer(o, &store_, {{"cloud", &cloud_}});
+  }
+  std::vector<model::Resource> Desired() {
+    return {test::Res("network.main", {{"cidr", "10.0.0.0/16"}}),
+            test::Res("web.instance[0]", {{"net", "${ref:network.main.id}"}}, {"network.main"})};
+  }
+  state::MemoryStateStore store_{test::kDeployment};
+  orch::testing::FakeProvider cloud_;
+};
+
+TEST_F(DeployerMemoryStoreTest, DeployAndTeardown) {
+  Deployer d = MakeDeployer(0);
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  ApplyResult r = d.Apply(*p);
+  ASSERT_TRUE(r.ok());
+  state::State s = store_.Read().value();
+  EXPECT_EQ(s.serial, 4u);  // intent + record, twice
+  EXPECT_EQ(store_.WriteCount(), 4);
+  EXPECT_EQ(s.resources["web.instance[0]"].attributes["net"], s.resources["network.main"].id);
+  EXPECT_FALSE(store_.Holder().has_value());
+
+  Result<plan::Plan> down = d.PlanTeardown();
+  ASSERT_TRUE(down.ok());
+  EXPECT_EQ(down->state_serial, 4u);
+  EXPECT_EQ(down->state_lineage, s.lineage);
+  ASSERT_TRUE(d.Apply(*down).ok());
+  EXPECT_TRUE(cloud_.Resources().empty());
+  EXPECT_EQ(store_.Read().value().serial, 0u);  // deleted
+  EXPECT_FALSE(store_.Holder().has_value());
+}
+
+TEST_F(DeployerMemoryStoreTest, ApplyWaitsForTheLockUpToTheTimeout) {
+  Deployer d = MakeDeployer(0);
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  Result<state::LockInfo> held = store_.Lock("deploy", 0);
+  ASSERT_TRUE(held.ok());
+  ApplyResult refused = d.Apply(*p);
+  ASSERT_EQ(refused.diags.size(), 1u);
+  EXPECT_NE(refused.diags.items()[0].message.find("locked by pid"), std::string::npos)
+      << refused.diags.items()[0].message;
+  EXPECT_EQ(cloud_.creates(), 0);
+
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_TRUE(store_.Unlock(held->id).ok());
+  });
+  Deployer patient = MakeDeployer(5000);
+  ApplyResult r = patient.Apply(*p);
+  releaser.join();
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(cloud_.creates(), 2);
+}
+
+TEST_F(DeployerMemoryStoreTest, WriteFailureIsReportedAndStopsTheRun) {
+  Deployer d = MakeDeployer(0);
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "");
+  ASSERT_TRUE(p.ok());
+  store_.TEST_FailWrites(Status::Internal("no space left on device"), 1);
+  ApplyResult r = d.Apply(*p);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(cloud_.creates(), 0);  // the intent could not be journaled: nothing was sent
+  EXPECT_EQ(r.skipped, 1);
+  EXPECT_FALSE(store_.Holder().has_value());
 }
 
 }  // namespace
