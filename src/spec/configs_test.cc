@@ -1,0 +1,72 @@
+// Every example in configs/ must load without errors or warnings.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "spec/loader.h"
+
+namespace orch::spec {
+namespace {
+
+TEST(ConfigsTest, EveryExampleLoads) {
+  const std::filesystem::path root = ORCH_SOURCE_DIR;
+  const std::filesystem::path creds = std::filesystem::temp_directory_path() / "spec_configs_test_sa.json";
+  std::ofstream(creds) << "{}";
+  std::map<std::string, std::string> env = {
+      {"DIGITALOCEAN_TOKEN", "do-token"},
+      {"GOOGLE_APPLICATION_CREDENTIALS", creds.string()},
+      {"GOOGLE_CLOUD_PROJECT", "demo-project"},
+      {"OS_AUTH_URL", "http://127.0.0.1:5000/identity/v3"},
+      {"OS_USERNAME", "demo"},
+      {"OS_PASSWORD", "secret"},
+      {"OS_PROJECT_NAME", "demo"},
+  };
+  LoadOptions opts;
+  opts.getenv = [&](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  int loaded = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root / "configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    Diagnostics diags;
+    auto spec = Load(entry.path().string(), opts, &diags);
+    std::string text;
+    for (const auto& d : diags.items()) text += FormatDiagnosticLine(d) + "\n";
+    EXPECT_TRUE(spec.has_value()) << entry.path() << "\n" << text;
+    EXPECT_TRUE(diags.empty()) << entry.path() << "\n" << text;
+    if (spec) {
+      EXPECT_FALSE(spec->tiers.empty()) << entry.path();
+      for (const auto& t : spec->tiers) {
+        ASSERT_TRUE(t.user_data) << entry.path() << " tier " << t.name;
+        EXPECT_TRUE(std::filesystem::is_regular_file(t.user_data->template_path)) << t.user_data->template_path;
+      }
+    }
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 3);
+  std::filesystem::remove(creds);
+}
+
+TEST(ConfigsTest, QuickstartShape) {
+  LoadOptions opts;
+  opts.getenv = [](const std::string&) -> std::optional<std::string> { return "x"; };
+  Diagnostics diags;
+  auto spec = Load(std::string(ORCH_SOURCE_DIR) + "/configs/quickstart.yaml", opts, &diags);
+  ASSERT_TRUE(spec);
+  ASSERT_EQ(spec->tiers.size(), 3u);
+  EXPECT_EQ(spec->tiers[0].name, "cassandra");
+  EXPECT_EQ(spec->tiers[0].count, 3);
+  ASSERT_TRUE(spec->tiers[1].group);
+  EXPECT_TRUE(spec->tiers[1].load_balancer);
+  EXPECT_EQ(spec->tiers[2].count, 1);
+  for (const auto& [name, p] : spec->providers) EXPECT_EQ(p.type, "digitalocean");
+}
+
+}  // namespace
+}  // namespace orch::spec
