@@ -179,13 +179,17 @@ std::optional<double> Loader::Number(const Entry& e, const std::string& what) {
 }
 
 std::optional<bool> Loader::Bool(const Entry& e, const std::string& what) {
-  if (e.value.IsScalar()) {
-    std::string s = e.value.Scalar();
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (s == "true") return true;
-    if (s == "false") return false;
+  if (!e.value.IsScalar()) {
+    Error(e.Anchor(), "expected true or false for " + what + ", got " + DescribeNode(e.value));
+    return std::nullopt;
   }
-  Error(e.Anchor(), "expected true or false for " + what + ", got " + DescribeNode(e.value));
+  auto t = String(e, what);
+  if (!t) return std::nullopt;
+  std::string s = t->value;
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (s == "true") return true;
+  if (s == "false") return false;
+  Error(e.value, "expected true or false for " + what + ", got " + t->Shown());
   return std::nullopt;
 }
 

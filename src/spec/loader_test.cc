@@ -266,6 +266,15 @@ TEST_F(LoaderTest, MergeKeysAndAnchors) {
   EXPECT_EQ(spec->tiers[1].count, 4);
 }
 
+TEST_F(LoaderTest, NumbersAndBooleansMaySubstitute) {
+  opts_.vars["n"] = "4";
+  opts_.vars["fip"] = "TRUE";
+  auto spec = LoadText(std::string(testing::kPrelude) + "    count: ${var.n}\n    floating_ip: ${var.fip}\n");
+  ASSERT_TRUE(spec) << ::testing::PrintToString(Lines());
+  EXPECT_EQ(spec->tiers[0].count, 4);
+  EXPECT_TRUE(spec->tiers[0].floating_ip);
+}
+
 TEST_F(LoaderTest, LiteralImageIsPassedThrough) {
   auto spec = LoadText("deployment: demo\n"
                        "providers: {do: {type: digitalocean, region: nyc3}}\n"
