@@ -523,11 +523,13 @@ TEST_F(LoaderErrorsTest, SecretsNeverAppearInDiagnostics) {
                       "    size: s\n"
                       "    image: i\n"
                       "    count: ${env:SECRET_COUNT}\n"
-                      "    firewall: [{from: ['${env:SECRET_CIDR}'], ports: '${file:secret.txt}'}]\n");
-  ASSERT_EQ(lines.size(), 9u) << ::testing::PrintToString(lines);
+                      "    firewall: [{from: ['${env:SECRET_CIDR}', 'tier:${env:SECRET_TYPE}'], ports: '${file:secret.txt}'}]\n");
+  ASSERT_EQ(lines.size(), 10u) << ::testing::PrintToString(lines);
   for (const auto& line : lines) EXPECT_THAT(line, ::testing::Not(HasSubstr("hunter2"))) << line;
   EXPECT_THAT(lines, ::testing::Contains("spec.yaml:12:12: error: expected an integer for 'count', got "
                                          "'${env:SECRET_COUNT}' (after substitution)"));
+  EXPECT_THAT(lines, ::testing::Contains("spec.yaml:13:46: error: unknown tier 'tier:${env:SECRET_TYPE}' (after "
+                                         "substitution); defined: api"));
   EXPECT_THAT(lines, ::testing::Contains("spec.yaml:3:14: error: unknown provider type '${env:SECRET_TYPE}' (after "
                                          "substitution) for provider 'do'; expected one of: digitalocean, gce, "
                                          "openstack"));

@@ -432,7 +432,7 @@ void Loader::LoadFirewall(const Entry& e, TierSpec* t) {
           if (StartsWith(s->value, "tier:")) {
             Text name = *s;
             name.value = s->value.substr(5);
-            name.raw = name.value;
+            if (!s->tainted) name.raw = name.value;  // a tainted name shows only as written
             if (!Reference(name, tier_names_, "tier")) {
               ok = false;
               continue;
