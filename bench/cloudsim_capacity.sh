@@ -59,9 +59,10 @@ fi
 auth="Authorization: Bearer $token"
 start=$(date +%s.%N)
 for i in $(seq 0 99); do
-  names=$(python3 -c 'import sys,json; i=int(sys.argv[1]); print(json.dumps(["bench-%03d-%d" % (i, j) for j in range(10)]))' "$i")
+  names=""
+  for j in 0 1 2 3 4 5 6 7 8 9; do names="$names${names:+,}\"bench-$i-$j\""; done
   code=$(curl -s -o "$work/create" -w '%{http_code}' -H "$auth" -H 'Content-Type: application/json' \
-    -d "{\"names\":$names,\"region\":\"nyc3\",\"size\":\"s-1vcpu-1gb\",\"image\":\"ubuntu-22-04-x64\",\"tags\":[\"bench\"]}" \
+    -d "{\"names\":[$names],\"region\":\"nyc3\",\"size\":\"s-1vcpu-1gb\",\"image\":\"ubuntu-22-04-x64\",\"tags\":[\"bench\"]}" \
     "$do_url/droplets")
   if [ "$code" != 202 ]; then
     echo "cloudsim_capacity: create $i answered $code: $(cat "$work/create")" >&2

@@ -276,6 +276,8 @@ bool HttpServer::Start(std::string* error) {
   std::string host = s.options.host == "localhost" ? "127.0.0.1" : s.options.host;
   if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
     *error = "invalid IPv4 host: " + s.options.host;
+    if (s.ssl_ctx) SSL_CTX_free(s.ssl_ctx);
+    s.ssl_ctx = nullptr;
     return false;
   }
   s.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -285,6 +287,8 @@ bool HttpServer::Start(std::string* error) {
     *error = "binding " + host + ":" + std::to_string(s.options.port) + ": " + std::strerror(errno);
     close(s.listen_fd);
     s.listen_fd = -1;
+    if (s.ssl_ctx) SSL_CTX_free(s.ssl_ctx);
+    s.ssl_ctx = nullptr;
     return false;
   }
   socklen_t len = sizeof addr;
