@@ -2,14 +2,64 @@
 #include <utility>
 
 #include "engine/deployer.h"
+#include "plan/planner.h"
 #include "template/render.h"
 
 namespace orch::engine {
 
+namespace {
+
+plan::DiffDecision ToDecision(ChangeAction a) {
+  switch (a) {
+    case ChangeAction::kNoop: return plan::DiffDecision::kNoop;
+    case ChangeAction::kUpdate: return plan::DiffDecision::kUpdate;
+    case ChangeAction::kReplace: return plan::DiffDecision::kReplace;
+  }
+  return plan::DiffDecision::kReplace;
+}
+
+state::ResourceState Neutral(const ObservedResource& o, const std::string& provider, const std::string& type) {
+  state::ResourceState rs;
+  rs.address = o.address;
+  rs.kind = o.kind;
+  rs.provider = provider;
+  rs.provider_type = type;
+  rs.id = o.id;
+  rs.cloud_name = o.cloud_name;
+  rs.tags = o.tags;
+  rs.attributes = o.attributes;
+  rs.outputs = o.outputs;
+  return rs;
+}
+
+}  // namespace
+
 Planner DefaultPlanner() {
-  // TODO: call plan::MakePlan once the planner module is available.
-  return [](const PlanRequest&) -> Result<plan::Plan> {
-    return Status::NotSupported("no planner is built in; set DeployerOptions::planner");
+  return [](const PlanRequest& req) -> Result<plan::Plan> {
+    plan::PlanInput in;
+    in.deployment = req.deployment;
+    in.desired = req.desired;
+    in.state = req.state;
+    in.refreshed = req.refreshed;
+    in.spec_digest = req.spec_digest;
+    const ProviderSet* providers = req.providers;
+    for (const auto& [name, list] : req.observed.by_provider) {
+      std::string type;
+      if (providers) {
+        auto p = providers->find(name);
+        if (p != providers->end() && p->second) type = p->second->Type();
+      }
+      std::vector<state::ResourceState>& out = in.observed[name];
+      for (const ObservedResource& o : list) out.push_back(Neutral(o, name, type));
+    }
+    in.diff = [providers](const model::Resource& desired, const state::ResourceState& prior) {
+      if (providers) {
+        auto p = providers->find(desired.provider);
+        if (p != providers->end() && p->second) return ToDecision(p->second->Diff(desired, prior));
+      }
+      return desired.attributes == prior.attributes ? plan::DiffDecision::kNoop : plan::DiffDecision::kReplace;
+    };
+    return req.teardown ? plan::MakeTeardownPlan(in) : plan::MakePlan(in);
   };
 }
 

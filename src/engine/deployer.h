@@ -63,7 +63,7 @@ struct DeployerOptions {
   const std::atomic<bool>* cancelled = nullptr;
   int64_t lock_timeout_ms = 0;                  // 0 = fail at once when locked
   UserDataRenderer render_user_data;            // empty = DefaultUserDataRenderer()
-  Planner planner;                              // empty = DefaultPlanner()
+  Planner planner;                              // empty = DefaultPlanner() (plan::MakePlan)
   bool delete_state_after_teardown = true;
   // false: plan from the stored state alone, without asking the providers
   // (nothing is found deleted outside, no orphan, no adoption).

@@ -1,0 +1,202 @@
+// The Deployer with the real planner (plan::MakePlan) against FakeProvider.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "engine/deployer.h"
+#include "engine/test_support.h"
+#include "state/memory_state_store.h"
+#include "testing/fake_provider.h"
+#include "testing/recording_observer.h"
+
+namespace orch::engine {
+namespace {
+
+using json = nlohmann::json;
+using test::Res;
+
+class PlannerDeployTest : public ::testing::Test {
+ protected:
+  Deployer MakeDeployer() {
+    DeployerOptions o;
+    o.deployment = test::kDeployment;
+    o.parallelism = 4;
+    o.observer = &observer_;
+    return Deployer(o, &store_, {{"cloud", &cloud_}});
+  }
+
+  static std::vector<model::Resource> Desired(const std::string& db_size = "s") {
+    return {
+        Res("network.main", {{"cidr", "10.0.0.0/16"}}),
+        Res("db.instance[0]", {{"size", db_size}, {"network", "${ref:network.main.id}"}}, {"network.main"}),
+        Res("db.instance[1]", {{"size", db_size}, {"network", "${ref:network.main.id}"}}, {"network.main"}),
+        Res("api.instance[0]", {{"size", "s"}, {"db_hosts", "${tiers.db.private_ips}"}},
+            {"network.main", "db.instance[0]", "db.instance[1]"}),
+        Res("api.lb", {{"backend", "${ref:api.instance[0].private_ip}"}}, {"api.instance[0]"}),
+    };
+  }
+
+  static std::map<std::string, plan::Action> Actions(const plan::Plan& p) {
+    std::map<std::string, plan::Action> out;
+    for (const plan::Change& c : p.changes) out[c.address] = c.action;
+    return out;
+  }
+
+  static bool AllNoop(const plan::Plan& p) {
+    return std::all_of(p.changes.begin(), p.changes.end(),
+                       [](const plan::Change& c) { return c.action == plan::Action::kNoop; });
+  }
+
+  Result<plan::Plan> PlanAndApply(Deployer& d, const std::vector<model::Resource>& desired) {
+    Result<plan::Plan> p = d.PlanDeploy(desired, "digest");
+    if (!p.ok()) return p;
+    ApplyResult r = d.Apply(*p);
+    if (!r.ok()) {
+      return Status::Internal(r.diags.empty() ? "apply failed" : FormatDiagnosticLine(r.diags.items()[0]));
+    }
+    return p;
+  }
+
+  state::MemoryStateStore store_{test::kDeployment};
+  orch::testing::FakeProvider cloud_;
+  orch::testing::RecordingObserver observer_;
+};
+
+TEST_F(PlannerDeployTest, SecondDeployIsAllNoopAndMakesNoMutatingCall) {
+  Deployer d = MakeDeployer();
+  Result<plan::Plan> first = PlanAndApply(d, Desired());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->Summarize().create, 5);
+  EXPECT_EQ(cloud_.creates(), 5);
+
+  cloud_.ResetCounters();
+  const int writes = store_.WriteCount();
+  Result<plan::Plan> second = d.PlanDeploy(Desired(), "digest");
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(AllNoop(*second));
+  EXPECT_FALSE(second->HasChanges());
+  ApplyResult r = d.Apply(*second);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(cloud_.mutating_calls(), 0);
+  EXPECT_EQ(store_.WriteCount(), writes);
+}
+
+TEST_F(PlannerDeployTest, LostCreateResponseIsAdoptedNotDuplicated) {
+  cloud_.SetAdoptExistingOnCreate(false);
+  cloud_.LoseCreateResponse("db.instance[1]");
+  Deployer d = MakeDeployer();
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "digest");
+  ASSERT_TRUE(p.ok());
+  ApplyResult r = d.Apply(*p);
+  EXPECT_EQ(r.failed, 1);
+  EXPECT_EQ(r.skipped, 2);  // api.instance[0] and api.lb
+  state::State s = store_.Read().value();
+  ASSERT_EQ(s.intents.count("db.instance[1]"), 1u);
+  EXPECT_EQ(cloud_.CountAddress("db.instance[1]"), 1);
+
+  Result<plan::Plan> again = d.PlanDeploy(Desired(), "digest");
+  ASSERT_TRUE(again.ok());
+  std::map<std::string, plan::Action> actions = Actions(*again);
+  EXPECT_EQ(actions["db.instance[1]"], plan::Action::kAdopt);
+  EXPECT_EQ(actions["api.instance[0]"], plan::Action::kCreate);
+  EXPECT_EQ(actions["network.main"], plan::Action::kNoop);
+  ApplyResult r2 = d.Apply(*again);
+  ASSERT_TRUE(r2.ok()) << FormatDiagnosticLine(r2.diags.items()[0]);
+  EXPECT_EQ(cloud_.CountAddress("db.instance[1]"), 1);
+  EXPECT_EQ(cloud_.creates(), 5);  // one Create per resource, the lost one included
+  s = store_.Read().value();
+  EXPECT_TRUE(s.intents.empty());
+  EXPECT_EQ(s.resources.size(), 5u);
+
+  Result<plan::Plan> third = d.PlanDeploy(Desired(), "digest");
+  ASSERT_TRUE(third.ok());
+  EXPECT_TRUE(AllNoop(*third));
+}
+
+TEST_F(PlannerDeployTest, ResourceDeletedOutsideIsCreatedAgain) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(PlanAndApply(d, Desired()).ok());
+  cloud_.TEST_Remove("api.lb");
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "digest");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(Actions(*p)["api.lb"], plan::Action::kCreate);
+  ASSERT_TRUE(d.Apply(*p).ok());
+  EXPECT_EQ(cloud_.CountAddress("api.lb"), 1);
+  Result<plan::Plan> again = d.PlanDeploy(Desired(), "digest");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(AllNoop(*again));
+}
+
+TEST_F(PlannerDeployTest, InPlaceUpdateWhenTheProviderSaysSo) {
+  cloud_.SetUpdatableKeys({"size"});
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(PlanAndApply(d, Desired()).ok());
+  cloud_.ResetCounters();
+  Result<plan::Plan> p = d.PlanDeploy(Desired("m"), "digest");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(Actions(*p)["db.instance[0]"], plan::Action::kUpdate);
+  ApplyResult r = d.Apply(*p);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(cloud_.updates(), 2);
+  EXPECT_EQ(cloud_.creates(), 0);
+  EXPECT_EQ(cloud_.deletes(), 0);
+  EXPECT_EQ(store_.Read().value().resources["db.instance[1]"].attributes["size"], "m");
+}
+
+TEST_F(PlannerDeployTest, ReplacementPropagatesNewOutputsToDependents) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(PlanAndApply(d, Desired()).ok());
+  const std::string old_hosts = store_.Read().value().resources["api.instance[0]"].attributes["db_hosts"];
+  Result<plan::Plan> p = d.PlanDeploy(Desired("l"), "digest");  // size change: replace
+  ASSERT_TRUE(p.ok());
+  std::map<std::string, plan::Action> actions = Actions(*p);
+  EXPECT_EQ(actions["db.instance[0]"], plan::Action::kReplace);
+  EXPECT_EQ(actions["api.instance[0]"], plan::Action::kReplace);  // its db_hosts are known after apply
+  ApplyResult r = d.Apply(*p);
+  ASSERT_TRUE(r.ok()) << FormatDiagnosticLine(r.diags.items()[0]);
+  state::State s = store_.Read().value();
+  const std::string hosts = s.resources["api.instance[0]"].attributes["db_hosts"];
+  EXPECT_NE(hosts, old_hosts);
+  EXPECT_EQ(hosts, s.resources["db.instance[0]"].outputs["private_ip"].get<std::string>() + "," +
+                       s.resources["db.instance[1]"].outputs["private_ip"].get<std::string>());
+  Result<plan::Plan> again = d.PlanDeploy(Desired("l"), "digest");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(AllNoop(*again));
+}
+
+TEST_F(PlannerDeployTest, OrphanWithOurTagIsDeleted) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(PlanAndApply(d, Desired()).ok());
+  cloud_.TEST_Insert({"old.instance[0]", "instance", "", "demo-old-0",
+                      {{std::string(model::kTagDeployment), test::kDeployment},
+                       {std::string(model::kTagAddress), "old.instance[0]"}},
+                      {{"size", "s"}}, json::object()});
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "digest");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(Actions(*p)["old.instance[0]"], plan::Action::kDelete);
+  ASSERT_TRUE(d.Apply(*p).ok());
+  EXPECT_EQ(cloud_.CountAddress("old.instance[0]"), 0);
+  EXPECT_EQ(cloud_.Resources().size(), 5u);
+}
+
+TEST_F(PlannerDeployTest, TeardownDeletesInReverseDependencyOrder) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(PlanAndApply(d, Desired()).ok());
+  cloud_.ResetCounters();
+  cloud_.SetLatencyMicros(1000);
+  Result<plan::Plan> p = d.PlanTeardown();
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->Summarize().destroy, 5);
+  ApplyResult r = d.Apply(*p);
+  ASSERT_TRUE(r.ok());
+  std::vector<std::string> log = cloud_.CallLog();
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log.front(), "delete api.lb");
+  EXPECT_EQ(log[1], "delete api.instance[0]");
+  EXPECT_EQ(log.back(), "delete network.main");
+  EXPECT_TRUE(cloud_.Resources().empty());
+  EXPECT_EQ(store_.Read().value().serial, 0u);
+}
+
+}  // namespace
+}  // namespace orch::engine
