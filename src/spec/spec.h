@@ -118,8 +118,9 @@ struct TierSpec {
   std::optional<LoadBalancerSpec> load_balancer;
   std::vector<FirewallRule> firewall;
   std::vector<std::string> depends_on;   // explicit tier dependencies
-  // Tier dependencies implied by ${tiers.X.*} references anywhere in the tier
-  // (user-data vars, firewall sources "tier:X" included).
+  // Tier dependencies implied by ${tiers.X.*} references in the tier (only
+  // user_data vars may hold them), each once, in first-use order. Firewall
+  // sources "tier:X" are not included: they do not order tiers.
   std::vector<std::string> references;
   SourceRange where;
 };
