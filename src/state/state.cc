@@ -125,7 +125,8 @@ json State::ToJson() const {
   json ints = json::object();
   for (const auto& [addr, i] : intents) ints[addr] = IntentToJson(i);
   return json{{"version", version}, {"deployment", deployment}, {"lineage", lineage},
-              {"serial", serial},   {"resources", res},         {"intents", ints}};
+              {"serial", serial},   {"resources", res},         {"intents", ints},
+              {"providers", providers}};
 }
 
 Result<State> State::FromJson(const json& j) {
@@ -214,6 +215,14 @@ Result<State> State::FromJson(const json& j) {
       if (r.failed()) return Status::InvalidArgument(r.error());
       s.intents.emplace(addr, std::move(in));
     }
+  }
+  auto provs = j.find("providers");
+  if (provs != j.end() && !provs->is_null()) {
+    if (!provs->is_object()) {
+      return Status::InvalidArgument(std::string("state.providers: expected an object, found ") +
+                                     provs->type_name());
+    }
+    s.providers = *provs;
   }
   return s;
 }

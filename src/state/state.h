@@ -47,6 +47,10 @@ struct State {
   uint64_t serial = 0;      // bumped by every successful write
   std::map<std::string, ResourceState> resources;  // by address
   std::map<std::string, Intent> intents;           // by address
+  // Non-secret provider settings by provider instance name (type, region,
+  // zones, endpoint, project...), so `teardown --deployment NAME` can reach
+  // the clouds without the spec. Credentials are never stored here.
+  nlohmann::json providers = nlohmann::json::object();
 
   nlohmann::json ToJson() const;
   static Result<State> FromJson(const nlohmann::json& j);

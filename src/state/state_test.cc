@@ -64,6 +64,20 @@ TEST(StateJson, RoundTripKeepsEveryField) {
   EXPECT_EQ(in.started_micros, 1795677371000000);
 }
 
+TEST(StateJson, ProviderSettingsRoundTripAndMustBeAnObject) {
+  State s;
+  s.deployment = "demo";
+  s.providers = {{"do", {{"type", "digitalocean"}, {"region", "nyc3"}}}};
+  auto back = State::FromJson(s.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->providers, s.providers);
+  nlohmann::json bad = s.ToJson();
+  bad["providers"] = "digitalocean";
+  auto rejected = State::FromJson(bad);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_NE(rejected.status().message().find("state.providers"), std::string::npos);
+}
+
 TEST(StateJson, LargeSerialSurvives) {
   State s = SampleState();
   s.serial = 18446744073709551000ull;

@@ -1,0 +1,456 @@
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "cli/outputs.h"
+#include "cli/progress.h"
+#include "cli/signals.h"
+#include "engine/deployer.h"
+#include "plan/render.h"
+#include "state/file_state_store.h"
+#include "util/strings.h"
+
+namespace orch::cli {
+namespace {
+
+constexpr int kPlanFileFormat = 1;
+
+void Fail(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
+
+// Everything one command needs about a deployment.
+struct Session {
+  std::string deployment;
+  std::string spec_path;
+  std::map<std::string, engine::ProviderConfig> configs;
+  std::unique_ptr<Runtime> rt;
+  std::unique_ptr<state::FileStateStore> store;
+  std::vector<model::Resource> desired;
+  std::string digest;
+};
+
+// Loads the spec, wires and configures its providers, expands it.
+std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& path,
+                                    const std::vector<std::string>& vars, bool expand) {
+  auto spec = LoadSpecOrPrint(path, vars);
+  if (!spec) return std::nullopt;
+  Session s;
+  s.deployment = spec->deployment;
+  s.spec_path = path;
+  s.configs = ProviderConfigs(*spec);
+  std::map<std::string, SourceRange> where;
+  for (const auto& [name, p] : spec->providers) where[name] = p.where;
+  Diagnostics diags;
+  s.rt = MakeRuntime(g, s.configs, where, /*configure=*/true, &diags);
+  if (expand && !diags.HasErrors()) {
+    s.desired = ExpandAndValidate(*spec, *s.rt, &diags);
+    s.digest = DesiredDigest(s.desired);
+  }
+  PrintDiagnostics(diags, stderr);
+  if (diags.HasErrors()) {
+    std::fprintf(stderr, "nothing was sent to any cloud.\n");
+    return std::nullopt;
+  }
+  s.store = std::make_unique<state::FileStateStore>(StateDir(g), s.deployment, env::Clock::Real());
+  return s;
+}
+
+// For commands that accept either a spec or --deployment: the deployment
+// name (loading the spec when given), or the only deployment in the state dir.
+std::optional<std::string> ResolveDeployment(const GlobalOptions& g, const std::string& spec,
+                                             const std::string& deployment, const std::vector<std::string>& vars) {
+  if (!deployment.empty()) return deployment;
+  if (!spec.empty()) {
+    auto loaded = LoadSpecOrPrint(spec, vars);
+    if (!loaded) return std::nullopt;
+    return loaded->deployment;
+  }
+  auto list = state::ListDeployments(StateDir(g));
+  if (!list.ok() || list->empty()) {
+    Fail("no deployment named: pass a SPEC or --deployment NAME (no state found in '" + StateDir(g) + "')");
+    return std::nullopt;
+  }
+  if (list->size() > 1) {
+    Fail("several deployments have state in '" + StateDir(g) + "' (" + Join(*list, ", ") +
+         "): pass --deployment NAME");
+    return std::nullopt;
+  }
+  return list->front();
+}
+
+// Keeps the changes whose address is one of `targets` (or inside a target
+// tier: "api" selects "api.*"), plus everything they depend on.
+void FilterTargets(plan::Plan* p, const std::vector<std::string>& targets) {
+  if (targets.empty()) return;
+  auto matches = [&](const std::string& addr) {
+    for (const std::string& t : targets) {
+      if (addr == t || StartsWith(addr, t + ".") || StartsWith(addr, t + "[")) return true;
+    }
+    return false;
+  };
+  std::map<std::string, const plan::Change*> by_addr;
+  for (const auto& c : p->changes) by_addr[c.address] = &c;
+  std::set<std::string> keep;
+  std::vector<std::string> todo;
+  for (const auto& c : p->changes) {
+    if (matches(c.address)) todo.push_back(c.address);
+  }
+  while (!todo.empty()) {
+    std::string a = todo.back();
+    todo.pop_back();
+    if (!keep.insert(a).second) continue;
+    auto it = by_addr.find(a);
+    if (it == by_addr.end()) continue;
+    if (it->second->action == plan::Action::kDelete) continue;  // deletes pull in nothing
+    for (const auto& d : it->second->depends_on) todo.push_back(d);
+  }
+  std::vector<plan::Change> kept;
+  for (auto& c : p->changes) {
+    if (keep.count(c.address)) kept.push_back(std::move(c));
+  }
+  p->changes = std::move(kept);
+}
+
+// Keeps the non-secret provider settings in state (for teardown by
+// --deployment), writing only when they changed.
+bool RecordProviderSettings(Session* s, int64_t lock_timeout_ms) {
+  nlohmann::json want = ProviderConfigsToJson(s->configs);
+  auto st = s->store->Read();
+  if (st.ok() && st->providers == want) return true;
+  auto lock = s->store->Lock("deploy", lock_timeout_ms);
+  if (!lock.ok()) {
+    Fail(lock.status().message());
+    return false;
+  }
+  st = s->store->Read();
+  Status w = st.status();
+  if (st.ok() && st->providers != want) {
+    st->deployment = s->deployment;
+    st->providers = want;
+    w = s->store->Write(*st, st->serial);
+  }
+  (void)s->store->Unlock(lock->id);
+  if (!w.ok()) {
+    Fail("cannot record provider settings in state: " + w.message());
+    return false;
+  }
+  return true;
+}
+
+engine::DeployerOptions MakeDeployerOptions(const std::string& deployment, int parallelism, int64_t lock_timeout_ms,
+                                            engine::Observer* observer) {
+  engine::DeployerOptions o;
+  o.deployment = deployment;
+  o.parallelism = parallelism;
+  o.observer = observer;
+  o.clock = env::Clock::Real();
+  o.cancelled = CancelFlag();
+  o.lock_timeout_ms = lock_timeout_ms;
+  return o;
+}
+
+std::optional<int64_t> LockTimeout(const std::string& text) {
+  auto ms = ParseDurationMs(text);
+  if (!ms) Fail("--lock-timeout '" + text + "': expected a duration such as 30s, 5m or 0");
+  return ms;
+}
+
+void PrintPlan(const plan::Plan& p, bool color) {
+  plan::RenderOptions o;
+  o.color = color;
+  std::fputs(plan::RenderPlan(p, o).c_str(), stdout);
+}
+
+void PrintOutputs(state::StateStore* store) {
+  auto st = store->Read();
+  if (!st.ok() || st->resources.empty()) return;
+  std::string text = FormatOutputs(ComputeOutputs(*st));
+  if (!text.empty()) std::printf("\nOutputs:\n%s", text.c_str());
+}
+
+int FinishApply(const engine::ApplyResult& r, ProgressObserver* progress, const char* verb) {
+  progress->Finish();
+  PrintDiagnostics(r.diags, stderr);
+  std::printf("\n%s: %d succeeded, %d failed, %d skipped.\n", verb, r.succeeded, r.failed, r.skipped);
+  if (r.cancelled) {
+    std::fprintf(stderr, "interrupted: state is saved; run the same command again to finish.\n");
+    int code = ExitCodeForSignal();
+    return code ? code : kExitError;
+  }
+  return r.ok() ? kExitOk : kExitError;
+}
+
+}  // namespace
+
+int RunValidate(const GlobalOptions& g, const ValidateArgs& a) {
+  auto spec = LoadSpecOrPrint(a.spec, a.vars);
+  if (!spec) return kExitError;
+  std::map<std::string, SourceRange> where;
+  for (const auto& [name, p] : spec->providers) where[name] = p.where;
+  Diagnostics diags;
+  auto rt = MakeRuntime(g, ProviderConfigs(*spec), where, /*configure=*/false, &diags);
+  std::vector<model::Resource> desired;
+  if (!diags.HasErrors()) desired = ExpandAndValidate(*spec, *rt, &diags);
+  PrintDiagnostics(diags, stderr);
+  if (diags.HasErrors()) return kExitError;
+  std::printf("%s is valid: deployment '%s', %zu tier(s), %zu resource(s).\n", a.spec.c_str(),
+              spec->deployment.c_str(), spec->tiers.size(), desired.size());
+  return kExitOk;
+}
+
+int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
+  auto timeout = LockTimeout(a.lock_timeout);
+  if (!timeout) return kExitError;
+  auto s = OpenFromSpec(g, a.spec, a.vars, /*expand=*/true);
+  if (!s) return kExitError;
+  bool color = WantColor(stderr, g.no_color);
+  ProgressObserver progress(stderr, false, color, 0);
+  engine::Deployer d(MakeDeployerOptions(s->deployment, 10, *timeout, &progress), s->store.get(),
+                     s->rt->providers);
+  auto p = d.PlanDeploy(s->desired, s->digest);
+  if (!p.ok()) {
+    Fail(p.status().message());
+    return kExitError;
+  }
+  FilterTargets(&*p, a.targets);
+  if (a.json) {
+    std::printf("%s\n", p->ToJson().dump(2).c_str());
+  } else {
+    PrintPlan(*p, WantColor(stdout, g.no_color));
+  }
+  if (!a.out.empty()) {
+    nlohmann::json file = {{"format_version", kPlanFileFormat},
+                           {"spec", a.spec},
+                           {"targets", a.targets},
+                           {"plan", p->ToJson()}};
+    std::ofstream out(a.out, std::ios::trunc);
+    out << file.dump(2) << "\n";
+    if (!out) {
+      Fail("cannot write plan file '" + a.out + "'");
+      return kExitError;
+    }
+    std::fprintf(stderr, "Saved the plan to %s; apply exactly it with: orchestrator deploy %s\n", a.out.c_str(),
+                 a.out.c_str());
+  }
+  if (a.detailed_exitcode && p->HasChanges()) return kExitChanges;
+  return kExitOk;
+}
+
+namespace {
+
+// A saved plan file, or nullopt when `path` is not one.
+std::optional<nlohmann::json> ReadPlanFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("format_version") || !j.contains("plan")) return std::nullopt;
+  return j;
+}
+
+}  // namespace
+
+int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
+  auto timeout = LockTimeout(a.lock_timeout);
+  if (!timeout) return kExitError;
+  InstallSignalHandlers();
+  auto plan_file = ReadPlanFile(a.spec_or_plan);
+  std::string spec_path = plan_file ? plan_file->value("spec", "") : a.spec_or_plan;
+  auto s = OpenFromSpec(g, spec_path, a.vars, /*expand=*/true);
+  if (!s) return kExitError;
+  bool interactive = isatty(STDOUT_FILENO);
+  ProgressObserver progress(stdout, interactive, WantColor(stdout, g.no_color), 0);
+  engine::Deployer d(MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress), s->store.get(),
+                     s->rt->providers);
+  plan::Plan p;
+  if (plan_file) {
+    auto parsed = plan::Plan::FromJson((*plan_file)["plan"]);
+    if (!parsed.ok()) {
+      Fail("plan file '" + a.spec_or_plan + "' is not valid: " + parsed.status().message());
+      return kExitError;
+    }
+    p = std::move(parsed).value();
+    if (p.spec_digest != s->digest) {
+      Fail("the spec '" + spec_path + "' (or a value it reads) changed since the plan '" + a.spec_or_plan +
+           "' was made; run 'orchestrator plan --out' again");
+      return kExitError;
+    }
+  } else {
+    if (!RecordProviderSettings(&*s, *timeout)) return kExitError;
+    auto made = d.PlanDeploy(s->desired, s->digest);
+    if (!made.ok()) {
+      Fail(made.status().message());
+      return kExitError;
+    }
+    p = std::move(made).value();
+    FilterTargets(&p, a.targets);
+    if (!p.HasChanges()) {
+      std::printf("No changes. The deployment '%s' matches the spec.\n", s->deployment.c_str());
+      PrintOutputs(s->store.get());
+      return kExitOk;
+    }
+    PrintPlan(p, WantColor(stdout, g.no_color));
+    if (!Confirm("Do you want to apply these changes to deployment '" + s->deployment + "'?", a.auto_approve)) {
+      return kExitError;
+    }
+  }
+  auto sum = p.Summarize();
+  progress.SetTotal(sum.create + sum.update + sum.replace + sum.destroy + sum.adopt);
+  engine::ApplyResult r = d.Apply(p);
+  int code = FinishApply(r, &progress, "Deploy");
+  if (plan_file && !RecordProviderSettings(&*s, *timeout)) code = kExitError;
+  PrintOutputs(s->store.get());
+  return code;
+}
+
+int RunTeardown(const GlobalOptions& g, const TeardownArgs& a) {
+  auto timeout = LockTimeout(a.lock_timeout);
+  if (!timeout) return kExitError;
+  InstallSignalHandlers();
+  std::optional<Session> s;
+  if (!a.spec.empty()) {
+    s = OpenFromSpec(g, a.spec, a.vars, /*expand=*/false);
+    if (!s) return kExitError;
+  } else {
+    auto dep = ResolveDeployment(g, "", a.deployment, a.vars);
+    if (!dep) return kExitError;
+    s.emplace();
+    s->deployment = *dep;
+    s->store = std::make_unique<state::FileStateStore>(StateDir(g), *dep, env::Clock::Real());
+    auto st = s->store->Read();
+    if (!st.ok()) {
+      Fail("cannot read the state of deployment '" + *dep + "': " + st.status().message());
+      return kExitError;
+    }
+    s->configs = ProviderConfigsFromJson(st->providers);
+    if (s->configs.empty()) {
+      Fail("the state of deployment '" + *dep +
+           "' records no provider settings; run teardown with the spec instead: orchestrator teardown SPEC");
+      return kExitError;
+    }
+    for (auto& [name, c] : s->configs) c.deployment = *dep;
+    Diagnostics diags;
+    s->rt = MakeRuntime(g, s->configs, {}, /*configure=*/true, &diags);
+    PrintDiagnostics(diags, stderr);
+    if (diags.HasErrors()) return kExitError;
+  }
+  bool interactive = isatty(STDOUT_FILENO);
+  ProgressObserver progress(stdout, interactive, WantColor(stdout, g.no_color), 0);
+  engine::Deployer d(MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress), s->store.get(),
+                     s->rt->providers);
+  auto p = d.PlanTeardown();
+  if (!p.ok()) {
+    Fail(p.status().message());
+    return kExitError;
+  }
+  PrintPlan(*p, WantColor(stdout, g.no_color));
+  if (a.dry_run) return kExitOk;
+  if (!p->HasChanges()) {
+    std::printf("Nothing to tear down: deployment '%s' has no resources.\n", s->deployment.c_str());
+    return kExitOk;
+  }
+  if (!Confirm("Do you really want to destroy every resource of deployment '" + s->deployment + "'?",
+               a.auto_approve)) {
+    return kExitError;
+  }
+  auto sum = p->Summarize();
+  progress.SetTotal(sum.destroy);
+  engine::ApplyResult r = d.Apply(*p);
+  return FinishApply(r, &progress, "Teardown");
+}
+
+int RunState(const GlobalOptions& g, const StateArgs& a) {
+  auto dep = ResolveDeployment(g, a.spec, a.deployment, a.vars);
+  if (!dep) return kExitError;
+  state::FileStateStore store(StateDir(g), *dep, env::Clock::Real());
+  if (a.action == "unlock") {
+    Status st = store.ForceUnlock();
+    if (!st.ok()) {
+      Fail(st.message());
+      return kExitError;
+    }
+    std::printf("Removed the lock of deployment '%s'.\n", dep->c_str());
+    return kExitOk;
+  }
+  if (a.action == "rm") {
+    auto lock = store.Lock("state rm", 0);
+    if (!lock.ok()) {
+      Fail(lock.status().message());
+      return kExitError;
+    }
+    auto st = store.Read();
+    int code = kExitOk;
+    if (!st.ok()) {
+      Fail(st.status().message());
+      code = kExitError;
+    } else if (!st->resources.erase(a.address) && !st->intents.erase(a.address)) {
+      Fail("no resource '" + a.address + "' in the state of deployment '" + *dep + "'; see 'orchestrator state list'");
+      code = kExitError;
+    } else {
+      Status w = store.Write(*st, st->serial);
+      if (!w.ok()) {
+        Fail(w.message());
+        code = kExitError;
+      } else {
+        std::printf("Removed %s from the state (the cloud resource itself is untouched; the next plan will "
+                    "offer to adopt or delete it).\n",
+                    a.address.c_str());
+      }
+    }
+    (void)store.Unlock(lock->id);
+    return code;
+  }
+  auto st = store.Read();
+  if (!st.ok()) {
+    Fail(st.status().message());
+    return kExitError;
+  }
+  if (a.action == "list") {
+    for (const auto& [addr, r] : st->resources) {
+      std::printf("%-36s %-14s %-12s %s\n", addr.c_str(), r.kind.c_str(), r.provider.c_str(), r.id.c_str());
+    }
+    for (const auto& [addr, in] : st->intents) {
+      std::printf("%-36s (unfinished %s, will be resolved by the next deploy or teardown)\n", addr.c_str(),
+                  in.action.c_str());
+    }
+    return kExitOk;
+  }
+  if (a.action == "show") {
+    auto it = st->resources.find(a.address);
+    if (it == st->resources.end()) {
+      Fail("no resource '" + a.address + "' in the state of deployment '" + *dep + "'; see 'orchestrator state list'");
+      return kExitError;
+    }
+    state::State one;
+    one.resources[it->first] = it->second;
+    std::printf("%s\n", one.ToJson()["resources"][it->first].dump(2).c_str());
+    return kExitOk;
+  }
+  Fail("unknown state action '" + a.action + "'");
+  return kExitError;
+}
+
+int RunOutput(const GlobalOptions& g, const OutputArgs& a) {
+  auto dep = ResolveDeployment(g, a.spec, a.deployment, {});
+  if (!dep) return kExitError;
+  state::FileStateStore store(StateDir(g), *dep, env::Clock::Real());
+  auto st = store.Read();
+  if (!st.ok()) {
+    Fail(st.status().message());
+    return kExitError;
+  }
+  auto outputs = ComputeOutputs(*st);
+  if (a.json) {
+    std::printf("%s\n", outputs.dump(2).c_str());
+  } else {
+    std::fputs(FormatOutputs(outputs).c_str(), stdout);
+  }
+  return kExitOk;
+}
+
+}  // namespace orch::cli

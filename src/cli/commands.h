@@ -1,0 +1,65 @@
+// The orchestrator subcommands. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/app.h"
+
+namespace orch::cli {
+
+struct ValidateArgs {
+  std::string spec;
+  std::vector<std::string> vars;
+};
+int RunValidate(const GlobalOptions& g, const ValidateArgs& a);
+
+struct PlanArgs {
+  std::string spec;
+  std::vector<std::string> vars;
+  std::vector<std::string> targets;
+  bool json = false;
+  bool detailed_exitcode = false;
+  std::string out;
+  std::string lock_timeout = "0s";
+};
+int RunPlan(const GlobalOptions& g, const PlanArgs& a);
+
+struct DeployArgs {
+  std::string spec_or_plan;
+  std::vector<std::string> vars;
+  std::vector<std::string> targets;
+  bool auto_approve = false;
+  int parallelism = 10;
+  std::string lock_timeout = "0s";
+};
+int RunDeploy(const GlobalOptions& g, const DeployArgs& a);
+
+struct TeardownArgs {
+  std::string spec;
+  std::string deployment;
+  std::vector<std::string> vars;
+  bool auto_approve = false;
+  bool dry_run = false;
+  int parallelism = 10;
+  std::string lock_timeout = "0s";
+};
+int RunTeardown(const GlobalOptions& g, const TeardownArgs& a);
+
+struct StateArgs {
+  std::string action;  // list | show | rm | unlock
+  std::string address;
+  std::string spec;
+  std::string deployment;
+  std::vector<std::string> vars;
+};
+int RunState(const GlobalOptions& g, const StateArgs& a);
+
+struct OutputArgs {
+  std::string spec;
+  std::string deployment;
+  bool json = false;
+};
+int RunOutput(const GlobalOptions& g, const OutputArgs& a);
+
+}  // namespace orch::cli
