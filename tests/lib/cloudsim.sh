@@ -1,0 +1,44 @@
+# Shell helpers for tests and scripts that need a running cloudsim.
+#   . tests/lib/cloudsim.sh
+#   cloudsim_start BUILD_DIR WORK_DIR [extra cloudsim flags...]
+#   ... $CLOUDSIM_ADMIN, $CLOUDSIM_PID, and the client environment exported ...
+#   cloudsim_stop
+# cloudsim_start exports every variable of the startup line's "env" object.
+
+cloudsim_start() {
+  local build_dir=$1 work_dir=$2
+  shift 2
+  mkdir -p "$work_dir"
+  "$build_dir/cloudsim" --port 0 --env-file "$work_dir/cloudsim.env" --data-dir "$work_dir/cloudsim-data" "$@" \
+    >"$work_dir/cloudsim.out" 2>"$work_dir/cloudsim.log" &
+  CLOUDSIM_PID=$!
+  local i
+  for i in $(seq 1 200); do
+    if [ -s "$work_dir/cloudsim.out" ] && head -n1 "$work_dir/cloudsim.out" | grep -q '^{'; then break; fi
+    if ! kill -0 "$CLOUDSIM_PID" 2>/dev/null; then
+      echo "cloudsim exited early:" >&2
+      cat "$work_dir/cloudsim.log" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+  # shellcheck disable=SC1091
+  . "$work_dir/cloudsim.env"
+  CLOUDSIM_ADMIN=$(head -n1 "$work_dir/cloudsim.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["admin"])')
+  export CLOUDSIM_ADMIN CLOUDSIM_PID
+}
+
+cloudsim_stop() {
+  if [ -n "${CLOUDSIM_PID:-}" ] && kill -0 "$CLOUDSIM_PID" 2>/dev/null; then
+    kill -TERM "$CLOUDSIM_PID"
+    wait "$CLOUDSIM_PID" 2>/dev/null || true
+  fi
+  CLOUDSIM_PID=
+}
+
+# Number of live resources cloudsim holds (optionally for one api).
+cloudsim_resource_count() {
+  local api=${1:-}
+  curl -fsS "$CLOUDSIM_ADMIN/resources${api:+?api=$api}" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["resources"]))'
+}
