@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "util/strings.h"
+
 namespace orch::model {
 namespace {
 
@@ -73,7 +75,9 @@ struct TierMember {
 Result<std::vector<TierMember>> TierMembers(const std::string& tier, const state::State& st,
                                             const std::string& ref) {
   std::vector<std::pair<int, const state::ResourceState*>> found;
-  for (const auto& [addr, rs] : st.resources) {
+  const std::string prefix = tier + ".instance[";
+  for (auto it = st.resources.lower_bound(prefix); it != st.resources.end() && StartsWith(it->first, prefix); ++it) {
+    const auto& [addr, rs] = *it;
     auto a = Address::Parse(addr);
     if (a.ok() && a->tier == tier && a->kind == Kind::kInstance) found.push_back({a->index, &rs});
   }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 #include "plan/plan_test_util.h"
 
 namespace orch::plan {
@@ -343,6 +346,37 @@ TEST_F(PlannerTest, InvalidDesiredSetsAreRejected) {
   p = MakePlan(Input(desired, empty));
   EXPECT_NE(p.status().message().find("depends on ghost.lb, which is not part of the deployment"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace orch::plan
+
+namespace orch::plan {
+namespace {
+
+// Hundreds of instances, each api instance depending on every db instance:
+// replanning after applying is all no-op (the CPU time is printed).
+TEST(PlannerScaleTest, LargeDeploymentReplansAsNoop) {
+  spec::Spec s = testutil::DemoSpec(200);
+  s.tiers[1].count = 200;
+  std::vector<model::Resource> desired = testutil::Desired(s);
+  ASSERT_EQ(desired.size(), 200u * 3 + 5);  // db+volumes+api instances; network, image, key, lb, firewall
+  testutil::SimCloud cloud;
+  state::State st;
+  std::clock_t t0 = std::clock();
+  auto first = MakePlan(testutil::Input(desired, st));
+  std::clock_t t1 = std::clock();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->Summarize().create, static_cast<int>(desired.size()));
+  cloud.Apply(*first, &st);
+  std::clock_t t2 = std::clock();
+  auto again = MakePlan(testutil::Input(desired, st));
+  std::clock_t t3 = std::clock();
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->HasChanges());
+  auto ms = [](std::clock_t a, std::clock_t b) { return (b - a) * 1000 / CLOCKS_PER_SEC; };
+  std::printf("%zu resources: first plan %lld ms CPU, replan against state %lld ms CPU\n", desired.size(),
+              static_cast<long long>(ms(t0, t1)), static_cast<long long>(ms(t2, t3)));
 }
 
 }  // namespace
