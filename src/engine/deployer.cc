@@ -1,6 +1,8 @@
 #include "engine/deployer.h"
 
 #include <map>
+#include <set>
+#include <vector>
 #include <utility>
 
 #include "model/resource.h"
@@ -155,7 +157,17 @@ ApplyResult Deployer::Apply(const plan::Plan& plan) {
       result.diags.Append(Error(observed.status().ToString()));
       return result;
     }
-    if (observed->outputs_updated > 0) {
+    // Intents of creates that never happened and are no longer planned
+    // (not observed, no change for the address) are dropped.
+    std::set<std::string> planned;
+    for (const plan::Change& c : plan.changes) {
+      if (c.action != plan::Action::kNoop) planned.insert(c.address);
+    }
+    std::vector<std::string> stale;
+    for (const auto& [address, intent] : refreshed.intents) {
+      if (!planned.count(address) && !observed->by_address.count(address)) stale.push_back(address);
+    }
+    if (observed->outputs_updated > 0 || !stale.empty()) {
       Status st = writer.Update([&](state::State& s) {
         for (auto& [address, rs] : s.resources) {
           auto it = refreshed.resources.find(address);
@@ -163,6 +175,7 @@ ApplyResult Deployer::Apply(const plan::Plan& plan) {
           rs.id = it->second.id;
           rs.outputs = it->second.outputs;
         }
+        for (const std::string& address : stale) s.intents.erase(address);
       });
       if (!st.ok()) {
         result.diags.Append(Error("saving refreshed outputs: " + st.ToString()));

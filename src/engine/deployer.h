@@ -12,7 +12,9 @@
 //    the state and refuse unless its serial and lineage are the plan's
 //    ("state changed since this plan was made (serial X, now Y); run plan
 //    again"). When the plan has changes, Refresh again and persist updated
-//    outputs (so references resolve to current IPs), then run the Executor.
+//    outputs (so references resolve to current IPs) and drop Intents whose
+//    address is neither observed nor changed by the plan (a create that
+//    failed cleanly and is no longer wanted), then run the Executor.
 //    After a teardown that left no resource and no intent, the stored state
 //    is deleted (StateStore::Delete) when delete_state_after_teardown is set.
 //    The lock is released on every path.

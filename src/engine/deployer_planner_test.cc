@@ -200,3 +200,29 @@ TEST_F(PlannerDeployTest, TeardownDeletesInReverseDependencyOrder) {
 
 }  // namespace
 }  // namespace orch::engine
+
+namespace orch::engine {
+namespace {
+
+TEST_F(PlannerDeployTest, StaleIntentOfAnUnwantedFailedCreateIsDropped) {
+  cloud_.FailCreate("api.lb", Status::QuotaExceeded("no more load balancers"));
+  Deployer d = MakeDeployer();
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "digest");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(d.Apply(*p).failed, 1);
+  ASSERT_EQ(store_.Read().value().intents.count("api.lb"), 1u);
+
+  // The spec no longer has a load balancer; another change triggers an apply.
+  std::vector<model::Resource> desired = Desired();
+  desired.pop_back();
+  desired.push_back(Res("api.fip[0]", {{"instance", "${ref:api.instance[0].id}"}}, {"api.instance[0]"}));
+  Result<plan::Plan> next = d.PlanDeploy(desired, "digest");
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(d.Apply(*next).ok());
+  state::State s = store_.Read().value();
+  EXPECT_TRUE(s.intents.empty());
+  EXPECT_EQ(s.resources.count("api.fip[0]"), 1u);
+}
+
+}  // namespace
+}  // namespace orch::engine
