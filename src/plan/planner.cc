@@ -152,8 +152,9 @@ class Planner {
     const state::ResourceState* obs = Observed(addr);
     if (st == working_.resources.end()) {
       if (obs) {
-        Change& c = NewChange(addr, d.address.kind, Action::kAdopt, d.provider,
-                              "found in the cloud by its tags (id " + obs->id + ") but not in state");
+        std::string reason = "found in the cloud by its tags (id " + obs->id + ") but not in state";
+        if (in_.state.intents.count(addr)) reason = "created by an interrupted run; " + reason;
+        Change& c = NewChange(addr, d.address.kind, Action::kAdopt, d.provider, reason);
         c.desired = d;
         c.prior = *obs;
         working_.resources[addr] = *obs;  // its outputs resolve references of later resources

@@ -214,6 +214,29 @@ TEST_F(PlannerTest, ObservedButNotInStateIsAdopted) {
   EXPECT_EQ(p.Summarize().create, 0);
 }
 
+TEST_F(PlannerTest, IntentOfAKilledRunIsAdoptedOrCreated) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  // Killed after sending both creates: api.lb reached the cloud, api.instance[1] did not.
+  for (const char* addr : {"api.lb", "api.instance[1]"}) {
+    in.state.resources.erase(addr);
+    in.state.intents[addr] = state::Intent{addr, "create", "cloud", "", {}, "", 1, 0};
+  }
+  auto& obs = in.observed["cloud"];
+  obs.erase(std::remove_if(obs.begin(), obs.end(), [](const auto& o) { return o.address == "api.instance[1]"; }),
+            obs.end());
+  Plan p = MustPlan(in);
+  const Change* lb = Find(p, "api.lb");
+  EXPECT_EQ(lb->action, Action::kAdopt);
+  EXPECT_EQ(lb->reason, "created by an interrupted run; found in the cloud by its tags (id " +
+                            st.resources.at("api.lb").id + ") but not in state");
+  const Change* api = Find(p, "api.instance[1]");
+  EXPECT_EQ(api->action, Action::kCreate);
+  EXPECT_EQ(api->reason, "not in state");
+  // Adopting still waits for the LB's dependencies.
+  EXPECT_EQ(lb->depends_on, (std::vector<std::string>{"api.instance[0]", "api.instance[1]", "network.main"}));
+}
+
 TEST_F(PlannerTest, RecordedIdGoneButTaggedResourceFound) {
   state::State st = Deployed(DemoSpec());
   PlanInput in = Input(Desired(DemoSpec()), st);
