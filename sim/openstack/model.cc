@@ -150,6 +150,11 @@ Service ServiceOfPath(const std::string& path) {
   return Service::kIdentity;
 }
 
+bool FieldIs(const json& doc, const char* key, const std::string& value) {
+  auto it = doc.find(key);
+  return it != doc.end() && it->is_string() && it->get_ref<const std::string&>() == value;
+}
+
 json Public(const json& doc) {
   json out = json::object();
   for (auto it = doc.begin(); it != doc.end(); ++it) {
@@ -264,6 +269,8 @@ void Model::Route(Router& router, Service svc, const std::string& method, const 
                    r = handler(req, params, caller);
                  } catch (const json::exception& e) {
                    r = ServiceError(svc, 400, std::string("Invalid input: ") + e.what());
+                 } catch (const std::exception& e) {
+                   r = ServiceError(svc, 400, std::string("Invalid input: ") + e.what());
                  }
                }
                r.SetHeader("x-openstack-request-id", "req-" + Uuid());
@@ -314,7 +321,7 @@ std::string Model::CreatePort(const std::string& network_id, const std::string& 
   }
   int count = 0;
   for (const auto& [id, p] : ports)
-    if (p.value("project_id", "") == project_id) ++count;
+    if (FieldIs(p, "project_id", project_id)) ++count;
   if (count >= 500) {
     *status = 409;
     *err = {{"type", "OverQuota"}, {"message", "Quota exceeded for resources: ['port']."}};

@@ -144,6 +144,8 @@ HttpResponse Unauthorized();
 HttpResponse ServiceError(Service svc, int code, const std::string& message);
 Service ServiceOfPath(const std::string& path);
 
+// True when doc[key] is the string `value` (no copies; for hot loops).
+bool FieldIs(const json& doc, const char* key, const std::string& value);
 // Removes private '_' keys (shallow).
 json Public(const json& doc);
 // Parses a JSON object body; false when the body is not a JSON object.

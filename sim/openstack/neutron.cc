@@ -37,8 +37,9 @@ bool MatchValue(const json& v, const std::string& q) {
 
 bool Visible(const json& doc, const Caller& c) {
   if (std::find(c.roles.begin(), c.roles.end(), "admin") != c.roles.end()) return true;
-  return doc.value("project_id", "") == c.project_id || doc.value("shared", false) ||
-         doc.value("router:external", false);
+  if (FieldIs(doc, "project_id", c.project_id)) return true;
+  auto shared = doc.find("shared"), external = doc.find("router:external");
+  return (shared != doc.end() && *shared == true) || (external != doc.end() && *external == true);
 }
 
 std::string Href(Model* m, const HttpRequest& req, const std::string& coll, const std::string& marker,
@@ -93,7 +94,7 @@ bool NeutronOverQuota(const Docs& docs, const std::string& project_id, size_t li
                       HttpResponse* out) {
   size_t n = 0;
   for (const auto& [id, d] : docs)
-    if (d.value("project_id", "") == project_id) ++n;
+    if (FieldIs(d, "project_id", project_id)) ++n;
   if (n < limit) return false;
   *out = NeutronError(409, "OverQuota", "Quota exceeded for resources: ['" + resource + "'].");
   return true;
@@ -118,16 +119,31 @@ HttpResponse NeutronList(Model* m, const HttpRequest& req, const Caller& caller,
       if (!kReserved.count(k) && !sample.contains(k)) bad += (bad.empty() ? "'" : ", '") + k + "'";
     if (!bad.empty()) return NeutronError(400, "HTTPBadRequest", "[" + bad + "] is invalid attribute for filtering");
   }
+  // Attribute filters, grouped by key (repeated keys: any of).
+  std::vector<std::pair<std::string, std::vector<std::string>>> filters;
+  for (const auto& [k, v] : req.query) {
+    if (kReserved.count(k)) continue;
+    if (filters.empty() || filters.back().first != k) filters.push_back({k, {}});
+    filters.back().second.push_back(v);
+  }
+  bool tag_filters = req.HasQuery("tags") || req.HasQuery("tags-any") || req.HasQuery("not-tags") ||
+                     req.HasQuery("not-tags-any");
+  static const json kNull;
   std::vector<const json*> rows;
   for (const auto& [id, d] : docs) {
-    if (!Visible(d, caller) || !MatchTags(req, TagList(d))) continue;
+    if (!Visible(d, caller)) continue;
+    if (tag_filters && !MatchTags(req, TagList(d))) continue;
     bool ok = true;
-    std::map<std::string, bool> per_key;
-    for (const auto& [k, v] : req.query) {
-      if (kReserved.count(k)) continue;
-      per_key[k] = per_key[k] || MatchValue(d.value(k, json()), v);  // repeated keys: any of
+    for (const auto& [k, values] : filters) {
+      auto f = d.find(k);
+      const json& field = f == d.end() ? kNull : *f;
+      bool hit = false;
+      for (const auto& v : values) hit = hit || MatchValue(field, v);
+      if (!hit) {
+        ok = false;
+        break;
+      }
     }
-    for (const auto& [k, hit] : per_key) ok = ok && hit;
     if (ok) rows.push_back(&d);
   }
   std::string sort_key = req.Query("sort_key");
