@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
 #include <set>
 
 #include "util/strings.h"
@@ -100,36 +99,137 @@ std::string CheckPorts(std::string_view text) {
   return "";
 }
 
+namespace {
+
+// Strongly connected components (Tarjan, iterative: chains of thousands of
+// tiers must not exhaust the stack). comp[v] is v's component id.
+std::vector<int> Components(const std::vector<std::vector<int>>& edges) {
+  const int n = static_cast<int>(edges.size());
+  std::vector<int> index(n, -1), low(n, 0), comp(n, -1), stack;
+  std::vector<bool> on_stack(n, false);
+  int next_index = 0, next_comp = 0;
+  struct Frame {
+    int v;
+    size_t edge;
+  };
+  for (int root = 0; root < n; ++root) {
+    if (index[root] >= 0) continue;
+    std::vector<Frame> frames{{root, 0}};
+    index[root] = low[root] = next_index++;
+    stack.push_back(root);
+    on_stack[root] = true;
+    while (!frames.empty()) {
+      Frame& f = frames.back();
+      if (f.edge < edges[f.v].size()) {
+        int w = edges[f.v][f.edge++];
+        if (w < 0 || w >= n) continue;
+        if (index[w] < 0) {
+          index[w] = low[w] = next_index++;
+          stack.push_back(w);
+          on_stack[w] = true;
+          frames.push_back({w, 0});
+        } else if (on_stack[w]) {
+          low[f.v] = std::min(low[f.v], index[w]);
+        }
+        continue;
+      }
+      int v = f.v;
+      frames.pop_back();
+      if (!frames.empty()) low[frames.back().v] = std::min(low[frames.back().v], low[v]);
+      if (low[v] == index[v]) {
+        int w;
+        do {
+          w = stack.back();
+          stack.pop_back();
+          on_stack[w] = false;
+          comp[w] = next_comp;
+        } while (w != v);
+        ++next_comp;
+      }
+    }
+  }
+  return comp;
+}
+
+// The shortest cycle through `start` inside its component (breadth-first).
+std::vector<int> ShortestCycle(const std::vector<std::vector<int>>& edges, const std::vector<int>& comp, int start) {
+  const int n = static_cast<int>(edges.size());
+  std::vector<int> parent(n, -2);
+  std::vector<int> queue{start};
+  parent[start] = -1;
+  for (size_t head = 0; head < queue.size(); ++head) {
+    int v = queue[head];
+    for (int w : edges[v]) {
+      if (w < 0 || w >= n || comp[w] != comp[start]) continue;
+      if (w == start) {
+        std::vector<int> cycle;
+        for (int u = v; u != -1; u = parent[u]) cycle.push_back(u);
+        std::reverse(cycle.begin(), cycle.end());
+        return cycle;
+      }
+      if (parent[w] == -2) {
+        parent[w] = v;
+        queue.push_back(w);
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 std::vector<std::vector<int>> FindCycles(const std::vector<std::vector<int>>& edges) {
   const int n = static_cast<int>(edges.size());
+  constexpr size_t kMaxCycles = 100;
+  std::vector<int> comp = Components(edges);
+  auto in_cycle = [&](int v) {
+    for (int w : edges[v]) {
+      if (w >= 0 && w < n && comp[w] == comp[v]) return true;
+    }
+    return false;
+  };
   std::vector<std::vector<int>> cycles;
   std::set<std::vector<int>> seen;
-  // Johnson-style enumeration restricted to cycles whose smallest node is
-  // `start`; graphs here are small (tiers), so a plain DFS per start suffices.
-  // Caps on cycles reported and search steps keep pathological graphs bounded.
-  constexpr size_t kMaxCycles = 100;
-  long budget = 200000;  // DFS steps
-  for (int start = 0; start < n && cycles.size() < kMaxCycles; ++start) {
+  // Every cyclic component is named at least once: the shortest cycle
+  // through its smallest node.
+  std::vector<bool> comp_done(n, false);
+  for (int v = 0; v < n; ++v) {
+    if (comp_done[comp[v]] || !in_cycle(v)) continue;
+    comp_done[comp[v]] = true;
+    std::vector<int> cycle = ShortestCycle(edges, comp, v);
+    if (!cycle.empty() && seen.insert(cycle).second) cycles.push_back(cycle);
+  }
+  // Then the other elementary cycles, each found from its smallest node and
+  // only inside a component (a DAG costs nothing), up to kMaxCycles in all
+  // and a bounded number of search steps.
+  long budget = 1000000;
+  for (int start = 0; start < n && budget > 0 && cycles.size() < kMaxCycles; ++start) {
+    if (!in_cycle(start)) continue;
+    const int c = comp[start];
     std::vector<int> path{start};
     std::vector<bool> on_path(n, false);
     on_path[start] = true;
-    std::function<void(int)> dfs = [&](int v) {
-      for (int w : edges[v]) {
-        if (cycles.size() >= kMaxCycles || --budget < 0) return;
-        if (w < start || w >= n) continue;
-        if (w == start) {
-          if (seen.insert(path).second) cycles.push_back(path);
-        } else if (!on_path[w]) {
-          on_path[w] = true;
-          path.push_back(w);
-          dfs(w);
-          path.pop_back();
-          on_path[w] = false;
-        }
+    std::vector<size_t> next_edge{0};
+    while (!path.empty() && --budget > 0 && cycles.size() < kMaxCycles) {
+      int v = path.back();
+      if (next_edge.back() >= edges[v].size()) {
+        on_path[v] = false;
+        path.pop_back();
+        next_edge.pop_back();
+        continue;
       }
-    };
-    dfs(start);
+      int w = edges[v][next_edge.back()++];
+      if (w < start || w >= n || comp[w] != c) continue;
+      if (w == start) {
+        if (seen.insert(path).second) cycles.push_back(path);
+      } else if (!on_path[w]) {
+        on_path[w] = true;
+        path.push_back(w);
+        next_edge.push_back(0);
+      }
+    }
   }
+  std::sort(cycles.begin(), cycles.end());
   return cycles;
 }
 

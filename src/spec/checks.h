@@ -25,10 +25,11 @@ std::string CheckCidr(std::string_view text);
 // "22" or "8000-8100", each 1..65535, low <= high. Returns "" when valid.
 std::string CheckPorts(std::string_view text);
 
-// Directed graph over nodes 0..n-1; edges[i] lists successors of i in
-// order. Returns every elementary cycle found by a depth-first search in
-// node order, each once, as the node sequence starting with its first
-// node (by index) and without repeating it at the end.
+// Directed graph over nodes 0..n-1; edges[i] lists successors of i.
+// Returns elementary cycles, each once, as the node sequence starting with
+// its smallest node (not repeated at the end), sorted. Every cyclic
+// strongly connected component gets at least one (its shortest cycle through
+// its smallest node); beyond those, at most 100 cycles and a bounded search.
 std::vector<std::vector<int>> FindCycles(const std::vector<std::vector<int>>& edges);
 
 }  // namespace orch::spec::internal

@@ -74,7 +74,33 @@ TEST(CyclesTest, DenseGraphIsBounded) {
     }
   }
   auto cycles = FindCycles(edges);
-  EXPECT_EQ(cycles.size(), 100u);
+  EXPECT_EQ(cycles.size(), 100u);  // capped
+}
+
+TEST(CyclesTest, LongChainIsCheapAndExact) {
+  const int n = 30000;
+  std::vector<std::vector<int>> edges(n);
+  for (int i = 0; i + 1 < n; ++i) edges[i].push_back(i + 1);
+  EXPECT_THAT(FindCycles(edges), IsEmpty());
+  edges[n - 1].push_back(n - 3);  // closes n-3 -> n-2 -> n-1 -> n-3
+  EXPECT_THAT(FindCycles(edges), ElementsAre(ElementsAre(n - 3, n - 2, n - 1)));
+}
+
+TEST(CyclesTest, EveryCyclicComponentIsNamedEvenWhenTheSearchIsCut) {
+  // A dense component exhausts the search budget; a later, separate cycle
+  // must still be reported.
+  std::vector<std::vector<int>> edges(24);
+  for (int i = 0; i < 20; ++i) {
+    for (int j = 0; j < 20; ++j) {
+      if (i != j && j != 0) edges[i].push_back(j);
+    }
+  }
+  edges[19].push_back(0);
+  edges[20] = {21};
+  edges[21] = {20};
+  auto cycles = FindCycles(edges);
+  EXPECT_LE(cycles.size(), 100u);
+  EXPECT_THAT(cycles, ::testing::Contains(ElementsAre(20, 21)));
 }
 
 }  // namespace
