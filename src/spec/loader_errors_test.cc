@@ -26,6 +26,19 @@ TEST_F(LoaderErrorsTest, YamlSyntaxErrorBadIndentation) {
               ElementsAre("spec.yaml:4:4: error: YAML syntax error: end of map not found"));
 }
 
+TEST_F(LoaderErrorsTest, YamlSyntaxErrorExplainsTabIndentation) {
+  EXPECT_THAT(Errors("deployment: demo\nproviders:\n\tdo: {type: digitalocean}\n"),
+              ElementsAre("spec.yaml:3:4: error: YAML syntax error: illegal map value (line 3 is indented with a tab; "
+                          "YAML indentation must use spaces)"));
+}
+
+TEST_F(LoaderErrorsTest, ControlCharacters) {
+  EXPECT_THAT(Errors(std::string("deployment: de\0mo\n", 18)),
+              ElementsAre("spec.yaml:1:15: error: control character 0x00 is not allowed in YAML"));
+  EXPECT_THAT(Errors("deployment: demo\n  \x1b[31m\n"),
+              ElementsAre("spec.yaml:2:3: error: control character 0x1B is not allowed in YAML"));
+}
+
 TEST_F(LoaderErrorsTest, DuplicateKeyReportsSecondOccurrence) {
   EXPECT_THAT(Errors(std::string(kPrelude) + "    size: s-2vcpu-4gb\n"),
               ElementsAre("spec.yaml:9:5: error: duplicate key 'size' (first defined on line 7)"));

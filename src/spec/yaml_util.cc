@@ -86,6 +86,12 @@ bool CheckUtf8(std::string_view text, const Locator& loc, Diagnostics* diags) {
                    std::string("invalid UTF-8 (byte ") + hex + "); the spec must be UTF-8 text");
       return false;
     }
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      diags->Error(loc.At(line, column), std::string("control character ") + hex + " is not allowed in YAML");
+      return false;
+    }
     if (c == '\n') {
       ++line;
       column = 1;
@@ -95,6 +101,24 @@ bool CheckUtf8(std::string_view text, const Locator& loc, Diagnostics* diags) {
     i += len;
   }
   return true;
+}
+
+std::string TabIndentHint(std::string_view text, int line) {
+  int n = 1;
+  size_t begin = 0;
+  while (begin <= text.size() && n <= line) {
+    size_t end = text.find('\n', begin);
+    std::string_view l = text.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
+    size_t indent = l.find_first_not_of(" \t");
+    if (l.substr(0, indent).find('\t') != std::string_view::npos && indent != std::string_view::npos &&
+        l[indent] != '#') {
+      return " (line " + std::to_string(n) + " is indented with a tab; YAML indentation must use spaces)";
+    }
+    if (end == std::string_view::npos) break;
+    begin = end + 1;
+    ++n;
+  }
+  return "";
 }
 
 namespace {

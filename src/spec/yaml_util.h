@@ -31,7 +31,8 @@ class Locator {
   std::vector<size_t> line_starts_;
 };
 
-// Checks the first invalid UTF-8 sequence; reports it and returns false.
+// Finds the first invalid UTF-8 sequence or control character (other than
+// tab, LF, CR); reports it and returns false.
 bool CheckUtf8(std::string_view text, const Locator& loc, Diagnostics* diags);
 
 // Walks the document once with aliases expanded: reports duplicate keys
@@ -40,6 +41,11 @@ bool CheckUtf8(std::string_view text, const Locator& loc, Diagnostics* diags);
 // kMaxNodes nodes or is nested deeper than kMaxDepth; the tree must then
 // not be walked again.
 bool CheckTree(const YAML::Node& root, const Locator& loc, Diagnostics* diags);
+
+// " (line N is indented with a tab; ...)" when a line up to `line` (1-based)
+// starts its indentation with a tab, else "". Explains yaml-cpp's terse
+// syntax errors.
+std::string TabIndentHint(std::string_view text, int line);
 
 // One key/value pair of a map (or one list item: key_node == value, key "").
 struct Entry {
