@@ -131,6 +131,15 @@ class Planner {
     }
   }
 
+  // False when Discover cannot be expected to report this resource.
+  bool Observable(const std::string& provider, Kind kind, const json& attributes) const {
+    if (kind == Kind::kImage && attributes.is_object()) {
+      auto it = attributes.find("lookup");
+      if (it != attributes.end() && it->is_boolean() && it->get<bool>()) return false;
+    }
+    return !in_.observable || in_.observable(provider, kind);
+  }
+
   const state::ResourceState* Observed(const std::string& addr) const {
     auto it = observed_.find(addr);
     return it == observed_.end() ? nullptr : &it->second;
@@ -166,7 +175,7 @@ class Planner {
       return Status::OK();
     }
     const state::ResourceState& prior = st->second;
-    if (in_.refreshed && !obs) {
+    if (in_.refreshed && !obs && Observable(d.provider, d.address.kind, d.attributes)) {
       Change& c = NewChange(addr, d.address.kind, Action::kCreate, d.provider, "deleted outside orchestrator");
       c.desired = d;
       c.prior = prior;
@@ -287,7 +296,8 @@ class Planner {
 
   void AddDelete(const std::string& addr, std::string reason) {
     const state::ResourceState& rs = working_.resources.at(addr);
-    if (in_.refreshed && !Observed(addr)) reason += " (already gone from the cloud)";
+    if (in_.refreshed && !Observed(addr) && Observable(rs.provider, KindOf(addr, rs.kind), rs.attributes))
+      reason += " (already gone from the cloud)";
     Change& c = NewChange(addr, KindOf(addr, rs.kind), Action::kDelete, rs.provider, std::move(reason));
     c.prior = rs;
   }

@@ -60,6 +60,11 @@ struct PlanInput {
   // False when no provider was asked (offline plan): the state is trusted,
   // nothing is "deleted outside orchestrator" and no orphan is found.
   bool refreshed = true;
+  // Whether Discover on `provider` reports resources of `kind` at all (some
+  // clouds cannot tag, e.g. ssh keys); when false, the state is trusted for
+  // them. Empty: every kind is reported. Image lookups (attribute
+  // lookup: true) are never owned, so never expected in Discover's answer.
+  std::function<bool(const std::string& provider, model::Kind kind)> observable;
   DiffFunction diff;  // empty: equal attributes -> no-op, else replace
   std::string spec_digest;
 };

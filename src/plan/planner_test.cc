@@ -196,6 +196,24 @@ TEST_F(PlannerTest, DeletedOutsideIsRecreated) {
   EXPECT_FALSE(MustPlan(in).HasChanges());
 }
 
+TEST_F(PlannerTest, UnobservableResourcesTrustTheState) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  // The image is a lookup (not ours, never tagged) and this cloud cannot tag
+  // ssh keys: Discover reports neither.
+  auto& obs = in.observed["cloud"];
+  obs.erase(std::remove_if(obs.begin(), obs.end(),
+                           [](const auto& o) { return o.address == "image.ubuntu" || o.address == "ssh_key.ops@cloud"; }),
+            obs.end());
+  Plan p = MustPlan(in);
+  EXPECT_EQ(Find(p, "image.ubuntu")->action, Action::kNoop);
+  EXPECT_EQ(Find(p, "ssh_key.ops@cloud")->action, Action::kCreate);  // by default every kind is expected
+  in.observable = [](const std::string& provider, model::Kind kind) {
+    return !(provider == "cloud" && kind == model::Kind::kSshKey);
+  };
+  EXPECT_FALSE(MustPlan(in).HasChanges());
+}
+
 TEST_F(PlannerTest, ObservedButNotInStateIsAdopted) {
   state::State st = Deployed(DemoSpec());
   PlanInput in = Input(Desired(DemoSpec()), st);
