@@ -5,7 +5,9 @@
 // strings resolved just before apply, see references.h):
 //   networks.N        network.N      {cidr, region}
 //   images.I          image.I        {source, lookup: true}, or
-//                                    {source, packer, lookup: false} for a Packer artifact
+//                                    {source, packer, lookup: false} for a Packer artifact;
+//                                    a lookup finds an existing image, so "deleting" one
+//                                    only forgets it (providers must not delete the image)
 //   ssh_keys.K        ssh_key.K@P    {public_key}, one per provider P whose tiers use K
 //   tier T, client-side (no group, or a group on a provider without native
 //   groups; then count = group.min):
