@@ -172,6 +172,7 @@ void GceApi::Reset() {
               {"fingerprint", "ExeV6Vy6d8w="},
               {"purpose", "PRIVATE"},
               {"stackType", "IPV4_ONLY"}};
+    s.aux = {{"auto_of", Url("global/networks/default")}};
     s.created = now;
     Coll(scope, "subnetworks").emplace("default", std::move(s));
   }

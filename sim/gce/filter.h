@@ -5,6 +5,7 @@
 #pragma once
 
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,13 @@ class Filter {
   bool Parse(const std::string& text);
   bool Matches(const nlohmann::json& item) const;
   bool empty() const { return terms_.empty(); }
+  // True if some term's first path segment is in `fields`.
+  bool TouchesAny(const std::set<std::string>& fields) const {
+    for (const Term& t : terms_) {
+      if (fields.count(t.path.front())) return true;
+    }
+    return false;
+  }
 
  private:
   struct Term {

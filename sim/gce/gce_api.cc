@@ -390,19 +390,32 @@ HttpResponse GceApi::OpResponse(Call& c, const std::string& op_name) {
 
 HttpResponse GceApi::Page(Call& c, const std::string& list_kind, const std::string& rel,
                           const std::vector<json>& items) {
-  // Items arrive in name order; the page token is the last name returned.
+  return PageFrom(c, list_kind, rel, [&items](const std::string& after, const Emit& emit) {
+    for (const json& item : items) {
+      if (!after.empty() && item["name"].get_ref<const std::string&>() <= after) continue;
+      if (!emit(nullptr, [&item] { return item; })) return;
+    }
+  });
+}
+
+HttpResponse GceApi::PageFrom(Call& c, const std::string& list_kind, const std::string& rel, const Source& source) {
+  // The page token is the last name returned; sources resume after it.
   Filter filter;
   std::string ftext = c.req.Query("filter");
   if (!ftext.empty() && !filter.Parse(ftext)) {
     FailInvalid("filter", ftext, "Invalid list filter expression.");
   }
+  // Fields computed at render time must be filtered on the rendered item.
+  static const std::set<std::string> kComputed = {"status", "currentActions", "recommendedSize", "subnetworks",
+                                                  "lastStartTimestamp", "users", "progress", "startTime", "endTime"};
+  bool raw_ok = !filter.TouchesAny(kComputed);
   size_t max = 500;
   if (c.req.HasQuery("maxResults")) max = std::stoul(c.req.Query("maxResults"));
   if (max == 0) max = 500;
   std::string after;
   if (c.req.HasQuery("pageToken")) {
     std::string tok = c.req.Query("pageToken");
-    if (!Base64UrlDecode(tok, &after) || after.empty() || after[0] != '>') {
+    if (!Base64UrlDecode(tok, &after) || after.size() < 2 || after[0] != '>') {
       FailInvalid("pageToken", tok, "Invalid page token.");
     }
     after = after.substr(1);
@@ -410,35 +423,38 @@ HttpResponse GceApi::Page(Call& c, const std::string& list_kind, const std::stri
   json out = {{"kind", list_kind}, {"id", "projects/" + options_.project + "/" + rel}, {"selfLink", Url(rel)}};
   json arr = json::array();
   bool more = false;
-  for (const json& item : items) {
-    const std::string& name = item["name"].get_ref<const std::string&>();
-    if (!after.empty() && name <= after) continue;
-    if (!filter.empty() && !filter.Matches(item)) continue;
+  source(after, [&](const json* raw, const std::function<json()>& render) {
+    if (!filter.empty() && raw && raw_ok && !filter.Matches(*raw)) return true;
+    json item = render();
+    if (!filter.empty() && !(raw && raw_ok) && !filter.Matches(item)) return true;
     if (arr.size() == max) {
       more = true;
-      break;
+      return false;
     }
-    arr.push_back(item);
-  }
-  if (!arr.empty()) out["items"] = arr;
-  if (more) out["nextPageToken"] = Base64UrlEncode(">" + arr.back()["name"].get<std::string>());
+    arr.push_back(std::move(item));
+    return true;
+  });
+  if (!arr.empty()) out["items"] = std::move(arr);
+  if (more) out["nextPageToken"] = Base64UrlEncode(">" + out["items"].back()["name"].get<std::string>());
   return HttpResponse::Json(200, out);
 }
 
 HttpResponse GceApi::List(Call& c, const CollSpec& spec) {
-  std::vector<json> items;
-  auto it = colls_.find(c.scope + "/" + spec.coll);
-  if (it != colls_.end()) {
-    items.reserve(it->second.size());
-    for (auto& [name, r] : it->second) items.push_back(Render(spec.coll, r));
-  }
   std::string list_kind = spec.kind + "List";
   if (spec.coll == "instanceGroupManagers" && spec.scope_kind == "regions") {
     list_kind = "compute#regionInstanceGroupManagerList";
   } else if (spec.coll == "autoscalers" && spec.scope_kind == "regions") {
     list_kind = "compute#regionAutoscalerList";
   }
-  return Page(c, list_kind, c.scope + "/" + spec.coll, items);
+  auto it = colls_.find(c.scope + "/" + spec.coll);
+  return PageFrom(c, list_kind, c.scope + "/" + spec.coll, [&](const std::string& after, const Emit& emit) {
+    if (it == colls_.end()) return;
+    auto& m = it->second;
+    for (auto r = after.empty() ? m.begin() : m.upper_bound(after); r != m.end(); ++r) {
+      const Resource& res = r->second;
+      if (!emit(&res.body, [&] { return Render(spec.coll, res); })) return;
+    }
+  });
 }
 
 HttpResponse GceApi::GetOne(Call& c, const CollSpec& spec) {
@@ -578,6 +594,11 @@ void GceApi::RegisterRoutes(Router& router) {
     std::string igm = p + "/" + scope + "/instanceGroupManagers/{instanceGroupManager}";
     Add(router, "POST", igm + "/resize", Access::kWrite, [this](Call& c) { return Resize(c); });
     Add(router, "POST", igm + "/listManagedInstances", Access::kRead, [this](Call& c) { return ListManaged(c); });
+  }
+  for (const std::string scope : {"zones/{zone}", "regions/{region}"}) {
+    std::string as = p + "/" + scope + "/autoscalers";
+    Add(router, "PATCH", as, Access::kWrite, [this](Call& c) { return UpdateAutoscaler(c, true); });
+    Add(router, "PUT", as, Access::kWrite, [this](Call& c) { return UpdateAutoscaler(c, false); });
   }
   std::string tp = p + "/regions/{region}/targetPools/{targetPool}";
   Add(router, "POST", tp + "/addInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, true); });

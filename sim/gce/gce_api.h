@@ -155,6 +155,12 @@ class GceApi : public Api {
   HttpResponse Delete(Call& c, const CollSpec& spec);
   HttpResponse Page(Call& c, const std::string& list_kind, const std::string& rel,
                     const std::vector<json>& items_in_order);
+  // Source of a list: calls `emit` with items named after `after`, in name
+  // order, while it returns true. `raw` (optional) is the stored body, which
+  // the filter may test before the item is rendered.
+  using Emit = std::function<bool(const json* raw, const std::function<json()>& render)>;
+  using Source = std::function<void(const std::string& after, const Emit& emit)>;
+  HttpResponse PageFrom(Call& c, const std::string& list_kind, const std::string& rel, const Source& source);
 
   // Per-kind insert preparation: validate c.body, fill defaults, return the
   // resource to store (or throw GceError). May set *async_error for a
@@ -191,6 +197,7 @@ class GceApi : public Api {
   void ReconcileIgm(const std::string& igm_scope, Resource& igm, double at);
   void ApplyAutoscaler(const Resource& autoscaler);
   HttpResponse Resize(Call& c);
+  HttpResponse UpdateAutoscaler(Call& c, bool patch);
   HttpResponse ListManaged(Call& c);
   HttpResponse TargetPoolMembers(Call& c, bool add);
   HttpResponse GetFromFamily(Call& c);

@@ -1,5 +1,6 @@
 // Behaviour of the GCE compute model, through the Router as the server calls it.
 #include <chrono>
+#include <ctime>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -561,6 +562,89 @@ TEST(GceApiMisc, AuthRateLimitSaveLoadReset) {
   EXPECT_EQ(h.api->QuotaError(HttpRequest()).status, 403);
   EXPECT_EQ(json::parse(h.api->QuotaError(HttpRequest()).body)["error"]["errors"][0]["reason"], "quotaExceeded");
   EXPECT_EQ(h.api->ServerError(HttpRequest(), 503).status, 503);
+}
+
+}  // namespace
+}  // namespace cloudsim::gce::testing
+
+namespace cloudsim::gce::testing {
+namespace {
+
+// 1,000 live instances: gets and paged or filtered lists stay cheap.
+TEST(GcePerformance, ThousandInstances) {
+  Options o;
+  o.cpus_quota = 100000;
+  o.requests_per_minute = 0;
+  Harness h(o, 0.0);
+  std::string coll = h.P(std::string(kZ) + "instances");
+  for (int i = 0; i < 1000; ++i) {
+    json b = InstanceBody("vm-" + std::to_string(i));
+    b["labels"] = {{"shard", "s" + std::to_string(i % 50)}};
+    ASSERT_EQ(h.Call("POST", coll, b).status, 200);
+  }
+  // CPU time of this thread: the machine running the tests may be busy.
+  auto cpu = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+  };
+  const int kRounds = 300;
+  double t0 = cpu();
+  for (int i = 0; i < kRounds; ++i) {
+    EXPECT_EQ(h.Call("GET", coll + "/vm-" + std::to_string(i)).status, 200);
+  }
+  double t1 = cpu();
+  for (int i = 0; i < kRounds; ++i) {
+    Reply page = h.Call("GET", coll + "?maxResults=20");
+    EXPECT_EQ(page.body["items"].size(), 20u);
+  }
+  double t2 = cpu();
+  for (int i = 0; i < kRounds; ++i) {
+    Reply f = h.Call("GET", coll + "?filter=labels.shard%3Ds7");
+    EXPECT_EQ(f.body["items"].size(), 20u);
+  }
+  double t3 = cpu();
+  std::printf("GcePerformance (1,000 instances, CPU time, client parsing included): get %.0f req/s, "
+              "list of 20 %.0f req/s, filtered list %.0f req/s\n",
+              kRounds / (t1 - t0), kRounds / (t2 - t1), kRounds / (t3 - t2));
+  EXPECT_GT(kRounds / (t1 - t0), 2000);
+  // Loose floors: a regression guard, not a benchmark (the figures above are).
+  EXPECT_GT(kRounds / (t2 - t1), 150);
+  EXPECT_GT(kRounds / (t3 - t2), 80);
+}
+
+}  // namespace
+}  // namespace cloudsim::gce::testing
+
+namespace cloudsim::gce::testing {
+namespace {
+
+TEST(GceGroups, AutoscalerPatchMovesTheBounds) {
+  Harness h;
+  json tmpl = {{"name", "t"},
+               {"properties",
+                {{"machineType", "e2-micro"},
+                 {"disks", json::array({{{"boot", true},
+                                         {"initializeParams", {{"sourceImage", "projects/debian-cloud/global/images/family/debian-11"}}}}})},
+                 {"networkInterfaces", json::array({{{"network", "global/networks/default"}}})}}}};
+  ASSERT_EQ(h.Call("POST", h.P("global/instanceTemplates"), tmpl).status, 200);
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kZ) + "instanceGroupManagers"),
+                   {{"name", "g"}, {"baseInstanceName", "g"}, {"instanceTemplate", "global/instanceTemplates/t"}, {"targetSize", 0}})
+                .status, 200);
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kZ) + "autoscalers"),
+                   {{"name", "a"}, {"target", "zones/us-central1-a/instanceGroupManagers/g"},
+                    {"autoscalingPolicy", {{"minNumReplicas", 1}, {"maxNumReplicas", 3}}}})
+                .status, 200);
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kZ) + "instanceGroupManagers/g")).body["targetSize"], 1);
+  Reply patch = h.Call("PATCH", h.P(std::string(kZ) + "autoscalers?autoscaler=a"),
+                       {{"autoscalingPolicy", {{"minNumReplicas", 2}}}});
+  ASSERT_EQ(patch.status, 200) << patch.text;
+  EXPECT_EQ(patch.body["operationType"], "compute.autoscalers.patch");
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kZ) + "instanceGroupManagers/g")).body["targetSize"], 2);
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kZ) + "autoscalers/a")).body["autoscalingPolicy"]["maxNumReplicas"], 3);
+  EXPECT_EQ(h.Call("PATCH", h.P(std::string(kZ) + "autoscalers?autoscaler=a"),
+                   {{"autoscalingPolicy", {{"minNumReplicas", 5}}}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P(std::string(kZ) + "autoscalers?autoscaler=nope"), json::object()).status, 404);
 }
 
 }  // namespace

@@ -218,3 +218,29 @@ TEST(GceConformance, ResponsesMatchDiscoverySchemasAndRecordings) {
 
 }  // namespace
 }  // namespace cloudsim::gce::testing
+
+namespace cloudsim::gce::testing {
+namespace {
+
+// The validator itself must catch what it is meant to catch.
+TEST(GceConformance, ValidatorRejectsWrongShapes) {
+  auto dir = std::filesystem::temp_directory_path() / ("gce-validator-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto run = [&](const nlohmann::json& body) {
+    std::ofstream(dir / "Instance__x.json") << body.dump();
+    std::string cmd = std::string("python3 ") + GCE_VALIDATOR + " " + GCE_TESTDATA_DIR + "/compute_v1_schemas.json " +
+                      dir.string() + " >/dev/null";
+    return std::system(cmd.c_str());
+  };
+  EXPECT_EQ(run({{"kind", "compute#instance"}, {"id", "123"}, {"status", "RUNNING"}}), 0);
+  EXPECT_NE(run({{"kind", "compute#instance"}, {"id", 123}}), 0);               // int64 must be a string
+  EXPECT_NE(run({{"kind", "compute#instance"}, {"colour", "blue"}}), 0);        // unknown key
+  EXPECT_NE(run({{"status", "SLEEPING"}}), 0);                                  // not in the enum
+  EXPECT_NE(run({{"networkInterfaces", {{"networkIP", 10}}}}), 0);              // array of objects
+  EXPECT_NE(run({{"labels", {{"a", 1}}}}), 0);                                  // map of strings
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cloudsim::gce::testing

@@ -671,6 +671,41 @@ void GceApi::ApplyAutoscaler(const Resource& a) {
   ReconcileIgm(scope, *igm, ctx_->Now());
 }
 
+HttpResponse GceApi::UpdateAutoscaler(Call& c, bool patch) {
+  std::string name = c.req.Query("autoscaler", c.body.value("name", ""));
+  if (name.empty()) FailRequired("autoscaler");
+  Resource& a = Get(c.scope, "autoscalers", name);
+  CheckFields("autoscalers", c.body);
+  json policy = patch ? a.body["autoscalingPolicy"] : json::object();
+  if (c.body.contains("autoscalingPolicy")) {
+    if (!c.body["autoscalingPolicy"].is_object()) {
+      FailInvalid("resource.autoscalingPolicy", c.body["autoscalingPolicy"].dump(), "Must be an object.");
+    }
+    policy.update(c.body["autoscalingPolicy"]);
+  }
+  if (!policy.contains("maxNumReplicas")) FailRequired("resource.autoscalingPolicy.maxNumReplicas");
+  int max = AsInt(policy["maxNumReplicas"], "resource.autoscaling_policy.max_num_replicas");
+  int min = policy.contains("minNumReplicas") ? AsInt(policy["minNumReplicas"], "resource.autoscaling_policy.min_num_replicas") : 1;
+  if (min < 0 || max < min || max > 1000) {
+    FailInvalid("resource.autoscalingPolicy.maxNumReplicas", std::to_string(max),
+                "Max num replicas must be greater than or equal to min num replicas and at most 1000.");
+  }
+  policy["minNumReplicas"] = min;
+  policy["maxNumReplicas"] = max;
+  if (!policy.contains("coolDownPeriodSec")) policy["coolDownPeriodSec"] = 60;
+  if (!policy.contains("mode")) policy["mode"] = "ON";
+  if (c.body.contains("target") && Resolve(c.body["target"].get<std::string>(), "instanceGroupManagers", c.scope) !=
+                                       Resolve(a.body["target"].get<std::string>(), "instanceGroupManagers", c.scope)) {
+    FailInvalid("resource.target", c.body["target"].get<std::string>(), "The target of an autoscaler cannot be changed.");
+  }
+  a.body["autoscalingPolicy"] = policy;
+  if (c.body.contains("description")) a.body["description"] = c.body["description"];
+  ApplyAutoscaler(a);
+  std::string op = NewOp(c.scope, patch ? "compute.autoscalers.patch" : "compute.autoscalers.update", a.body["selfLink"],
+                         a.body["id"], ctx_->Latency(3));
+  return OpResponse(c, op);
+}
+
 HttpResponse GceApi::Resize(Call& c) {
   const std::string& name = c.params.at("instanceGroupManager");
   Resource& igm = Get(c.scope, "instanceGroupManagers", name);
