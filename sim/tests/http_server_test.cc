@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
+#include <random>
 #include <filesystem>
 #include <thread>
 
@@ -193,6 +194,28 @@ TEST_F(HttpServerTest, GarbageGets400) {
     EXPECT_EQ(r.Header("content-type"), "application/json");
     EXPECT_TRUE(c->WaitClosed(2000)) << raw;
   }
+}
+
+TEST_F(HttpServerTest, SurvivesRandomGarbage) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "GETPOST /?%&=:\r\n\t0123456789abcdefHTTP/1.1Content-Length:chunked\x01\xff";
+  for (int i = 0; i < 60; ++i) {
+    auto c = Connect();
+    ASSERT_TRUE(c);
+    std::string junk;
+    int len = 1 + static_cast<int>(rng() % 300);
+    for (int k = 0; k < len; ++k) junk += alphabet[rng() % alphabet.size()];
+    c->Send(junk + "\r\n\r\n");
+    c->CloseWrite();
+    TestResponse r;
+    if (c->Read(&r)) {
+      EXPECT_TRUE(r.status == 200 || r.status == 400 || r.status == 431 || r.status == 501) << r.status;
+    }
+  }
+  auto c = Connect();
+  TestResponse r;
+  ASSERT_TRUE(c->Request("GET", "/still-alive", "", &r));
+  EXPECT_EQ(r.status, 200);
 }
 
 TEST_F(HttpServerTest, OversizedHeadGets431) {

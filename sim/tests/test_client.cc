@@ -55,6 +55,8 @@ bool TestConn::Send(const std::string& raw) {
   return true;
 }
 
+void TestConn::CloseWrite() { shutdown(fd_, SHUT_WR); }
+
 int TestConn::Recv(char* buf, int n) {
   if (ssl_) {
     int r = SSL_read(ssl_, buf, n);

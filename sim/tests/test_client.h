@@ -28,6 +28,8 @@ class TestConn {
   ~TestConn();
 
   bool Send(const std::string& raw);
+  // Half-closes the connection (plain TCP only): the server sees EOF.
+  void CloseWrite();
   // Reads one response (a 100 Continue counts as one). head_only: the
   // answer to a HEAD request (no body follows). False if the connection
   // closed or reset before a full response.
