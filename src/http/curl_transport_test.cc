@@ -17,6 +17,7 @@
 #include "http/redact.h"
 #include "testing/fake_clock.h"
 #include "testing/local_http_server.h"
+#include "testing/scripted_transport.h"
 
 namespace orch::http {
 namespace {
@@ -203,6 +204,33 @@ TEST_F(CurlTransportTest, SlowAnswerTimesOut) {
   EXPECT_TRUE(out.maybe_applied);
   EXPECT_EQ(out.attempts, 1);
   EXPECT_EQ(server_->RequestCount(), 4);
+}
+
+// Fails the first request as if the connection could not be opened, then
+// forwards to the real transport.
+class RefuseFirst : public orch::testing::TransportWrapper {
+ public:
+  using TransportWrapper::TransportWrapper;
+  Result<env::HttpResponse> Send(const env::HttpRequest& request) override {
+    if (calls_++ == 0) return Status::Transient("connect failed; request not sent");
+    return TransportWrapper::Send(request);
+  }
+  int calls_ = 0;
+};
+
+TEST_F(CurlTransportTest, PostNotSentIsRetriedThroughWrapper) {
+  StartServer({});
+  RefuseFirst wrapper(&transport_);
+  RetryPolicy p;
+  p.seed = 3;
+  HttpClient client(&wrapper, &clock_, p);
+  SendOutcome out;
+  Result<env::HttpResponse> r = client.Send(Req("POST", server_->BaseUrl() + "/v2/volumes", "{}"), Track(&out));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(out.attempts, 2);
+  EXPECT_EQ(wrapper.calls_, 2);
+  EXPECT_EQ(server_->RequestCount(), 1);
 }
 
 int FreePort() {

@@ -151,6 +151,35 @@ void JsonRanges(std::string_view text, const std::string& lower, std::vector<Ran
   }
 }
 
+// The same pairs inside a JSON document that is itself quoted in a JSON
+// string (\"password\":\"value\"), as when a request body is logged.
+void EscapedJsonRanges(std::string_view text, const std::string& lower, std::vector<Range>* out) {
+  constexpr std::string_view kQ = "\\\"";  // backslash quote
+  size_t i = text.find(kQ);
+  while (i != std::string_view::npos) {
+    size_t key_begin = i + kQ.size();
+    size_t key_end = text.find(kQ, key_begin);
+    if (key_end == std::string_view::npos) return;
+    std::string key = lower.substr(key_begin, key_end - key_begin);
+    size_t j = key_end + kQ.size();
+    while (j < text.size() && text[j] == ' ') ++j;
+    if (j < text.size() && text[j] == ':' && key.find('"') == std::string::npos) {
+      ++j;
+      while (j < text.size() && text[j] == ' ') ++j;
+      if (text.compare(j, kQ.size(), kQ) == 0) {
+        size_t value_begin = j + kQ.size();
+        size_t value_end = text.find(kQ, value_begin);
+        if (value_end == std::string_view::npos) value_end = text.size();
+        if (SensitiveJsonKey(key) && value_end > value_begin) out->emplace_back(value_begin, value_end);
+        if (value_end == text.size()) return;
+        i = text.find(kQ, value_end + kQ.size());
+        continue;
+      }
+    }
+    i = text.find(kQ, key_end + kQ.size());
+  }
+}
+
 // name=value in URLs and form bodies.
 void ParamRanges(const std::string& lower, std::vector<Range>* out) {
   for (size_t eq = lower.find('='); eq != std::string::npos; eq = lower.find('=', eq + 1)) {
@@ -193,6 +222,7 @@ std::string Redact(std::string_view text) {
   HeaderRanges(lower, &ranges);
   SchemeRanges(lower, &ranges);
   JsonRanges(text, lower, &ranges);
+  EscapedJsonRanges(text, lower, &ranges);
   ParamRanges(lower, &ranges);
   std::sort(ranges.begin(), ranges.end());
 

@@ -6,7 +6,8 @@
 //    after "Bearer " / "Basic ";
 //  * JSON string values of the keys password, access_token, refresh_token,
 //    id_token, client_secret, private_key, secret, api_key, token and the
-//    header names above;
+//    header names above, also when that JSON is itself quoted inside a JSON
+//    string (\"password\":\"...\");
 //  * query / form parameters whose name ends in "token" or is password,
 //    client_secret, secret, api_key, key, signature;
 //  * every string registered with RegisterSecret() (4 characters or more;

@@ -33,6 +33,9 @@ TEST(RedactTest, JsonValues) {
             R"({"refresh_token":"[REDACTED]","Admin_Password":"[REDACTED]"})");
   // Pagination tokens and ordinary keys stay readable.
   EXPECT_EQ(Redact(R"({"nextPageToken":"CgkI","name":"web-1"})"), R"({"nextPageToken":"CgkI","name":"web-1"})");
+  // A JSON body quoted inside a JSON string.
+  EXPECT_EQ(Redact(R"({"body":"{\"user\":\"bob\",\"password\": \"pw1\"}"})"),
+            R"({"body":"{\"user\":\"bob\",\"password\": \"[REDACTED]\"}"})");
   // A body cut short inside a secret value hides the rest.
   EXPECT_EQ(Redact(R"({"password":"abcd)"), R"({"password":"[REDACTED])");
 }

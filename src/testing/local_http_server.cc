@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace orch::testing {
@@ -259,7 +260,7 @@ void LocalHttpServer::ServeConnection(int fd, int number) {
       }
       size_t content_length = 0;
       std::string cl = req.Header("Content-Length");
-      if (!cl.empty()) content_length = std::stoul(cl);
+      if (!cl.empty()) content_length = std::strtoul(cl.c_str(), nullptr, 10);
       while (buf.size() < content_length) {
         int n = stream.Read(chunk, sizeof(chunk));
         if (n <= 0) {

@@ -7,6 +7,8 @@
 // scripted answer. A request that does not match, or arrives when the queue
 // is empty, gets kInternal and is recorded in Unexpected() (unless a
 // fallback handler is set, which then answers unmatched requests).
+// TransportWrapper (below) is the base for partial fakes over a real
+// transport.
 // Safe for concurrent use; with several threads the queue is consumed in
 // arrival order.
 #pragma once
@@ -59,6 +61,21 @@ class ScriptedTransport final : public env::HttpTransport {
   std::vector<env::HttpRequest> requests_;
   std::vector<std::string> unexpected_;
   Handler fallback_;
+};
+
+// TransportWrapper: forwards every Send() to another transport. Subclass it
+// and override Send() to observe or alter one aspect (count requests, fail
+// the Nth one) while a real transport does the rest.
+class TransportWrapper : public env::HttpTransport {
+ public:
+  explicit TransportWrapper(env::HttpTransport* target) : target_(target) {}
+  Result<env::HttpResponse> Send(const env::HttpRequest& request) override {
+    return target_->Send(request);
+  }
+  env::HttpTransport* target() const { return target_; }
+
+ private:
+  env::HttpTransport* const target_;
 };
 
 }  // namespace orch::testing
