@@ -83,16 +83,18 @@ ApplyContext MakeContext(const plan::Change& change, const ChangeEnv& env, const
 }
 
 Status DoCreate(const plan::Change& change, const ChangeEnv& env) {
-  state::State snapshot = env.writer->Snapshot();
-  Result<Prepared> prepared = Prepare(change.desired, snapshot, env);
-  if (!prepared.ok()) return prepared.status();
-
+  Result<Prepared> prepared = Status::Internal("not prepared");
   int attempt = 1;
   std::string resume;
-  if (auto it = snapshot.intents.find(change.address); it != snapshot.intents.end()) {
-    attempt = it->second.attempt + 1;
-    if (it->second.action == "create") resume = it->second.operation;
-  }
+  env.writer->Read([&](const state::State& snapshot) {
+    prepared = Prepare(change.desired, snapshot, env);
+    if (auto it = snapshot.intents.find(change.address); it != snapshot.intents.end()) {
+      attempt = it->second.attempt + 1;
+      if (it->second.action == "create") resume = it->second.operation;
+    }
+  });
+  if (!prepared.ok()) return prepared.status();
+
   state::Intent intent;
   intent.address = change.address;
   intent.action = "create";
@@ -115,11 +117,14 @@ Status DoCreate(const plan::Change& change, const ChangeEnv& env) {
 }
 
 Status DoUpdate(const plan::Change& change, const ChangeEnv& env) {
-  state::State snapshot = env.writer->Snapshot();
-  Result<Prepared> prepared = Prepare(change.desired, snapshot, env);
+  Result<Prepared> prepared = Status::Internal("not prepared");
+  state::ResourceState prior = change.prior;
+  env.writer->Read([&](const state::State& snapshot) {
+    prepared = Prepare(change.desired, snapshot, env);
+    auto it = snapshot.resources.find(change.address);
+    if (it != snapshot.resources.end()) prior = it->second;
+  });
   if (!prepared.ok()) return prepared.status();
-  auto it = snapshot.resources.find(change.address);
-  const state::ResourceState& prior = it != snapshot.resources.end() ? it->second : change.prior;
 
   ApplyContext ctx = MakeContext(change, env, "", 1);
   Result<ObservedResource> updated = env.provider->Update(prepared->call, prior, ctx);
@@ -130,14 +135,15 @@ Status DoUpdate(const plan::Change& change, const ChangeEnv& env) {
 }
 
 Status DoDelete(const plan::Change& change, const ChangeEnv& env) {
-  state::State snapshot = env.writer->Snapshot();
-  auto it = snapshot.resources.find(change.address);
-  const state::ResourceState& prior = it != snapshot.resources.end() ? it->second : change.prior;
-
+  state::ResourceState prior = change.prior;
   int attempt = 1;
-  if (auto in = snapshot.intents.find(change.address); in != snapshot.intents.end()) {
-    attempt = in->second.attempt + 1;
-  }
+  env.writer->Read([&](const state::State& snapshot) {
+    auto it = snapshot.resources.find(change.address);
+    if (it != snapshot.resources.end()) prior = it->second;
+    if (auto in = snapshot.intents.find(change.address); in != snapshot.intents.end()) {
+      attempt = in->second.attempt + 1;
+    }
+  });
   state::Intent intent;
   intent.address = change.address;
   intent.action = "delete";
@@ -174,8 +180,10 @@ Status DoAdopt(const plan::Change& change, const ChangeEnv& env) {
   // reported attribute shows in the next plan while write-only ones
   // (user_data) do not cause a spurious replace. When references cannot be
   // resolved yet, only the observed attributes are kept.
-  Result<nlohmann::json> resolved =
-      model::ResolveReferences(change.desired.attributes, env.writer->Snapshot());
+  Result<nlohmann::json> resolved = Status::Internal("not resolved");
+  env.writer->Read([&](const state::State& snapshot) {
+    resolved = model::ResolveReferences(change.desired.attributes, snapshot);
+  });
   if (resolved.ok() && resolved->is_object()) {
     nlohmann::json merged = *resolved;
     if (rs.attributes.is_object()) {
