@@ -788,8 +788,10 @@ void GceApi::ListResources(std::vector<SimResource>* out) {
           if (t.is_string()) s.tags.push_back(t.get<std::string>());
         }
       }
-      s.status = rendered.value("status", rendered.contains("status") ? "" : "READY");
-      if (!rendered["status"].is_string()) s.status = "READY";
+      // Instances, addresses and autoscalers have a status string; groups
+      // have a status object, the rest none.
+      auto st = rendered.find("status");
+      s.status = st != rendered.end() && st->is_string() ? st->get<std::string>() : "READY";
       out->push_back(std::move(s));
     }
   }

@@ -343,6 +343,15 @@ TEST(GceGroups, ManagedInstanceGroupCreatesAndResizes) {
   h.clock.Advance(60);
   EXPECT_EQ(h.Call("GET", h.P(std::string(kZ) + "instances")).body["items"].size(), 4u);
   EXPECT_EQ(h.Call("GET", h.P(std::string(kZ) + "autoscalers/as")).body["recommendedSize"], 4);
+  std::vector<SimResource> res;
+  h.api->ListResources(&res);
+  std::map<std::string, int> kinds;
+  for (const SimResource& r : res) kinds[r.kind]++;
+  EXPECT_EQ(kinds["instance"], 4);
+  EXPECT_EQ(kinds["instanceGroupManager"], 1);
+  EXPECT_EQ(kinds["autoscaler"], 1);
+  EXPECT_EQ(kinds["instanceTemplate"], 1);
+  EXPECT_EQ(kinds.count("network"), 0u);  // the default network is not reported
 
   // A member deleted directly is replaced.
   std::string victim = h.Call("GET", h.P(std::string(kZ) + "instances")).body["items"][0]["name"];
@@ -551,6 +560,7 @@ TEST(GceApiMisc, AuthRateLimitSaveLoadReset) {
   h.api->ListResources(&res);
   ASSERT_EQ(res.size(), 1u);
   EXPECT_EQ(res[0].kind, "instance");
+  EXPECT_EQ(res[0].status, "PROVISIONING");
   h.api->Reset();
   h.clock.Advance(61);
   EXPECT_EQ(h.Call("GET", h.P(std::string(kZ) + "instances/keep")).status, 404);
