@@ -1,5 +1,7 @@
 #include "digitalocean/catalog.h"
 
+#include <map>
+
 namespace cloudsim::digitalocean {
 
 const std::vector<RegionInfo>& Regions() {
@@ -98,6 +100,28 @@ nlohmann::json SizeJson(const SizeInfo& size) {
           {"available", true},
           {"description", size.description},
           {"disk_info", {{{"type", "local"}, {"size", {{"amount", size.disk_gb}, {"unit", "gib"}}}}}}};
+}
+
+const std::string& RegionText(const std::string& slug) {
+  static const std::map<std::string, std::string> kTexts = [] {
+    std::map<std::string, std::string> m;
+    for (const RegionInfo& r : Regions()) m[r.slug] = RegionJson(r).dump();
+    return m;
+  }();
+  static const std::string kUnknown = RegionJsonBySlug("").dump();
+  auto it = kTexts.find(slug);
+  return it == kTexts.end() ? kUnknown : it->second;
+}
+
+const std::string& SizeText(const std::string& slug) {
+  static const std::map<std::string, std::string> kTexts = [] {
+    std::map<std::string, std::string> m;
+    for (const SizeInfo& s : Sizes()) m[s.slug] = SizeJson(s).dump();
+    return m;
+  }();
+  static const std::string kUnknown = "{}";
+  auto it = kTexts.find(slug);
+  return it == kTexts.end() ? kUnknown : it->second;
 }
 
 }  // namespace cloudsim::digitalocean

@@ -53,5 +53,8 @@ nlohmann::json RegionJson(const RegionInfo& region);
 nlohmann::json RegionJsonBySlug(const std::string& slug);
 nlohmann::json SizeJson(const SizeInfo& size);
 std::vector<std::string> RegionSlugs();
+// RegionJsonBySlug / SizeJson serialised, computed once per slug (thread-safe).
+const std::string& RegionText(const std::string& slug);
+const std::string& SizeText(const std::string& slug);
 
 }  // namespace cloudsim::digitalocean

@@ -107,6 +107,7 @@ struct Droplet {
   int64_t id = 0;
   std::string name, region, size, vpc_uuid, user_data;
   json image;  // image object as of creation
+  std::string image_text;  // image.dump(), filled lazily; not saved
   std::vector<std::string> tags;
   std::vector<std::string> features;
   double created = 0;
@@ -246,6 +247,10 @@ class DigitalOceanApi : public Api {
   void Settle(Droplet& d, double now);
   std::string DropletStatus(Droplet& d, double now);
   json DropletJson(Droplet& d, double now);
+  // DropletJson without image, size and region.
+  json DropletFields(Droplet& d, double now);
+  // DropletJson serialised, splicing in cached image/size/region text.
+  std::string DropletText(Droplet& d, double now);
   Droplet* FindDroplet(const std::string& id);
   const Image* FindImage(const std::string& id_or_slug) const;
   json ImageJson(const Image& img) const;

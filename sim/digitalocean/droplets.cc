@@ -127,7 +127,7 @@ std::string DigitalOceanApi::DropletStatus(Droplet& d, double now) {
   return d.power;
 }
 
-json DigitalOceanApi::DropletJson(Droplet& d, double now) {
+json DigitalOceanApi::DropletFields(Droplet& d, double now) {
   std::string status = DropletStatus(d, now);
   const SizeInfo* size = FindSize(d.size);
   json v4 = json::array();
@@ -174,16 +174,38 @@ json DigitalOceanApi::DropletJson(Droplet& d, double now) {
           {"backup_ids", json::array()},
           {"next_backup_window", nullptr},
           {"snapshot_ids", d.snapshot_ids},
-          {"image", d.image},
           {"volume_ids", d.volume_ids},
-          {"size", size ? SizeJson(*size) : json::object()},
           {"size_slug", d.size},
           {"networks", {{"v4", v4}, {"v6", v6}}},
-          {"region", RegionJsonBySlug(d.region)},
           {"tags", d.tags},
           {"vpc_uuid", d.vpc_uuid},
           {"disk_info",
            {{{"type", "local"}, {"size", {{"amount", size ? size->disk_gb : 25}, {"unit", "gib"}}}}}}};
+}
+
+json DigitalOceanApi::DropletJson(Droplet& d, double now) {
+  json j = DropletFields(d, now);
+  const SizeInfo* size = FindSize(d.size);
+  j["image"] = d.image;
+  j["size"] = size ? SizeJson(*size) : json::object();
+  j["region"] = RegionJsonBySlug(d.region);
+  return j;
+}
+
+std::string DigitalOceanApi::DropletText(Droplet& d, double now) {
+  // The image, size and region objects are serialised once and spliced in:
+  // lists of droplets are the hottest path of the API.
+  if (d.image_text.empty()) d.image_text = d.image.dump();
+  std::string out = DropletFields(d, now).dump();
+  out.pop_back();  // '}'
+  out += ",\"image\":";
+  out += d.image_text;
+  out += ",\"size\":";
+  out += SizeText(d.size);
+  out += ",\"region\":";
+  out += RegionText(d.region);
+  out += '}';
+  return out;
 }
 
 Droplet* DigitalOceanApi::FindDroplet(const std::string& id) {
@@ -269,13 +291,20 @@ HttpResponse DigitalOceanApi::ListDroplets(const HttpRequest& req, const PathPar
     std::erase_if(sel, [&](Droplet* d) { return d->name != name; });
   }
   if (req.Query("type") == "gpus") sel.clear();
-  json out;
+  json page;
   size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(DropletJson(*sel[i], now));
-  out["droplets"] = arr;
-  return HttpResponse::Json(200, out);
+  Paginate(req, sel.size(), &b, &e, &page);
+  std::string body = "{\"droplets\":[";
+  for (size_t i = b; i < e; ++i) {
+    if (i > b) body += ',';
+    body += DropletText(*sel[i], now);
+  }
+  body += "],";
+  std::string rest = page.dump();  // {"links":...,"meta":...}
+  body.append(rest, 1, std::string::npos);
+  HttpResponse resp = HttpResponse::Json(200, json::object());
+  resp.body = std::move(body);
+  return resp;
 }
 
 HttpResponse DigitalOceanApi::CreateDroplets(const HttpRequest& req, const PathParams&) {
@@ -419,7 +448,9 @@ HttpResponse DigitalOceanApi::DeleteDropletsByTag(const HttpRequest& req, const 
 HttpResponse DigitalOceanApi::GetDroplet(const HttpRequest&, const PathParams& p) {
   Droplet* d = FindDroplet(p.at("droplet_id"));
   if (!d) return NotFound();
-  return HttpResponse::Json(200, {{"droplet", DropletJson(*d, ctx_->Now())}});
+  HttpResponse resp = HttpResponse::Json(200, json::object());
+  resp.body = "{\"droplet\":" + DropletText(*d, ctx_->Now()) + "}";
+  return resp;
 }
 
 HttpResponse DigitalOceanApi::DeleteDroplet(const HttpRequest&, const PathParams& p) {
@@ -520,6 +551,7 @@ HttpResponse DigitalOceanApi::PostDropletAction(const HttpRequest& req, const Pa
     if (!img) return Unprocessable("You specified an invalid image for Droplet rebuild.");
     seconds = kRebuildSeconds;
     d->image = ImageJson(*img);
+    d->image_text.clear();
     to_power = "active";
   } else if (type == "enable_ipv6") {
     if (std::find(d->features.begin(), d->features.end(), "ipv6") == d->features.end()) {
