@@ -14,6 +14,7 @@
 #include "engine/registry.h"
 #include "env/http_transport.h"
 #include "model/resource.h"
+#include "plan/plan.h"
 #include "spec/spec.h"
 #include "state/state_store.h"
 #include "util/diagnostic.h"
@@ -75,6 +76,11 @@ std::vector<model::Resource> ExpandAndValidate(const spec::Spec& spec, const Run
 
 // sha256 hex of the canonical JSON of the desired resources.
 std::string DesiredDigest(const std::vector<model::Resource>& desired);
+
+// Keeps the changes whose address is one of `targets` (or inside a target
+// tier: "api" selects "api.*"), plus every change they depend on. Deletes
+// pull in nothing. No targets: the plan is unchanged.
+void FilterTargets(plan::Plan* p, const std::vector<std::string>& targets);
 
 // Asks "Do you want to ...? Only 'yes' will be accepted:" on the terminal.
 // Refuses (returns false with a message) when stdin is not a terminal.

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include <spdlog/spdlog.h>
+
 #include "http/redact.h"
 
 namespace orch::cli {
@@ -53,11 +55,17 @@ void ProgressObserver::DrawStatus() {
 }
 
 void ProgressObserver::RefreshStarted(const std::string& provider) {
+  spdlog::info("refresh {}: started", provider);
   std::lock_guard<std::mutex> lock(mu_);
   Line("refreshing " + provider + "...");
 }
 
 void ProgressObserver::RefreshFinished(const std::string& provider, const Status& status, int found) {
+  if (status.ok()) {
+    spdlog::info("refresh {}: {} resource(s) found", provider, found);
+  } else {
+    spdlog::error("refresh {}: {}", provider, status.ToString());
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (status.ok()) {
     Line("refreshed " + provider + ": " + std::to_string(found) + " resource(s) of this deployment found");
@@ -67,6 +75,7 @@ void ProgressObserver::RefreshFinished(const std::string& provider, const Status
 }
 
 void ProgressObserver::ChangeStarted(const plan::Change& change) {
+  spdlog::info("{}: {} started ({})", change.address, plan::ActionName(change.action), change.reason);
   std::lock_guard<std::mutex> lock(mu_);
   running_[change.address] = "";
   if (interactive_) {
@@ -77,6 +86,7 @@ void ProgressObserver::ChangeStarted(const plan::Change& change) {
 }
 
 void ProgressObserver::ChangeProgress(const std::string& address, const std::string& message) {
+  spdlog::debug("{}: {}", address, message);
   std::lock_guard<std::mutex> lock(mu_);
   running_[address] = message;
   if (interactive_) {
@@ -87,6 +97,11 @@ void ProgressObserver::ChangeProgress(const std::string& address, const std::str
 }
 
 void ProgressObserver::ChangeFinished(const plan::Change& change, const Status& status, int64_t duration_micros) {
+  if (status.ok()) {
+    spdlog::info("{}: {} complete in {:.3f}s", change.address, plan::ActionName(change.action), duration_micros / 1e6);
+  } else {
+    spdlog::error("{}: {} failed: {}", change.address, plan::ActionName(change.action), status.ToString());
+  }
   std::lock_guard<std::mutex> lock(mu_);
   running_.erase(change.address);
   ++done_;
@@ -101,6 +116,7 @@ void ProgressObserver::ChangeFinished(const plan::Change& change, const Status& 
 }
 
 void ProgressObserver::ChangeSkipped(const std::string& address, const std::string& reason) {
+  spdlog::warn("{}: skipped: {}", address, reason);
   std::lock_guard<std::mutex> lock(mu_);
   ++done_;
   Line(Paint(address + ": skipped: " + reason, "33"));
