@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include "http/http_client.h"
+#include "providers/common/operation_poller.h"
+#include "providers/common/rest_client.h"
+#include "providers/common/uuid.h"
+#include "testing/fake_clock.h"
+#include "testing/scripted_transport.h"
+
+namespace orch::providers::common {
+namespace {
+
+using nlohmann::json;
+
+class RestClientTest : public ::testing::Test {
+ protected:
+  testing::FakeClock clock_;
+  testing::ScriptedTransport transport_;
+  http::HttpClient http_{&transport_, &clock_, http::RetryPolicy{.seed = 1}};
+  BearerAuthenticator auth_{"secret-token-123"};
+  LinksPagesPager pager_;
+  RateLimiter limiter_{&clock_};
+  RestClient rest_{&http_, &clock_, "http://api.test/v2", &auth_, &pager_, nullptr, &limiter_};
+};
+
+TEST_F(RestClientTest, ListFollowsLinksPagesNext) {
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets?tag_name=x&per_page=200", 200,
+                         R"({"droplets":[{"id":1},{"id":2}],"links":{"pages":{"next":"http://api.test/v2/droplets?page=2&per_page=200&tag_name=x"}},"meta":{"total":3}})");
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets?page=2", 200,
+                         R"({"droplets":[{"id":3}],"links":{"pages":{"prev":"x"}},"meta":{"total":3}})");
+  auto items = rest_.List("/droplets?tag_name=x", "droplets");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  ASSERT_EQ(items->size(), 3u);
+  EXPECT_EQ((*items)[2]["id"], 3);
+  auto reqs = transport_.Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  bool auth = false;
+  for (auto& [k, v] : reqs[0].headers) if (k == "Authorization" && v == "Bearer secret-token-123") auth = true;
+  EXPECT_TRUE(auth);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(RestClientTest, ErrorWithoutMapperUsesStatusCode) {
+  transport_.ExpectReply("GET", "http://api.test/v2/x", 404, R"({"id":"not_found","message":"nope"})");
+  auto r = rest_.Get("/x");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsNotFound());
+}
+
+TEST_F(RestClientTest, LowRemainingBudgetSpacesRequests) {
+  int64_t reset = clock_.NowMicros() / 1000000 + 100;
+  env::HeaderList h = {{"ratelimit-limit", "5000"}, {"ratelimit-remaining", "50"},
+                       {"ratelimit-reset", std::to_string(reset)}};
+  transport_.ExpectReply("GET", "http://api.test/v2/a", 200, "{}", h);
+  transport_.ExpectReply("GET", "http://api.test/v2/b", 200, "{}", h);
+  transport_.ExpectReply("GET", "http://api.test/v2/c", 200, "{}");
+  ASSERT_TRUE(rest_.Get("/a").ok());
+  // 50 requests left for 100 s: one every 2 s.
+  EXPECT_EQ(limiter_.spacing_micros(), 2000000);
+  ASSERT_TRUE(rest_.Get("/b").ok());
+  ASSERT_TRUE(rest_.Get("/c").ok());
+  EXPECT_GE(limiter_.waited_micros(), 2000000);
+}
+
+TEST_F(RestClientTest, PlentifulBudgetDoesNotWait) {
+  env::HeaderList h = {{"ratelimit-limit", "5000"}, {"ratelimit-remaining", "4000"}, {"ratelimit-reset", "0"}};
+  transport_.ExpectReply("GET", "http://api.test/v2/a", 200, "{}", h);
+  transport_.ExpectReply("GET", "http://api.test/v2/b", 200, "{}", h);
+  ASSERT_TRUE(rest_.Get("/a").ok());
+  ASSERT_TRUE(rest_.Get("/b").ok());
+  EXPECT_EQ(limiter_.waited_micros(), 0);
+}
+
+TEST(PollTest, BacksOffUntilDone) {
+  testing::FakeClock clock;
+  int calls = 0;
+  PollOptions o;
+  o.initial_interval_ms = 100;
+  o.multiplier = 2;
+  o.max_interval_ms = 300;
+  Status st = Poll(&clock, o, [&]() -> Result<bool> { return ++calls == 4; });
+  EXPECT_TRUE(st.ok());
+  EXPECT_EQ(calls, 4);
+  std::vector<int64_t> expected = {100000, 200000, 300000};
+  EXPECT_EQ(clock.Sleeps(), expected);
+}
+
+TEST(PollTest, TimesOutAndStopsOnError) {
+  testing::FakeClock clock;
+  PollOptions o;
+  o.timeout_ms = 1000;
+  o.what = "thing";
+  Status st = Poll(&clock, o, []() -> Result<bool> { return false; });
+  EXPECT_TRUE(st.IsTimeout());
+  EXPECT_NE(st.message().find("thing"), std::string::npos);
+  Status err = Poll(&clock, o, []() -> Result<bool> { return Status::NotFound("gone"); });
+  EXPECT_TRUE(err.IsNotFound());
+}
+
+TEST(UuidTest, Version5KnownVector) {
+  // Python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")
+  EXPECT_EQ(DeterministicUuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org"),
+            "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+  EXPECT_NE(DeterministicUuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "a"),
+            DeterministicUuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "b"));
+}
+
+TEST(UrlTest, AddQueryAndEncode) {
+  EXPECT_EQ(AddQuery("/a", "x=1"), "/a?x=1");
+  EXPECT_EQ(AddQuery("/a?y=2", "x=1"), "/a?y=2&x=1");
+  EXPECT_EQ(UrlEncode("orchestrator-address:api:dinstance"), "orchestrator-address%3Aapi%3Adinstance");
+}
+
+}  // namespace
+}  // namespace orch::providers::common

@@ -1,0 +1,187 @@
+#include "providers/common/rest_client.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "http/redact.h"
+
+namespace orch::providers::common {
+
+BearerAuthenticator::BearerAuthenticator(std::string token) : token_(std::move(token)) {
+  http::RegisterSecret(token_);
+}
+
+Status BearerAuthenticator::Authenticate(env::HttpRequest* request) {
+  request->headers.emplace_back("Authorization", "Bearer " + token_);
+  return Status::OK();
+}
+
+std::optional<std::string> LinksPagesPager::NextUrl(const std::string& url, const nlohmann::json& body) const {
+  if (!body.is_object()) return std::nullopt;
+  auto links = body.find("links");
+  if (links == body.end() || !links->is_object()) return std::nullopt;
+  auto pages = links->find("pages");
+  if (pages == links->end() || !pages->is_object()) return std::nullopt;
+  auto next = pages->find("next");
+  if (next == pages->end() || !next->is_string() || next->get<std::string>().empty()) return std::nullopt;
+  std::string n = next->get<std::string>();
+  if (n == url) return std::nullopt;  // a server repeating itself must not loop us
+  return n;
+}
+
+RateLimiter::RateLimiter(env::Clock* clock, double low_fraction, int64_t max_wait_ms)
+    : clock_(clock), low_fraction_(low_fraction), max_wait_micros_(max_wait_ms * 1000) {}
+
+void RateLimiter::Acquire() {
+  int64_t wait = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t now = clock_->MonotonicMicros();
+    int64_t slot = std::max(now, next_allowed_micros_);
+    wait = std::min(slot - now, max_wait_micros_);
+    next_allowed_micros_ = now + wait + spacing_micros_;
+    waited_micros_ += wait;
+  }
+  if (wait > 0) clock_->SleepForMicros(wait);
+}
+
+static int64_t HeaderInt(const env::HttpResponse& r, std::string_view name) {
+  std::string v = r.Header(name);
+  if (v.empty()) return -1;
+  try {
+    return std::stoll(v);
+  } catch (...) {
+    return -1;
+  }
+}
+
+void RateLimiter::Observe(const env::HttpResponse& response) {
+  int64_t limit = HeaderInt(response, "ratelimit-limit");
+  int64_t remaining = HeaderInt(response, "ratelimit-remaining");
+  int64_t reset = HeaderInt(response, "ratelimit-reset");
+  if (limit <= 0 || remaining < 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (remaining >= static_cast<int64_t>(limit * low_fraction_)) {
+    spacing_micros_ = 0;
+    return;
+  }
+  int64_t now_s = clock_->NowMicros() / 1000000;
+  int64_t until_reset_s = reset > 1000000000 ? reset - now_s : reset;  // epoch or delta
+  if (until_reset_s < 1) until_reset_s = 1;
+  spacing_micros_ = std::min(max_wait_micros_, until_reset_s * 1000000 / std::max<int64_t>(remaining, 1));
+}
+
+int64_t RateLimiter::spacing_micros() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return spacing_micros_;
+}
+
+int64_t RateLimiter::waited_micros() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waited_micros_;
+}
+
+RestClient::RestClient(http::HttpClient* http, env::Clock* clock, std::string base_url, Authenticator* auth,
+                       Pager* pager, ErrorMapper* errors, RateLimiter* limiter)
+    : http_(http), clock_(clock), base_url_(std::move(base_url)), auth_(auth), pager_(pager), errors_(errors),
+      limiter_(limiter) {
+  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+}
+
+Result<RestResponse> RestClient::Call(const std::string& method, const std::string& path, const nlohmann::json& body,
+                                      http::SendOutcome* outcome) {
+  env::HttpRequest req;
+  req.method = method;
+  req.url = path.rfind("http", 0) == 0 ? path : base_url_ + path;
+  req.headers.emplace_back("Accept", "application/json");
+  if (!body.is_null()) {
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = body.dump();
+  }
+  if (auth_) ORCH_RETURN_IF_ERROR(auth_->Authenticate(&req));
+  if (limiter_) limiter_->Acquire();
+  http::SendOutcome local;
+  http::SendOptions opts;
+  opts.outcome = outcome ? outcome : &local;
+  Result<env::HttpResponse> r = http_->Send(req, opts);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_ += std::max(1, opts.outcome->attempts);
+  }
+  if (!r.ok()) return r.status();
+  if (limiter_) limiter_->Observe(*r);
+  if (r->status < 200 || r->status > 299) {
+    return errors_ ? errors_->Map(req, *r) : http::ErrorFromResponse(req, *r);
+  }
+  RestResponse out;
+  out.status = r->status;
+  out.headers = r->headers;
+  if (!r->body.empty()) {
+    out.body = nlohmann::json::parse(r->body, nullptr, false);
+    if (out.body.is_discarded())
+      return Status::Internal(method + " " + http::Redact(req.url) + ": response is not JSON");
+  }
+  return out;
+}
+
+Result<nlohmann::json> RestClient::Get(const std::string& path) {
+  Result<RestResponse> r = Call("GET", path);
+  if (!r.ok()) return r.status();
+  return std::move(r->body);
+}
+
+Result<nlohmann::json> RestClient::Post(const std::string& path, const nlohmann::json& body,
+                                        http::SendOutcome* outcome) {
+  Result<RestResponse> r = Call("POST", path, body, outcome);
+  if (!r.ok()) return r.status();
+  return std::move(r->body);
+}
+
+Status RestClient::Delete(const std::string& path) {
+  Result<RestResponse> r = Call("DELETE", path);
+  return r.status();
+}
+
+Result<std::vector<nlohmann::json>> RestClient::List(const std::string& path, const std::string& key) {
+  std::vector<nlohmann::json> items;
+  std::string url = pager_ ? AddQuery(path, pager_->FirstPageQuery()) : path;
+  for (int page = 0; page < 10000; ++page) {
+    Result<nlohmann::json> body = Get(url);
+    if (!body.ok()) return body.status();
+    auto it = body->find(key);
+    if (it != body->end() && it->is_array())
+      for (auto& v : *it) items.push_back(std::move(v));
+    if (!pager_) break;
+    std::string full = url.rfind("http", 0) == 0 ? url : base_url_ + url;
+    std::optional<std::string> next = pager_->NextUrl(full, *body);
+    if (!next) break;
+    url = *next;
+  }
+  return items;
+}
+
+int64_t RestClient::requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_;
+}
+
+std::string AddQuery(const std::string& path, const std::string& query) {
+  if (query.empty()) return path;
+  return path + (path.find('?') == std::string::npos ? "?" : "&") + query;
+}
+
+std::string UrlEncode(const std::string& value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace orch::providers::common

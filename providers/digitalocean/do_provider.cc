@@ -1,0 +1,450 @@
+#include "providers/digitalocean/do_provider.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "http/redact.h"
+#include "providers/digitalocean/tags.h"
+#include "util/strings.h"
+
+namespace orch::providers::digitalocean {
+
+using common::UrlEncode;
+using engine::ObservedResource;
+using nlohmann::json;
+
+std::string Str(const json& j, const std::string& key, const std::string& fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
+  return fallback;
+}
+
+std::string IdText(const json& id) {
+  if (id.is_string()) return id.get<std::string>();
+  if (id.is_number_integer()) return std::to_string(id.get<int64_t>());
+  return "";
+}
+
+json NumericOrString(const std::string& s) {
+  if (!s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::stoll(s);
+  return s;
+}
+
+std::vector<std::string> TagList(const json& obj) {
+  std::vector<std::string> out;
+  if (obj.is_object() && obj.contains("tags") && obj["tags"].is_array())
+    for (const auto& t : obj["tags"])
+      if (t.is_string()) out.push_back(t);
+  return out;
+}
+
+std::string SshFingerprint(const std::string& public_key) {
+  std::vector<std::string> parts = Split(Trim(public_key), ' ');
+  if (parts.size() < 2 || parts[1].empty() || parts[1].size() % 4 != 0) return "";
+  const std::string& b64 = parts[1];
+  std::string blob(b64.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(blob.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+  if (n < 0) return "";
+  size_t pad = 0;
+  if (b64.back() == '=') ++pad;
+  if (b64.size() > 1 && b64[b64.size() - 2] == '=') ++pad;
+  blob.resize(static_cast<size_t>(n) - pad);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(blob.data(), blob.size(), md, &len, EVP_md5(), nullptr) != 1) return "";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    char h[4];
+    std::snprintf(h, sizeof h, i ? ":%02x" : "%02x", md[i]);
+    out += h;
+  }
+  return out;
+}
+
+DigitalOceanProvider::DigitalOceanProvider(const engine::ProviderEnv& env, Tuning tuning)
+    : env_(env), tuning_(tuning) {
+  if (!env_.clock) env_.clock = env::Clock::Real();
+}
+
+DigitalOceanProvider::~DigitalOceanProvider() = default;
+
+engine::Capabilities DigitalOceanProvider::GetCapabilities() const {
+  engine::Capabilities c;
+  c.kinds = {model::Kind::kNetwork,  model::Kind::kFirewall,   model::Kind::kSshKey,
+             model::Kind::kImage,    model::Kind::kInstance,   model::Kind::kVolume,
+             model::Kind::kFloatingIp, model::Kind::kLoadBalancer};
+  c.native_instance_groups = false;
+  c.batch_create = false;
+  return c;
+}
+
+static std::string EnvOr(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+static int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
+  if (settings.is_object() && settings.contains(key)) {
+    const json& v = settings[key];
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_string()) {
+      try {
+        return std::stoll(v.get<std::string>());
+      } catch (...) {
+      }
+    }
+  }
+  return fallback;
+}
+
+Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
+  config_ = config;
+  std::string token;
+  if (config.settings.is_object() && config.settings.contains("token") && config.settings["token"].is_string())
+    token = config.settings["token"];
+  if (token.empty()) token = EnvOr("DIGITALOCEAN_TOKEN");
+  if (token.empty()) token = EnvOr("DIGITALOCEAN_ACCESS_TOKEN");
+  if (token.empty())
+    return Status::Unauthenticated("provider '" + config.name +
+                                   "' (digitalocean) has no API token: set the provider setting 'token' (e.g. "
+                                   "token: ${env:DIGITALOCEAN_TOKEN}), or DIGITALOCEAN_TOKEN, or "
+                                   "DIGITALOCEAN_ACCESS_TOKEN");
+  endpoint_ = config.endpoint;
+  if (endpoint_.empty()) endpoint_ = EnvOr("DIGITALOCEAN_API_URL");
+  if (endpoint_.empty()) endpoint_ = kDefaultEndpoint;
+  while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+  tuning_.poll_initial_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.poll_initial_ms);
+  tuning_.poll_max_ms = std::max(tuning_.poll_initial_ms, SettingMs(config.settings, "poll_max_interval_ms", tuning_.poll_max_ms));
+  if (!env_.transport) return Status::Internal("digitalocean provider has no HTTP transport");
+  http_ = std::make_unique<http::HttpClient>(env_.transport, env_.clock, tuning_.retry);
+  auth_ = std::make_unique<common::BearerAuthenticator>(token);
+  limiter_ = std::make_unique<common::RateLimiter>(env_.clock);
+  rest_ = std::make_unique<common::RestClient>(http_.get(), env_.clock, endpoint_, auth_.get(), &pager_, &errors_,
+                                               limiter_.get());
+  poller_ = std::make_unique<DropletPoller>(
+      rest_.get(), env_.clock, "/droplets?tag_name=" + UrlEncode(DeploymentTag(config.deployment)), tuning_);
+  return Status::OK();
+}
+
+void DigitalOceanProvider::Validate(const model::Resource& resource, const SourceRange& where,
+                                    Diagnostics* diags) const {
+  for (const std::string& t : EncodeTags(resource.tags)) {
+    if (t.size() > 255)
+      diags->Error(where, resource.address.ToString() + ": DigitalOcean tag '" + t + "' is longer than 255 characters");
+  }
+  if (resource.address.kind == model::Kind::kInstance && resource.attributes.contains("user_data") &&
+      resource.attributes["user_data"].is_string() && resource.attributes["user_data"].get<std::string>().size() > 65536)
+    diags->Error(where, resource.address.ToString() + ": DigitalOcean user_data is limited to 64 KiB");
+}
+
+ObservedResource DigitalOceanProvider::ObserveDroplet(const json& d) const {
+  ObservedResource o;
+  o.kind = "instance";
+  o.id = IdText(d.value("id", json()));
+  o.cloud_name = Str(d, "name");
+  o.tags = DecodeTags(TagList(d));
+  auto a = o.tags.find(std::string(model::kTagAddress));
+  if (a != o.tags.end()) o.address = a->second;
+  std::string priv, pub;
+  if (d.contains("networks") && d["networks"].contains("v4"))
+    for (const auto& n : d["networks"]["v4"]) {
+      if (Str(n, "type") == "private" && priv.empty()) priv = Str(n, "ip_address");
+      if (Str(n, "type") == "public" && pub.empty()) pub = Str(n, "ip_address");
+    }
+  o.outputs = {{"id", o.id}, {"private_ip", priv}, {"public_ip", pub}, {"status", Str(d, "status")}};
+  o.attributes = {{"size", Str(d, "size_slug")}, {"region", d.contains("region") ? Str(d["region"], "slug") : ""}};
+  return o;
+}
+
+// Reverses "<deployment>-<middle><suffix>" names of kinds DigitalOcean
+// cannot tag; "" when the name is not of that form.
+static std::string Middle(const std::string& name, const std::string& deployment, const std::string& suffix) {
+  std::string prefix = deployment + "-";
+  if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 || !EndsWith(name, suffix))
+    return "";
+  return name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+}
+
+Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::string& deployment) {
+  if (!rest_) return Status::Internal("digitalocean provider used before Configure");
+  std::vector<ObservedResource> out;
+  const std::string dep_tag = DeploymentTag(deployment);
+  std::map<std::string, std::string> droplet_address;  // id -> address
+
+  auto droplets = rest_->List("/droplets?tag_name=" + UrlEncode(dep_tag), "droplets");
+  if (!droplets.ok()) return droplets.status().WithPrefix("listing droplets");
+  for (const json& d : *droplets) {
+    ObservedResource o = ObserveDroplet(d);
+    droplet_address[o.id] = o.address;
+    out.push_back(std::move(o));
+  }
+
+  auto volumes = rest_->List("/volumes", "volumes");
+  if (!volumes.ok()) return volumes.status().WithPrefix("listing volumes");
+  for (const json& v : *volumes) {
+    std::vector<std::string> tags = TagList(v);
+    if (std::find(tags.begin(), tags.end(), dep_tag) == tags.end()) continue;
+    ObservedResource o;
+    o.kind = "volume";
+    o.id = Str(v, "id");
+    o.cloud_name = Str(v, "name");
+    o.tags = DecodeTags(tags);
+    o.address = o.tags[std::string(model::kTagAddress)];
+    o.outputs = {{"id", o.id}};
+    out.push_back(std::move(o));
+  }
+
+  auto add_named = [&](const std::string& kind, const std::string& id, const std::string& name,
+                       const std::string& address, json outputs) {
+    ObservedResource o;
+    o.kind = kind;
+    o.id = id;
+    o.cloud_name = name;
+    o.address = address;
+    o.tags = {{std::string(model::kTagDeployment), deployment}, {std::string(model::kTagAddress), address}};
+    outputs["id"] = id;
+    o.outputs = std::move(outputs);
+    out.push_back(std::move(o));
+  };
+
+  auto vpcs = rest_->List("/vpcs", "vpcs");
+  if (!vpcs.ok()) return vpcs.status().WithPrefix("listing VPCs");
+  for (const json& v : *vpcs) {
+    // VPCs take no tags: their description holds "<deployment tag> <address tag>".
+    std::vector<std::string> words = Split(Str(v, "description"), ' ');
+    if (std::find(words.begin(), words.end(), dep_tag) == words.end()) continue;
+    std::map<std::string, std::string> tags = DecodeTags(words);
+    std::string address = tags[std::string(model::kTagAddress)];
+    if (!address.empty()) add_named("network", Str(v, "id"), Str(v, "name"), address, json::object());
+  }
+
+  auto fws = rest_->List("/firewalls", "firewalls");
+  if (!fws.ok()) return fws.status().WithPrefix("listing firewalls");
+  for (const json& f : *fws) {
+    std::string m = Middle(Str(f, "name"), deployment, "-fw");
+    if (!m.empty()) add_named("firewall", Str(f, "id"), Str(f, "name"), m + ".firewall", json::object());
+  }
+
+  auto lbs = rest_->List("/load_balancers", "load_balancers");
+  if (!lbs.ok()) return lbs.status().WithPrefix("listing load balancers");
+  for (const json& l : *lbs) {
+    std::string m = Middle(Str(l, "name"), deployment, "-lb");
+    if (!m.empty()) add_named("load_balancer", Str(l, "id"), Str(l, "name"), m + ".lb", {{"ip", Str(l, "ip")}});
+  }
+
+  auto keys = rest_->List("/account/keys", "ssh_keys");
+  if (!keys.ok()) return keys.status().WithPrefix("listing SSH keys");
+  for (const json& k : *keys) {
+    std::string m = Middle(Str(k, "name"), deployment, "");
+    if (!m.empty())
+      add_named("ssh_key", IdText(k.value("id", json())), Str(k, "name"), "ssh_key." + m + "@" + config_.name,
+                {{"fingerprint", Str(k, "fingerprint")}});
+  }
+
+  auto ips = rest_->List("/reserved_ips", "reserved_ips");
+  if (!ips.ok()) return ips.status().WithPrefix("listing reserved IPs");
+  for (const json& ip : *ips) {
+    if (!ip.contains("droplet") || !ip["droplet"].is_object()) continue;
+    auto it = droplet_address.find(IdText(ip["droplet"].value("id", json())));
+    if (it == droplet_address.end() || it->second.empty()) continue;
+    Result<model::Address> a = model::Address::Parse(it->second);
+    if (!a.ok() || a->kind != model::Kind::kInstance) continue;
+    model::Address fip = *a;
+    fip.kind = model::Kind::kFloatingIp;
+    add_named("floating_ip", Str(ip, "ip"), Str(ip, "ip"), fip.ToString(), {{"ip", Str(ip, "ip")}});
+  }
+  return out;
+}
+
+Result<ObservedResource> DigitalOceanProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
+  if (!rest_) return Status::Internal("digitalocean provider used before Configure");
+  Result<ObservedResource> res = Status::NotSupported("");
+  switch (r.address.kind) {
+    case model::Kind::kNetwork: res = CreateNetwork(r, ctx); break;
+    case model::Kind::kSshKey: res = CreateSshKey(r, ctx); break;
+    case model::Kind::kImage: res = CreateImage(r, ctx); break;
+    case model::Kind::kInstance: res = CreateInstance(r, ctx); break;
+    case model::Kind::kVolume: res = CreateVolume(r, ctx); break;
+    case model::Kind::kFloatingIp: res = CreateFloatingIp(r, ctx); break;
+    case model::Kind::kFirewall: res = CreateFirewall(r, ctx); break;
+    case model::Kind::kLoadBalancer: res = CreateLoadBalancer(r, ctx); break;
+    default:
+      return Status::NotSupported(r.address.ToString() + ": DigitalOcean has no " +
+                                  std::string(model::KindName(r.address.kind)) + " (instance groups are expanded into droplets)");
+  }
+  if (!res.ok()) return res.status().WithPrefix(r.address.ToString());
+  res->address = r.address.ToString();
+  res->kind = std::string(model::KindName(r.address.kind));
+  if (res->tags.empty()) res->tags = r.tags;
+  if (res->cloud_name.empty()) res->cloud_name = r.cloud_name;
+  res->outputs["id"] = res->id;
+  return res;
+}
+
+engine::ChangeAction DigitalOceanProvider::Diff(const model::Resource& desired,
+                                                const state::ResourceState& prior) const {
+  json d = desired.attributes, p = prior.attributes;
+  if (desired.address.kind == model::Kind::kLoadBalancer) {
+    for (json* j : {&d, &p})
+      if (j->is_object() && j->contains("targets") && (*j)["targets"].is_object()) (*j)["targets"].erase("private_ips");
+  }
+  return d == p ? engine::ChangeAction::kNoop : engine::ChangeAction::kReplace;
+}
+
+Result<ObservedResource> DigitalOceanProvider::Update(const model::Resource& resource, const state::ResourceState&,
+                                                      engine::ApplyContext&) {
+  return Status::NotSupported(resource.address.ToString() +
+                              ": in-place updates are not supported by the digitalocean provider; it is replaced");
+}
+
+Status DigitalOceanProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  if (!rest_) return Status::Internal("digitalocean provider used before Configure");
+  std::optional<model::Kind> kind = model::KindFromName(prior.kind);
+  if (!kind) return Status::InvalidArgument(prior.address + ": unknown kind '" + prior.kind + "'");
+  if (prior.id.empty() && *kind != model::Kind::kImage) return Status::OK();
+  Status st;
+  switch (*kind) {
+    case model::Kind::kImage: return Status::OK();  // looked up, never owned
+    case model::Kind::kNetwork:
+      st = RetryBusy([&] { return rest_->Delete("/vpcs/" + prior.id); }, ctx, "VPC " + prior.id);
+      if (st.ok() || st.IsNotFound()) CleanupTags(config_.deployment);
+      break;
+    case model::Kind::kSshKey:
+      if (prior.outputs.value("reused", false)) return Status::OK();  // not ours
+      st = rest_->Delete("/account/keys/" + prior.id);
+      break;
+    case model::Kind::kInstance:
+      st = rest_->Delete("/droplets/" + prior.id);
+      if (st.ok() || st.IsNotFound()) {
+        Status t = rest_->Delete("/tags/" + UrlEncode(AddressTag(prior.address)));
+        (void)t;  // best effort: the tag only names this droplet
+      }
+      break;
+    case model::Kind::kVolume: st = DeleteVolume(prior, ctx); break;
+    case model::Kind::kFloatingIp: st = DeleteFloatingIp(prior, ctx); break;
+    case model::Kind::kFirewall: st = rest_->Delete("/firewalls/" + prior.id); break;
+    case model::Kind::kLoadBalancer: st = rest_->Delete("/load_balancers/" + prior.id); break;
+    default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
+  }
+  if (st.IsNotFound()) return Status::OK();
+  return st.ok() ? st : st.WithPrefix(prior.address);
+}
+
+Status DigitalOceanProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
+  if (ctx.IsCancelled()) return Status::Cancelled("cancelled");
+  env_.clock->SleepForMicros(ms * 1000);
+  return Status::OK();
+}
+
+bool Uncertain(const Status& st) {
+  return http::MaybeApplied(st) || st.IsTimeout() || st.IsTransient() || st.IsRateLimited();
+}
+
+Result<json> DigitalOceanProvider::CreateOnce(const std::string& what, const Lookup& lookup, const Post& post,
+                                              bool lookup_first, engine::ApplyContext& ctx) {
+  bool look = lookup_first;
+  Status last;
+  int64_t backoff = tuning_.poll_initial_ms;
+  for (int attempt = 0; attempt < tuning_.create_attempts; ++attempt) {
+    if (look) {
+      Result<std::optional<json>> found = lookup();
+      if (!found.ok()) return found.status().WithPrefix("looking for " + what + " after an uncertain create");
+      if (found->has_value()) {
+        if (ctx.progress) ctx.progress("adopting " + what + " created by an earlier request");
+        return std::move(**found);
+      }
+    }
+    http::SendOutcome outcome;
+    Result<json> r = post(&outcome);
+    if (r.ok()) return r;
+    last = r.status();
+    if (!Uncertain(last)) return last;
+    look = true;
+    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
+    backoff = std::min(backoff * 2, tuning_.poll_max_ms);
+  }
+  return last;
+}
+
+Status DigitalOceanProvider::WaitAction(const std::string& action_path, engine::ApplyContext& ctx,
+                                        const std::string& what) {
+  common::PollOptions o;
+  o.initial_interval_ms = tuning_.poll_initial_ms;
+  o.max_interval_ms = tuning_.poll_max_ms;
+  o.timeout_ms = tuning_.action_timeout_ms;
+  o.cancelled = ctx.cancelled;
+  o.what = what;
+  return common::Poll(env_.clock, o, [&]() -> Result<bool> {
+    Result<json> a = rest_->Get(action_path);
+    if (!a.ok()) return a.status();
+    std::string status = Str((*a)["action"], "status");
+    if (status == "errored") return Status::Internal(what + " failed (action " + action_path + " errored)");
+    return status == "completed";
+  });
+}
+
+Status DigitalOceanProvider::RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx,
+                                       const std::string& what) {
+  int64_t backoff = tuning_.poll_initial_ms;
+  const int64_t start = env_.clock->MonotonicMicros();
+  for (;;) {
+    Status st = op();
+    if (!st.IsConflict()) return st;
+    if ((env_.clock->MonotonicMicros() - start) / 1000 > tuning_.action_timeout_ms) return st;
+    if (ctx.progress) ctx.progress("waiting for " + what + " to be free");
+    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
+    backoff = std::min(backoff * 2, tuning_.poll_max_ms);
+  }
+}
+
+Status DigitalOceanProvider::EnsureTags(const std::vector<std::string>& tags) {
+  for (const std::string& t : tags) {
+    Result<json> r = rest_->Get("/tags/" + UrlEncode(t));
+    if (r.ok()) continue;
+    if (!r.status().IsNotFound()) return r.status();
+    http::SendOutcome outcome;
+    Result<json> c = rest_->Post("/tags", {{"name", t}}, &outcome);
+    if (!c.ok() && !Uncertain(c.status()) && c.status().code() != StatusCode::kInvalidArgument) return c.status();
+    if (!c.ok()) {  // lost, or already there: check
+      Result<json> again = rest_->Get("/tags/" + UrlEncode(t));
+      if (!again.ok()) return c.status();
+    }
+  }
+  return Status::OK();
+}
+
+// Deletes the deployment's tags that no longer tag anything (DO keeps empty
+// tags). Only tags of this deployment: "orchestrator-deployment:<dep>",
+// "orchestrator-address:*" with no resources, and "<dep>-*" target tags.
+void DigitalOceanProvider::CleanupTags(const std::string& deployment) {
+  auto tags = rest_->List("/tags", "tags");
+  if (!tags.ok()) return;
+  for (const json& t : *tags) {
+    std::string name = Str(t, "name");
+    bool ours = name == DeploymentTag(deployment) || name.rfind(std::string(model::kTagAddress) + ":", 0) == 0 ||
+                name.rfind(deployment + "-", 0) == 0 || name.rfind(std::string(model::kTagTier) + ":", 0) == 0;
+    if (!ours) continue;
+    int64_t count = 0;
+    if (t.contains("resources") && t["resources"].is_object()) count = t["resources"].value("count", 0);
+    if (count == 0) {
+      Status st = rest_->Delete("/tags/" + UrlEncode(name));
+      (void)st;
+    }
+  }
+}
+
+void Register(engine::ProviderRegistry* registry) {
+  registry->Register("digitalocean", [](const engine::ProviderEnv& env) -> std::unique_ptr<engine::Provider> {
+    return std::make_unique<DigitalOceanProvider>(env);
+  });
+}
+
+}  // namespace orch::providers::digitalocean

@@ -1,0 +1,142 @@
+// The DigitalOcean provider (docs/providers/digitalocean.md): neutral
+// resources -> DO API v2 objects, discovery by tags and deterministic names,
+// no duplicate after a lost response, shared droplet polling, pacing by the
+// rate-limit headers.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/provider.h"
+#include "engine/registry.h"
+#include "http/http_client.h"
+#include "providers/common/operation_poller.h"
+#include "providers/common/rest_client.h"
+#include "providers/digitalocean/errors.h"
+
+namespace orch::providers::digitalocean {
+
+inline constexpr const char* kDefaultEndpoint = "https://api.digitalocean.com/v2";
+
+// Tuning, settable from provider settings (poll_interval_ms...) and tests.
+struct Tuning {
+  int64_t poll_initial_ms = 500;
+  int64_t poll_max_ms = 5000;
+  int64_t droplet_timeout_ms = 15 * 60 * 1000;
+  int64_t lb_timeout_ms = 20 * 60 * 1000;
+  int64_t action_timeout_ms = 10 * 60 * 1000;
+  int create_attempts = 5;
+  http::RetryPolicy retry;
+};
+
+// Waits for droplets to become active with one list call (by the deployment
+// tag) per poll round, shared by every waiting thread.
+class DropletPoller {
+ public:
+  DropletPoller(common::RestClient* rest, env::Clock* clock, std::string list_path, const Tuning& tuning)
+      : rest_(rest), clock_(clock), list_path_(std::move(list_path)), tuning_(tuning) {}
+  // The droplet once its status is "active".
+  Result<nlohmann::json> WaitActive(int64_t id, engine::ApplyContext& ctx);
+  int rounds() const;
+
+ private:
+  common::RestClient* rest_;
+  env::Clock* clock_;
+  std::string list_path_;
+  Tuning tuning_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool polling_ = false;
+  int round_ = 0;
+  int64_t waiters_ = 0;
+  int64_t interval_ms_ = 0;
+  int64_t next_poll_micros_ = 0;
+  Status last_error_;
+  std::map<int64_t, nlohmann::json> seen_;  // id -> droplet from the latest round
+};
+
+class DigitalOceanProvider final : public engine::Provider {
+ public:
+  explicit DigitalOceanProvider(const engine::ProviderEnv& env, Tuning tuning = {});
+  ~DigitalOceanProvider() override;
+
+  std::string Type() const override { return "digitalocean"; }
+  engine::Capabilities GetCapabilities() const override;
+  Status Configure(const engine::ProviderConfig& config) override;
+  void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
+  Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
+  // Equal attributes: no-op; else replace. A load balancer targets its
+  // tier's tag, so its targets.private_ips (the members) are ignored:
+  // scaling a group never touches the load balancer.
+  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
+  Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
+                                          engine::ApplyContext& ctx) override;
+  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+
+  common::RestClient* rest() { return rest_.get(); }
+  common::RateLimiter* limiter() { return limiter_.get(); }
+  DropletPoller* poller() { return poller_.get(); }
+
+ private:
+  using Lookup = std::function<Result<std::optional<nlohmann::json>>()>;
+  using Post = std::function<Result<nlohmann::json>(http::SendOutcome*)>;
+  // POST once; after an answer that may have been lost (or a 5xx/timeout),
+  // look first and adopt what is found before any retry.
+  Result<nlohmann::json> CreateOnce(const std::string& what, const Lookup& lookup, const Post& post,
+                                    bool lookup_first, engine::ApplyContext& ctx);
+  Status WaitAction(const std::string& action_path, engine::ApplyContext& ctx, const std::string& what);
+  Status Sleep(int64_t ms, engine::ApplyContext& ctx);
+  // Retries DELETE/POSTs that the API rejects while something is busy (409/422 pending).
+  Status RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx, const std::string& what);
+  Status EnsureTags(const std::vector<std::string>& tags);
+  void CleanupTags(const std::string& deployment);
+
+  Result<engine::ObservedResource> CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateSshKey(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateImage(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateInstance(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateVolume(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateFloatingIp(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx);
+  Status DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteFloatingIp(const state::ResourceState& prior, engine::ApplyContext& ctx);
+
+  engine::ObservedResource ObserveDroplet(const nlohmann::json& d) const;
+
+  engine::ProviderEnv env_;
+  Tuning tuning_;
+  engine::ProviderConfig config_;
+  std::string endpoint_;
+  std::unique_ptr<http::HttpClient> http_;
+  std::unique_ptr<common::BearerAuthenticator> auth_;
+  common::LinksPagesPager pager_;
+  DoErrorMapper errors_;
+  std::unique_ptr<common::RateLimiter> limiter_;
+  std::unique_ptr<common::RestClient> rest_;
+  std::unique_ptr<DropletPoller> poller_;
+};
+
+// Adds the "digitalocean" factory.
+void Register(engine::ProviderRegistry* registry);
+
+// Helpers shared by the .cc files.
+std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+// A JSON id (number or string) as text.
+std::string IdText(const nlohmann::json& id);
+// "123" -> 123 as JSON number; anything else stays a string (slugs).
+nlohmann::json NumericOrString(const std::string& s);
+std::vector<std::string> TagList(const nlohmann::json& obj);
+// True when a failed call may still have taken effect (lost answer, 5xx, timeout).
+bool Uncertain(const Status& st);
+// MD5 fingerprint "aa:bb:..." of an OpenSSH public key line, "" if malformed.
+std::string SshFingerprint(const std::string& public_key);
+
+}  // namespace orch::providers::digitalocean
