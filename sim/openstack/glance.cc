@@ -207,6 +207,70 @@ void SeedGlance(Model* m) {
   }
 }
 
+std::string CreateSnapshotImage(Model* m, const json& server, const std::string& name, const json& metadata,
+                                double ready_at) {
+  std::string id = m->Uuid();
+  json img = NewImage(m, id, server["_project"]);
+  img["name"] = name;
+  img["visibility"] = "private";
+  const json& flavor = server["_flavor"];
+  int64_t min_disk = flavor.value("disk", 0);
+  auto base = m->images.find(server["image_id"].get<std::string>());
+  if (base != m->images.end()) {
+    // Nova copies the base image's custom properties onto the snapshot.
+    for (auto it = base->second.begin(); it != base->second.end(); ++it) {
+      const std::string& k = it.key();
+      if (k[0] == '_' || img.contains(k)) continue;
+      img[k] = it.value();
+    }
+    img["disk_format"] = base->second["disk_format"];
+    img["container_format"] = base->second["container_format"];
+    min_disk = std::max<int64_t>(min_disk, base->second.value("min_disk", 0));
+    img["min_ram"] = base->second.value("min_ram", 0);
+    img["base_image_ref"] = base->first;
+  } else {
+    img["disk_format"] = "qcow2";
+    img["container_format"] = "bare";
+  }
+  img["min_disk"] = min_disk;
+  img["image_type"] = "snapshot";
+  img["instance_uuid"] = server["id"];
+  img["user_id"] = server["_user"];
+  img["image_location"] = "snapshot";
+  img["image_state"] = "available";
+  img["owner_id"] = server["_project"];
+  for (auto it = metadata.begin(); it != metadata.end(); ++it) img[it.key()] = it.value();
+  img["_source_size"] = base != m->images.end() && base->second["size"].is_number() ? base->second["size"] : json(0);
+  m->images[id] = img;
+  double now = m->Now();
+  m->Due(now + (ready_at - now) / 3, "image-saving", id);
+  m->Due(ready_at, "image-active", id);
+  return id;
+}
+
+void CompleteImage(Model* m, const std::string& kind, const std::string& id) {
+  auto it = m->images.find(id);
+  if (it == m->images.end()) return;
+  json& img = it->second;
+  std::string status = img["status"];
+  if (kind == "image-saving" && status == "queued") {
+    img["status"] = "saving";
+  } else if (kind == "image-active" && (status == "queued" || status == "saving")) {
+    // The uploaded disk: the base image's size plus what the instance wrote.
+    int64_t size = img.value("_source_size", json(0)).get<int64_t>() + m->RandomInt(1, 64) * 1048576;
+    std::string data = id + std::to_string(size);
+    img["status"] = "active";
+    img["size"] = size;
+    img["virtual_size"] = size * 3;
+    img["checksum"] = Digest(data, EVP_md5());
+    img["os_hash_algo"] = "sha512";
+    img["os_hash_value"] = Digest(data, EVP_sha512());
+  } else {
+    return;
+  }
+  img["updated_at"] = IsoZ(m->Now());
+}
+
 void RegisterGlance(Router& router, Model* m) {
   const Service S = Service::kImage;
   const std::string v2 = std::string(kImagePrefix) + "/v2";

@@ -234,6 +234,8 @@ void Model::Tick() {
       FinishServerDelete(id);
     } else if (kind.rfind("volume", 0) == 0) {
       CompleteVolume(this, id);
+    } else if (kind.rfind("image", 0) == 0) {
+      CompleteImage(this, kind, id);
     } else {
       CompleteOctavia(this, kind, id);
     }

@@ -171,6 +171,14 @@ void SeedGlance(Model* m);
 // Completion handlers for queued transitions, by kind.
 void CompleteVolume(Model* m, const std::string& id);
 void CompleteOctavia(Model* m, const std::string& kind, const std::string& id);
+// Nova createImage: records a snapshot of `server` in Glance (private,
+// image_type snapshot, inheriting the base image's formats and properties),
+// queued now, saving after a while, active with size and hashes at `ready_at`.
+// Returns the new image id.
+std::string CreateSnapshotImage(Model* m, const json& server, const std::string& name, const json& metadata,
+                                double ready_at);
+// Glance: applies a queued snapshot transition ("image-saving", "image-active").
+void CompleteImage(Model* m, const std::string& kind, const std::string& id);
 // Neutron collection helpers shared by neutron.cc and neutron_l3.cc.
 struct NeutronColl {
   std::string path;      // "security-groups"

@@ -13,6 +13,7 @@ namespace {
 constexpr double kBuildSeconds = 15;   // BUILD -> ACTIVE
 constexpr double kDeleteSeconds = 3;   // delete -> 404
 constexpr double kAttachSeconds = 3;   // volume attaching -> in-use
+constexpr double kSnapshotSeconds = 10;  // createImage -> image active, task_state cleared
 constexpr int kQuotaInstances = 10, kQuotaCores = 20, kQuotaRam = 51200;
 
 std::string LastSegment(const std::string& ref) {
@@ -79,6 +80,15 @@ json Addresses(Model* m, const json& s) {
   return out;
 }
 
+// Task state while a createImage snapshot runs ("" when none does).
+std::string SnapshotTask(Model* m, const json& s) {
+  if (!s.contains("_snapshot_at")) return "";
+  double start = s["_snapshot_at"].get<double>(), end = s["_snapshot_until"].get<double>(), now = m->Now();
+  if (now >= end) return "";
+  double f = (now - start) / std::max(end - start, 1e-9);
+  return f < 0.2 ? "image_snapshot" : f < 0.4 ? "image_pending_upload" : "image_uploading";
+}
+
 json ServerView(Model* m, const json& s, int mv) {
   Phase ph = PhaseOf(m, s);
   bool built = ph != Phase::kBuild;
@@ -93,7 +103,7 @@ json ServerView(Model* m, const json& s, int mv) {
     flavor = {{"id", s["flavor_id"]},
               {"links", {{{"rel", "bookmark"}, {"href", m->Base(kComputePrefix) + "/flavors/" + s["flavor_id"].get<std::string>()}}}}};
   }
-  std::string task = s.contains("_delete_at") ? "deleting" : ph == Phase::kBuild ? "spawning" : "";
+  std::string task = s.contains("_delete_at") ? "deleting" : ph == Phase::kBuild ? "spawning" : SnapshotTask(m, s);
   std::string vm_state = ph == Phase::kBuild ? "building" : ph == Phase::kError ? "error"
                          : ph == Phase::kShutoff ? "stopped" : "active";
   json vols = json::array();
@@ -413,6 +423,46 @@ HttpResponse VmStateConflict(Model* m, const json& s, const std::string& action)
   return NovaError(409, "Cannot '" + action + "' instance " + s["id"].get<std::string>() + " while it is in vm_state " + state);
 }
 
+// POST /servers/{id}/action {"createImage": {"name", "metadata"}}: the
+// snapshot goes to Glance (queued -> saving -> active) while the server shows
+// the image_* task states. Before 2.45 the answer is an empty 202 whose
+// Location names the image in Glance; from 2.45 a body {"image_id"}.
+HttpResponse CreateImageAction(Model* m, json& s, const json& in, int mv) {
+  auto bad = [&](const std::string& why) { return NovaError(400, BadField("createImage", in, why)); };
+  if (!in.is_object()) return bad(in.dump() + " is not of type 'object'");
+  for (auto it = in.begin(); it != in.end(); ++it)
+    if (it.key() != "name" && it.key() != "metadata")
+      return bad("Additional properties are not allowed ('" + it.key() + "' was unexpected)");
+  if (!in.contains("name")) return bad("'name' is a required property");
+  const json& name = in["name"];
+  if (!name.is_string()) return NovaError(400, BadField("name", name, name.dump() + " is not of type 'string'"));
+  const std::string& n = name.get_ref<const std::string&>();
+  if (n.empty()) return NovaError(400, BadField("name", name, "'' is too short"));
+  if (n.size() > 255) return NovaError(400, BadField("name", name, name.dump() + " is too long"));
+  if (isspace(static_cast<unsigned char>(n.front())) || isspace(static_cast<unsigned char>(n.back())))
+    return NovaError(400, BadField("name", name, "leading or trailing whitespace is not allowed"));
+  json metadata = in.value("metadata", json::object());
+  if (!metadata.is_object()) return NovaError(400, BadField("metadata", metadata, metadata.dump() + " is not of type 'object'"));
+  for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+    if (it.key().empty() || it.key().size() > 255)
+      return NovaError(400, BadField("metadata", metadata, "'" + it.key() + "' does not match any of the regexes: '^[a-zA-Z0-9-_:. ]{1,255}$'"));
+    if (!it.value().is_string() || it.value().get_ref<const std::string&>().size() > 255)
+      return NovaError(400, BadField("metadata", metadata, it.value().dump() + " is not of type 'string'"));
+  }
+  Phase ph = PhaseOf(m, s);
+  if (ph != Phase::kActive && ph != Phase::kShutoff) return VmStateConflict(m, s, "createImage");
+  double now = m->Now();
+  double ready = now + m->ctx->Latency(kSnapshotSeconds);
+  std::string image_id = CreateSnapshotImage(m, s, n, metadata, ready);
+  s["_snapshot_at"] = now;
+  s["_snapshot_until"] = ready;
+  s["_updated"] = now;
+  if (mv >= 45) return HttpResponse::Json(202, {{"image_id", image_id}});
+  HttpResponse r = HttpResponse::Empty(202);
+  r.SetHeader("Location", m->Base(kImagePrefix) + "/images/" + image_id);
+  return r;
+}
+
 json AttachmentView(const json& s, const json& v, int mv) {
   json out = {{"id", v["volume_id"]}, {"serverId", s["id"]}, {"volumeId", v["volume_id"]}, {"device", v["device"]}};
   if (mv >= 70) out["tag"] = v.value("tag", json());
@@ -499,13 +549,17 @@ void RegisterNovaServers(Router& router, Model* m) {
     }
     return HttpResponse::Empty(204);
   });
-  NovaRoute(router, m, "POST", "/servers/{id}/action", [m](const HttpRequest& req, const PathParams& p, const Caller& c, int) {
+  NovaRoute(router, m, "POST", "/servers/{id}/action", [m](const HttpRequest& req, const PathParams& p, const Caller& c, int mv) {
     if (!FindServer(m, p.at("id"), c)) return NotFound(p.at("id"));
     json& s = m->servers[p.at("id")];
     json body;
     if (!ParseBody(req, &body) || body.size() != 1) return NovaError(400, "There is no such action: None");
     std::string action = body.begin().key();
     Phase ph = PhaseOf(m, s);
+    std::string task = SnapshotTask(m, s);
+    if (!task.empty() && (action == "os-stop" || action == "os-start" || action == "reboot" || action == "createImage"))
+      return NovaError(409, "Cannot '" + std::string(action == "os-stop" ? "stop" : action == "os-start" ? "start" : action) +
+                                "' instance " + s["id"].get<std::string>() + " while it is in task_state " + task);
     if (action == "os-stop") {
       if (ph != Phase::kActive && ph != Phase::kError) return VmStateConflict(m, s, "stop");
       s["_power"] = "off";
@@ -515,6 +569,8 @@ void RegisterNovaServers(Router& router, Model* m) {
     } else if (action == "reboot") {
       if (ph == Phase::kBuild) return VmStateConflict(m, s, "reboot");
       s["_power"] = "on";
+    } else if (action == "createImage") {
+      return CreateImageAction(m, s, body["createImage"], mv);
     } else {
       return NovaError(400, "There is no such action: " + action);
     }
