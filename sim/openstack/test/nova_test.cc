@@ -229,5 +229,67 @@ TEST_F(NovaTest, ActionsStopStart) {
   EXPECT_EQ(h.Call("GET", "/compute/v2.1/servers/" + sid).body["server"]["status"], "ACTIVE");
 }
 
+TEST_F(NovaTest, CreateImageSnapshotsIntoGlance) {
+  std::string sid = Create("vm");
+  const std::string action = "/compute/v2.1/servers/" + sid + "/action";
+  json body = {{"createImage", {{"name", "snap-1"}, {"metadata", {{"role", "web"}}}}}};
+  // Building servers cannot be snapshotted.
+  EXPECT_EQ(h.Call("POST", action, body).status, 409);
+  h.Advance(30);
+  // Schema errors.
+  EXPECT_EQ(h.Call("POST", action, {{"createImage", json::object()}}).status, 400);
+  EXPECT_EQ(h.Call("POST", action, {{"createImage", {{"name", "x"}, {"extra", 1}}}}).status, 400);
+  EXPECT_EQ(h.Call("POST", action, {{"createImage", {{"name", ""}}}}).status, 400);
+  EXPECT_EQ(h.Call("POST", action, {{"createImage", {{"name", "x"}, {"metadata", {{"k", 1}}}}}}).status, 400);
+
+  // Before 2.45: empty 202 with the Glance image URL in Location.
+  h.nova_version = "2.1";
+  Reply r = h.Call("POST", action, body);
+  ASSERT_EQ(r.status, 202) << r.raw;
+  std::string location = r.headers["location"];
+  const std::string prefix = "/image/images/";
+  ASSERT_NE(location.find(prefix), std::string::npos) << location;
+  std::string image_id = location.substr(location.find(prefix) + prefix.size());
+  ASSERT_EQ(image_id.size(), 36u) << location;
+
+  Reply img = h.Call("GET", "/image/v2/images/" + image_id);
+  ASSERT_EQ(img.status, 200) << img.raw;
+  EXPECT_EQ(img.body["status"], "queued");
+  EXPECT_EQ(img.body["name"], "snap-1");
+  EXPECT_EQ(img.body["visibility"], "private");
+  EXPECT_EQ(img.body["image_type"], "snapshot");
+  EXPECT_EQ(img.body["instance_uuid"], sid);
+  EXPECT_EQ(img.body["base_image_ref"], image);
+  EXPECT_EQ(img.body["role"], "web");
+  EXPECT_EQ(img.body["disk_format"], "qcow2");
+  EXPECT_EQ(img.body["owner"], h.project_id());
+  EXPECT_TRUE(img.body["size"].is_null());
+  // The server shows the snapshot task and refuses a second one meanwhile.
+  EXPECT_EQ(h.Call("GET", "/compute/v2.1/servers/" + sid).body["server"]["OS-EXT-STS:task_state"], "image_snapshot");
+  EXPECT_EQ(h.Call("POST", action, body).status, 409);
+  EXPECT_EQ(h.Call("POST", action, {{"os-stop", nullptr}}).status, 409);
+
+  h.Advance(5);
+  EXPECT_EQ(h.Call("GET", "/image/v2/images/" + image_id).body["status"], "saving");
+  h.Advance(10);
+  img = h.Call("GET", "/image/v2/images/" + image_id);
+  EXPECT_EQ(img.body["status"], "active");
+  EXPECT_GT(img.body["size"].get<int64_t>(), 0);
+  EXPECT_EQ(img.body["os_hash_algo"], "sha512");
+  EXPECT_TRUE(h.Call("GET", "/compute/v2.1/servers/" + sid).body["server"]["OS-EXT-STS:task_state"].is_null());
+  Reply list = h.Call("GET", "/image/v2/images?name=snap-1");
+  ASSERT_EQ(list.body["images"].size(), 1u);
+  EXPECT_EQ(list.body["images"][0]["id"], image_id);
+
+  // From 2.45: the id in the body, no Location; a stopped server works too.
+  h.nova_version = "2.79";
+  EXPECT_EQ(h.Call("POST", action, {{"os-stop", nullptr}}).status, 202);
+  r = h.Call("POST", action, {{"createImage", {{"name", "snap-2"}}}});
+  ASSERT_EQ(r.status, 202) << r.raw;
+  EXPECT_EQ(r.headers.count("location"), 0u);
+  ASSERT_TRUE(r.body.contains("image_id")) << r.raw;
+  EXPECT_EQ(h.Call("GET", "/image/v2/images/" + r.body["image_id"].get<std::string>()).body["name"], "snap-2");
+}
+
 }  // namespace
 }  // namespace cloudsim::openstack::testing
