@@ -153,11 +153,14 @@ Result<ObservedResource> DigitalOceanProvider::CreateVolume(const model::Resourc
 }
 
 Status DigitalOceanProvider::DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx) {
-  Result<json> v = rest_->Get("/volumes/" + prior.id);
-  if (!v.ok()) return v.status();
-  const json& vol = (*v)["volume"];
-  std::string region = vol.contains("region") ? Str(vol["region"], "slug") : config_.region;
-  if (vol.contains("droplet_ids") && vol["droplet_ids"].is_array()) {
+  // Detach from every droplet, re-reading the volume after an uncertain
+  // answer (a detach that never arrived must be sent again), then delete.
+  for (int round = 0; round < tuning_.create_attempts * 2; ++round) {
+    Result<json> v = rest_->Get("/volumes/" + prior.id);
+    if (!v.ok()) return v.status();
+    const json& vol = (*v)["volume"];
+    std::string region = vol.contains("region") ? Str(vol["region"], "slug") : config_.region;
+    if (!vol.contains("droplet_ids") || !vol["droplet_ids"].is_array() || vol["droplet_ids"].empty()) break;
     for (const auto& d : vol["droplet_ids"]) {
       json action = {{"type", "detach"}, {"droplet_id", d}, {"region", region}};
       http::SendOutcome o;
@@ -168,6 +171,8 @@ Status DigitalOceanProvider::DeleteVolume(const state::ResourceState& prior, eng
       } else if (!Uncertain(act.status()) && !act.status().IsNotFound() && !act.status().IsConflict() &&
                  act.status().code() != StatusCode::kInvalidArgument) {
         return act.status().WithPrefix("detaching volume");
+      } else {
+        ORCH_RETURN_IF_ERROR(Sleep(tuning_.poll_initial_ms, ctx));
       }
     }
   }
