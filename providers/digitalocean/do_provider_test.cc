@@ -286,6 +286,30 @@ TEST_F(DoProviderTest, LoadBalancerIgnoresMemberIpsButNotListeners) {
   EXPECT_EQ(provider_->Diff(inst, p2), engine::ChangeAction::kReplace);
 }
 
+TEST_F(DoProviderTest, LostVolumeCreateIsAdoptedByNameThenAttached) {
+  model::Resource v;
+  v.address = *model::Address::Parse("db.volume.data[0]");
+  v.cloud_name = "demo-db-data-0";
+  v.tags = {{std::string(model::kTagDeployment), "demo"}, {std::string(model::kTagAddress), "db.volume.data[0]"}};
+  v.attributes = {{"size_gb", 100}, {"region", "nyc3"}, {"instance_id", "42"}};
+  transport_.ExpectReset("POST", std::string(kBase) + "/volumes");
+  transport_.ExpectReply("GET", std::string(kBase) + "/volumes?name=demo-db-data-0&region=nyc3", 200,
+                         R"({"volumes":[{"id":"vol-1","name":"demo-db-data-0","droplet_ids":[]}]})");
+  transport_.ExpectReply("POST", std::string(kBase) + "/volumes/vol-1/actions", 202,
+                         R"({"action":{"id":77,"status":"in-progress"}})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/actions/77", 200, R"({"action":{"id":77,"status":"in-progress"}})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/actions/77", 200, R"({"action":{"id":77,"status":"completed"}})");
+  auto r = provider_->Create(v, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "vol-1");
+  EXPECT_EQ(Count("POST", "/volumes"), 2u);  // one create, one attach
+  auto reqs = transport_.Requests();
+  json attach = json::parse(reqs[2].body);
+  EXPECT_EQ(attach["type"], "attach");
+  EXPECT_EQ(attach["droplet_id"], 42);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
 TEST(SshFingerprintTest, Md5OfKeyBlob) {
   // ssh-keygen -l -E md5 of this key.
   std::string key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7yF2vZ0cW2fK8ZlqX3mM5p9XbJmWz1dVfJcQ8r2x8n ops@x";
