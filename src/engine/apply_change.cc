@@ -82,7 +82,7 @@ ApplyContext MakeContext(const plan::Change& change, const ChangeEnv& env, const
   return ctx;
 }
 
-Status DoCreate(const plan::Change& change, const ChangeEnv& env) {
+Status DoCreate(const plan::Change& change, const ChangeEnv& env, int min_attempt = 1) {
   Result<Prepared> prepared = Status::Internal("not prepared");
   int attempt = 1;
   std::string resume;
@@ -94,6 +94,7 @@ Status DoCreate(const plan::Change& change, const ChangeEnv& env) {
     }
   });
   if (!prepared.ok()) return prepared.status();
+  attempt = std::max(attempt, min_attempt);
 
   state::Intent intent;
   intent.address = change.address;
@@ -215,7 +216,21 @@ std::string_view ActionWord(plan::Action action) {
 
 Status ApplyChange(const plan::Change& change, const ChangeEnv& env) {
   if (change.action == plan::Action::kNoop) return Status::OK();
-  if (change.action == plan::Action::kAdopt) return DoAdopt(change, env);
+  if (change.action == plan::Action::kAdopt) {
+    // A resource an interrupted run was creating (its create intent is still
+    // journaled) may not be ready yet (a droplet still booting has no IP).
+    // Finish the create instead: with attempt > 1 the provider looks the
+    // resource up by its tags and waits for it rather than creating another.
+    bool unfinished = false;
+    if (env.provider != nullptr) {
+      env.writer->Read([&](const state::State& snapshot) {
+        auto it = snapshot.intents.find(change.address);
+        unfinished = it != snapshot.intents.end() && it->second.action == "create";
+      });
+    }
+    if (unfinished) return DoCreate(change, env, /*min_attempt=*/2);
+    return DoAdopt(change, env);
+  }
   if (env.provider == nullptr) {
     return Status::InvalidArgument("provider '" + change.provider + "' is not configured");
   }

@@ -215,7 +215,9 @@ TEST_F(ExecutorTest, LostCreateResponseLeavesIntentAndNextRunAdopts) {
   EXPECT_EQ(change->action, plan::Action::kAdopt);
   ApplyResult second = ApplyPlan(again);
   ASSERT_TRUE(second.ok());
-  EXPECT_EQ(cloud_.creates(), 2);  // network + the one lost response
+  // network, the lost response, and the finishing call that found it by tags
+  EXPECT_EQ(cloud_.creates(), 3);
+  EXPECT_EQ(cloud_.LastAttempt("api.instance[0]"), 2);
   EXPECT_EQ(cloud_.CountAddress("api.instance[0]"), 1);
   s = store_.current();
   EXPECT_TRUE(s.intents.empty());

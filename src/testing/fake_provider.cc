@@ -283,7 +283,9 @@ Result<engine::ObservedResource> FakeProvider::Create(const model::Resource& res
   std::lock_guard<std::mutex> lock(mu_);
   Status fault;
   if (TakeFault(&create_faults_, address, &fault)) return fault;
-  if (adopt_existing_) {
+  // The Provider contract: a create retried after an interrupted or lost
+  // attempt (attempt > 1) adopts a resource already carrying its tags.
+  if (adopt_existing_ || ctx.attempt > 1) {
     for (const auto& [id, r] : resources_) {
       if (r.address == address && r.tags == resource.tags) return Reported(r);
     }
