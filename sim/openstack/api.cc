@@ -33,8 +33,11 @@ class OpenStackApi : public Api {
     (*env)["OS_REGION_NAME"] = kRegion;
     (*env)["OS_INTERFACE"] = "public";
     (*env)["OS_IDENTITY_API_VERSION"] = "3";
-    (*env)["OS_APPLICATION_CREDENTIAL_ID"] = model_.app_cred_id;
-    (*env)["OS_APPLICATION_CREDENTIAL_SECRET"] = model_.app_cred_secret;
+    // Not exported as OS_APPLICATION_CREDENTIAL_*: standard clients given
+    // both password and application-credential variables pick an unscoped
+    // mix (gophercloud drops the project scope). Clients that want it read
+    // it from the startup line.
+    (*top)["openstack_application_credential"] = {{"id", model_.app_cred_id}, {"secret", model_.app_cred_secret}};
   }
 
   HttpResponse QuotaError(const HttpRequest& req) override {

@@ -54,8 +54,6 @@ export PACKER_OS_NETWORK_ID=$net PACKER_OS_IMAGE_NAME=$image_name
 export HOME=$work PACKER_CACHE_DIR=$work/packer_cache PACKER_CONFIG_DIR=$work CHECKPOINT_DISABLE=1 \
   PACKER_NO_COLOR=1 PACKER_LOG=1 PACKER_LOG_PATH=$work/packer.log TMPDIR=$work
 start=$(date +%s)
-# Password auth only: with OS_APPLICATION_CREDENTIAL_* also set, gophercloud drops the project scope.
-unset OS_APPLICATION_CREDENTIAL_ID OS_APPLICATION_CREDENTIAL_SECRET
 rc=0
 timeout 100 "$packer" build -machine-readable tests/data/packer/openstack.json >"$work/packer.out" 2>&1 || rc=$?
 elapsed=$(( $(date +%s) - start ))

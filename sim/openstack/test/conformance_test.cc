@@ -59,7 +59,7 @@ TEST(ConformanceTest, ResponsesMatchRecordedZedAndApiRef) {
   rec.Save("recorded/keystone/07-auth-tokens-no-token.json", h.Call("GET", "/identity/v3/auth/catalog", nullptr, {{"x-auth-token", "bogus"}}));
   json env = h.Env();
   json ac = {{"auth", {{"identity", {{"methods", {"application_credential"}},
-                                     {"application_credential", {{"id", env["OS_APPLICATION_CREDENTIAL_ID"]}, {"secret", env["OS_APPLICATION_CREDENTIAL_SECRET"]}}}}}}}};
+                                     {"application_credential", env["_top"]["openstack_application_credential"]}}}}}};
   rec.SaveBody("apiref/keystone-auth-application-credential-response.json", h.Call("POST", "/identity/v3/auth/tokens", ac).body);
 
   // Glance.

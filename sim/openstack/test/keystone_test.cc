@@ -112,7 +112,9 @@ TEST(KeystoneTest, PreCreatedApplicationCredentialFromDescribe) {
   EXPECT_EQ(env["OS_IDENTITY_API_VERSION"], "3");
   EXPECT_EQ(env["OS_INTERFACE"], "public");
   EXPECT_EQ(env["OS_REGION_NAME"], "RegionOne");
-  std::string id = env["OS_APPLICATION_CREDENTIAL_ID"], secret = env["OS_APPLICATION_CREDENTIAL_SECRET"];
+  EXPECT_FALSE(env.contains("OS_APPLICATION_CREDENTIAL_ID"));
+  std::string id = env["_top"]["openstack_application_credential"]["id"];
+  std::string secret = env["_top"]["openstack_application_credential"]["secret"];
   json body = {{"auth", {{"identity", {{"methods", {"application_credential"}},
                                        {"application_credential", {{"id", id}, {"secret", secret}}}}}}}};
   Reply r = h.Call("POST", "/identity/v3/auth/tokens", body);
