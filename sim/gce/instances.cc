@@ -4,30 +4,11 @@
 #include <regex>
 
 #include "gce/gce_api.h"
+#include "gce/net_util.h"
 
 namespace cloudsim::gce {
 
 namespace {
-
-const char kFingerprint[] = "42WmSpB8rSM=";
-
-bool StartsWith(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
-
-bool ParseCidr(const std::string& cidr, uint32_t* base, int* prefix) {
-  unsigned a, b, c, d;
-  int n;
-  char extra;
-  if (std::sscanf(cidr.c_str(), "%u.%u.%u.%u/%d%c", &a, &b, &c, &d, &n, &extra) != 5) return false;
-  if (a > 255 || b > 255 || c > 255 || d > 255 || n < 0 || n > 32) return false;
-  *base = (a << 24) | (b << 16) | (c << 8) | d;
-  *prefix = n;
-  return true;
-}
-
-std::string IpText(uint32_t ip) {
-  return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." + std::to_string((ip >> 8) & 255) +
-         "." + std::to_string(ip & 255);
-}
 
 int AsInt(const json& v, const std::string& field) {
   if (v.is_number_integer()) return v.get<int>();
