@@ -58,6 +58,11 @@ Result<std::string> ReadAll(const std::string& path) {
   return out;
 }
 
+// How long a run that finds the lock taken waits for the holder's details
+// (written right after the holder's flock) before reporting it unnamed.
+constexpr int kHolderDetailsTries = 20;
+constexpr int64_t kHolderDetailsPollMicros = 10 * 1000;
+
 Result<std::string> ReadFd(int fd, const std::string& path) {
   std::string out;
   char buf[4096];
@@ -219,9 +224,14 @@ Result<LockInfo> FileStateStore::TryLockOnce(const std::string& operation) {
       if (errno != EWOULDBLOCK && errno != EINTR) {
         return Status::Internal(Errno("cannot lock " + lock_path_));
       }
-      Result<std::string> content = ReadFd(fd.get(), lock_path_);
+      // The holder writes its details just after taking the flock; a run
+      // started at the same instant may look in between, so give it a
+      // moment rather than report a nameless holder.
       LockInfo holder;
-      if (content.ok() && !content->empty()) {
+      for (int i = 0; i < kHolderDetailsTries && holder.pid == 0; ++i) {
+        if (i > 0) clock_->SleepForMicros(kHolderDetailsPollMicros);
+        Result<std::string> content = ReadFd(fd.get(), lock_path_);
+        if (!content.ok() || content->empty()) continue;
         try {
           holder = LockInfo::FromJson(nlohmann::json::parse(*content));
         } catch (const nlohmann::json::exception&) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -257,6 +259,33 @@ TEST_F(FileStateStoreTest, LockIsExclusiveAndNamesHolder) {
   EXPECT_TRUE(b.Warnings().empty());
   EXPECT_TRUE(b.Unlock(lb->id).ok());
   EXPECT_TRUE(b.RecordedHolder().status().IsNotFound());
+}
+
+// Two runs started together: the loser may find the flock taken before the
+// winner wrote its details. It waits for them instead of naming nobody.
+TEST_F(FileStateStoreTest, LockHolderWritingItsDetailsLateIsStillNamed) {
+  FileStateStore store(dir_, "demo", env::Clock::Real());
+  fs::create_directories(dir_);
+  int fd = open(store.lock_path().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);  // held, details not written yet
+  LockInfo winner;
+  winner.id = "w";
+  winner.operation = "deploy";
+  winner.host = CurrentHost();
+  winner.who = CurrentWho();
+  winner.pid = 4242;
+  winner.created_micros = 1;
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    std::string data = winner.ToJson().dump() + "\n";
+    ASSERT_EQ(pwrite(fd, data.data(), data.size(), 0), static_cast<ssize_t>(data.size()));
+  });
+  Result<LockInfo> l = store.Lock("deploy", 0);
+  writer.join();
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.status().message(), LockHeldMessage("demo", winner));
+  close(fd);
 }
 
 TEST_F(FileStateStoreTest, LockLeftByAnotherHostIsReportedStaleUntilForceUnlocked) {
