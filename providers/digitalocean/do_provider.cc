@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "http/redact.h"
+#include "model/expand.h"
 #include "providers/digitalocean/tags.h"
 #include "util/strings.h"
 
@@ -82,7 +84,7 @@ engine::Capabilities DigitalOceanProvider::GetCapabilities() const {
              model::Kind::kImage,    model::Kind::kInstance,   model::Kind::kVolume,
              model::Kind::kFloatingIp, model::Kind::kLoadBalancer};
   c.native_instance_groups = false;
-  c.batch_create = false;
+  c.batch_create = true;
   return c;
 }
 
@@ -122,6 +124,7 @@ Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
   if (endpoint_.empty()) endpoint_ = kDefaultEndpoint;
   while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
   tuning_.poll_initial_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.poll_initial_ms);
+  tuning_.batch_window_ms = SettingMs(config.settings, "batch_window_ms", tuning_.batch_window_ms);
   tuning_.poll_max_ms = std::max(tuning_.poll_initial_ms, SettingMs(config.settings, "poll_max_interval_ms", tuning_.poll_max_ms));
   if (!env_.transport) return Status::Internal("digitalocean provider has no HTTP transport");
   http_ = std::make_unique<http::HttpClient>(env_.transport, env_.clock, tuning_.retry);
@@ -131,6 +134,7 @@ Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
                                                limiter_.get());
   poller_ = std::make_unique<DropletPoller>(
       rest_.get(), env_.clock, "/droplets?tag_name=" + UrlEncode(DeploymentTag(config.deployment)), tuning_);
+  batcher_ = std::make_unique<DropletBatcher>(tuning_.batch_window_ms);
   return Status::OK();
 }
 
@@ -145,6 +149,19 @@ void DigitalOceanProvider::Validate(const model::Resource& resource, const Sourc
     diags->Error(where, resource.address.ToString() + ": DigitalOcean user_data is limited to 64 KiB");
 }
 
+std::string BatchedDropletAddress(const std::string& name, const std::string& deployment,
+                                  const std::map<std::string, std::string>& tags) {
+  auto dep = tags.find(std::string(model::kTagDeployment));
+  auto tier = tags.find(std::string(model::kTagTier));
+  if (dep == tags.end() || dep->second != deployment || tier == tags.end() || tier->second.empty()) return "";
+  size_t dash = name.rfind('-');
+  if (dash == std::string::npos || dash + 1 >= name.size() || name.size() - dash > 7) return "";
+  std::string digits = name.substr(dash + 1);
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return "";
+  if (model::CloudName({deployment, tier->second, digits}) != name) return "";
+  return model::Address{tier->second, model::Kind::kInstance, "", std::stoi(digits)}.ToString();
+}
+
 ObservedResource DigitalOceanProvider::ObserveDroplet(const json& d) const {
   ObservedResource o;
   o.kind = "instance";
@@ -152,7 +169,12 @@ ObservedResource DigitalOceanProvider::ObserveDroplet(const json& d) const {
   o.cloud_name = Str(d, "name");
   o.tags = DecodeTags(TagList(d));
   auto a = o.tags.find(std::string(model::kTagAddress));
-  if (a != o.tags.end()) o.address = a->second;
+  if (a != o.tags.end()) {
+    o.address = a->second;
+  } else {
+    o.address = BatchedDropletAddress(o.cloud_name, config_.deployment, o.tags);
+    if (!o.address.empty()) o.tags[std::string(model::kTagAddress)] = o.address;
+  }
   std::string priv, pub;
   if (d.contains("networks") && d["networks"].contains("v4"))
     for (const auto& n : d["networks"]["v4"]) {
@@ -165,12 +187,35 @@ ObservedResource DigitalOceanProvider::ObserveDroplet(const json& d) const {
 }
 
 // Reverses "<deployment>-<middle><suffix>" names of kinds DigitalOcean
-// cannot tag; "" when the name is not of that form.
-static std::string Middle(const std::string& name, const std::string& deployment, const std::string& suffix) {
+// cannot tag; "" when the name is not of that form, or when it also starts
+// with "<other>-" for another deployment `other` that extends `deployment`
+// ("demo-x-api-fw" is demo-x's, not demo's).
+static std::string Middle(const std::string& name, const std::string& deployment, const std::string& suffix,
+                          const std::set<std::string>& others) {
   std::string prefix = deployment + "-";
   if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 || !EndsWith(name, suffix))
     return "";
+  for (const std::string& o : others)
+    if (o.size() > deployment.size() && name.rfind(o + "-", 0) == 0) return "";
   return name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+}
+
+// Other deployments whose names start with "<deployment>-", from the
+// account's deployment tags and the VPC descriptions.
+static std::set<std::string> LongerDeployments(const std::string& deployment, const std::vector<json>& tags,
+                                               const std::vector<json>& vpcs) {
+  const std::string key = std::string(model::kTagDeployment) + ":";
+  std::vector<std::string> words;
+  for (const json& t : tags) words.push_back(Str(t, "name"));
+  for (const json& v : vpcs)
+    for (const std::string& w : Split(Str(v, "description"), ' ')) words.push_back(w);
+  std::set<std::string> out;
+  for (const std::string& w : words) {
+    if (w.rfind(key, 0) != 0) continue;
+    std::string other = w.substr(key.size());
+    if (other.size() > deployment.size() + 1 && other.rfind(deployment + "-", 0) == 0) out.insert(other);
+  }
+  return out;
 }
 
 Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::string& deployment) {
@@ -217,6 +262,9 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::
 
   auto vpcs = rest_->List("/vpcs", "vpcs");
   if (!vpcs.ok()) return vpcs.status().WithPrefix("listing VPCs");
+  auto all_tags = rest_->List("/tags", "tags");
+  if (!all_tags.ok()) return all_tags.status().WithPrefix("listing tags");
+  const std::set<std::string> others = LongerDeployments(deployment, *all_tags, *vpcs);
   for (const json& v : *vpcs) {
     // VPCs take no tags: their description holds "<deployment tag> <address tag>".
     std::vector<std::string> words = Split(Str(v, "description"), ' ');
@@ -229,21 +277,22 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::
   auto fws = rest_->List("/firewalls", "firewalls");
   if (!fws.ok()) return fws.status().WithPrefix("listing firewalls");
   for (const json& f : *fws) {
-    std::string m = Middle(Str(f, "name"), deployment, "-fw");
-    if (!m.empty()) add_named("firewall", Str(f, "id"), Str(f, "name"), m + ".firewall", json::object());
+    std::string m = Middle(Str(f, "name"), deployment, "-fw", others);
+    std::vector<std::string> targets = TagList(f);  // tag proof: it targets the tier's tag
+    if (!m.empty() && std::find(targets.begin(), targets.end(), model::CloudName({deployment, m})) != targets.end()) add_named("firewall", Str(f, "id"), Str(f, "name"), m + ".firewall", json::object());
   }
 
   auto lbs = rest_->List("/load_balancers", "load_balancers");
   if (!lbs.ok()) return lbs.status().WithPrefix("listing load balancers");
   for (const json& l : *lbs) {
-    std::string m = Middle(Str(l, "name"), deployment, "-lb");
-    if (!m.empty()) add_named("load_balancer", Str(l, "id"), Str(l, "name"), m + ".lb", {{"ip", Str(l, "ip")}});
+    std::string m = Middle(Str(l, "name"), deployment, "-lb", others);
+    if (!m.empty() && Str(l, "tag") == model::CloudName({deployment, m})) add_named("load_balancer", Str(l, "id"), Str(l, "name"), m + ".lb", {{"ip", Str(l, "ip")}});
   }
 
   auto keys = rest_->List("/account/keys", "ssh_keys");
   if (!keys.ok()) return keys.status().WithPrefix("listing SSH keys");
   for (const json& k : *keys) {
-    std::string m = Middle(Str(k, "name"), deployment, "");
+    std::string m = Middle(Str(k, "name"), deployment, "", others);
     if (!m.empty())
       add_named("ssh_key", IdText(k.value("id", json())), Str(k, "name"), "ssh_key." + m + "@" + config_.name,
                 {{"fingerprint", Str(k, "fingerprint")}});
@@ -287,22 +336,6 @@ Result<ObservedResource> DigitalOceanProvider::Create(const model::Resource& r, 
   if (res->cloud_name.empty()) res->cloud_name = r.cloud_name;
   res->outputs["id"] = res->id;
   return res;
-}
-
-engine::ChangeAction DigitalOceanProvider::Diff(const model::Resource& desired,
-                                                const state::ResourceState& prior) const {
-  json d = desired.attributes, p = prior.attributes;
-  if (desired.address.kind == model::Kind::kLoadBalancer) {
-    for (json* j : {&d, &p})
-      if (j->is_object() && j->contains("targets") && (*j)["targets"].is_object()) (*j)["targets"].erase("private_ips");
-  }
-  return d == p ? engine::ChangeAction::kNoop : engine::ChangeAction::kReplace;
-}
-
-Result<ObservedResource> DigitalOceanProvider::Update(const model::Resource& resource, const state::ResourceState&,
-                                                      engine::ApplyContext&) {
-  return Status::NotSupported(resource.address.ToString() +
-                              ": in-place updates are not supported by the digitalocean provider; it is replaced");
 }
 
 Status DigitalOceanProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {

@@ -32,7 +32,48 @@ struct Tuning {
   int64_t lb_timeout_ms = 20 * 60 * 1000;
   int64_t action_timeout_ms = 10 * 60 * 1000;
   int create_attempts = 5;
+  // Droplet multi-create: a batch closes once nobody joined it for this
+  // long (wall-clock, see DropletBatcher), or when it is full.
+  int64_t batch_window_ms = 250;
   http::RetryPolicy retry;
+};
+
+// One droplet of a multi-create.
+struct BatchMember {
+  std::string name;     // cloud name
+  std::string address;  // resource address
+  bool resume = false;  // an earlier run may have created it: look first
+};
+
+// Joins concurrent droplet creates whose requests are identical but for the
+// name into one POST /droplets with `names` (at most kMaxBatch). The first
+// caller for a request leads: it waits until nobody joined for `window_ms`
+// or the batch is full, then sends it through `send`; the others block until
+// it is done and take their own result. The window is measured on the wall
+// clock on purpose: it waits for other threads of this process, not for the
+// cloud. Thread-safe.
+class DropletBatcher {
+ public:
+  static constexpr size_t kMaxBatch = 10;  // the API's limit for `names`
+  using Send = std::function<std::vector<Result<nlohmann::json>>(const std::vector<BatchMember>&)>;
+
+  explicit DropletBatcher(int64_t window_ms) : window_ms_(window_ms) {}
+  // This member's droplet (as the create or a later list returned it).
+  Result<nlohmann::json> Join(const std::string& key, const BatchMember& member, const Send& send);
+  int batches_sent() const;
+
+ private:
+  struct Batch {
+    std::vector<BatchMember> members;
+    bool sealed = false;
+    bool done = false;
+    std::vector<Result<nlohmann::json>> results;
+  };
+  const int64_t window_ms_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<Batch>> open_;
+  int sent_ = 0;
 };
 
 // Waits for droplets to become active with one list call (by the deployment
@@ -71,9 +112,13 @@ class DigitalOceanProvider final : public engine::Provider {
   Status Configure(const engine::ProviderConfig& config) override;
   void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
-  // Equal attributes: no-op; else replace. A load balancer targets its
-  // tier's tag, so its targets.private_ips (the members) are ignored:
-  // scaling a group never touches the load balancer.
+  // Equal attributes: no-op. In place (kUpdate) where the API allows it:
+  // firewall rules and target tag, load balancer listeners/health
+  // check/target tag, a larger volume, a droplet's size (a reboot), target
+  // tag or group; anything else (user_data, image, region, ssh keys...) is
+  // a replace. A load balancer targets its tier's tag, so its
+  // targets.private_ips (the members) are ignored: scaling a group never
+  // touches the load balancer.
   engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
   Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
@@ -83,6 +128,7 @@ class DigitalOceanProvider final : public engine::Provider {
   common::RestClient* rest() { return rest_.get(); }
   common::RateLimiter* limiter() { return limiter_.get(); }
   DropletPoller* poller() { return poller_.get(); }
+  DropletBatcher* batcher() { return batcher_.get(); }
 
  private:
   using Lookup = std::function<Result<std::optional<nlohmann::json>>()>;
@@ -102,11 +148,30 @@ class DigitalOceanProvider final : public engine::Provider {
   Result<engine::ObservedResource> CreateSshKey(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateImage(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateInstance(const model::Resource& r, engine::ApplyContext& ctx);
+  // Creates `members` (one request per try: `name` plus the address tag for
+  // one, `names` for more), adopting after an uncertain answer what a list
+  // by the deployment tag shows under the same names. One result per member.
+  std::vector<Result<nlohmann::json>> CreateDroplets(const nlohmann::json& body,
+                                                     const std::vector<BatchMember>& members,
+                                                     engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateVolume(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateFloatingIp(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx);
+  // Full request bodies (POST and PUT take the same), tags ensured.
+  Result<nlohmann::json> FirewallBody(const model::Resource& r);
+  Result<nlohmann::json> LoadBalancerBody(const model::Resource& r);
   Status DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> UpdateInstance(const model::Resource& r, const state::ResourceState& prior,
+                                                  engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> UpdateVolume(const model::Resource& r, const state::ResourceState& prior,
+                                                engine::ApplyContext& ctx);
+  // Posts a droplet action unless `done(droplet)` already holds, waits for
+  // it; after an uncertain answer or a busy droplet, checks again first.
+  Status DropletAction(const std::string& id, const nlohmann::json& action,
+                       const std::function<bool(const nlohmann::json&)>& done, engine::ApplyContext& ctx);
+  // Adds (or removes) `tag` on one resource; safe to repeat.
+  Status TagResource(const std::string& tag, const std::string& id, const std::string& type, bool add);
   Status DeleteFloatingIp(const state::ResourceState& prior, engine::ApplyContext& ctx);
 
   engine::ObservedResource ObserveDroplet(const nlohmann::json& d) const;
@@ -122,6 +187,7 @@ class DigitalOceanProvider final : public engine::Provider {
   std::unique_ptr<common::RateLimiter> limiter_;
   std::unique_ptr<common::RestClient> rest_;
   std::unique_ptr<DropletPoller> poller_;
+  std::unique_ptr<DropletBatcher> batcher_;
 };
 
 // Adds the "digitalocean" factory.
@@ -136,6 +202,11 @@ nlohmann::json NumericOrString(const std::string& s);
 std::vector<std::string> TagList(const nlohmann::json& obj);
 // True when a failed call may still have taken effect (lost answer, 5xx, timeout).
 bool Uncertain(const Status& st);
+// The address of a droplet created by a multi-create (which carries no
+// address tag): "T.instance[i]" when it carries `deployment`'s tag and tier
+// tag T and is named exactly CloudName(deployment, T, i); else "".
+std::string BatchedDropletAddress(const std::string& name, const std::string& deployment,
+                                  const std::map<std::string, std::string>& tags);
 // MD5 fingerprint "aa:bb:..." of an OpenSSH public key line, "" if malformed.
 std::string SshFingerprint(const std::string& public_key);
 

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "http/redact.h"
@@ -23,8 +25,15 @@ env::HttpResponse Reply(int status, const json& body) {
   return r;
 }
 
+// Named as the model names it: api.instance[2] -> "demo-api-2".
+std::string NameOf(const std::string& address) {
+  auto a = model::Address::Parse(address);
+  if (!a.ok() || a->kind != model::Kind::kInstance) return "demo-x";
+  return "demo-" + a->tier + "-" + std::to_string(a->index);
+}
+
 json Droplet(int64_t id, const std::string& address, const std::string& status) {
-  return {{"id", id}, {"name", "demo-x"}, {"status", status}, {"size_slug", "s-1vcpu-1gb"},
+  return {{"id", id}, {"name", NameOf(address)}, {"status", status}, {"size_slug", "s-1vcpu-1gb"},
           {"region", {{"slug", "nyc3"}}},
           {"networks", {{"v4", {{{"type", "private"}, {"ip_address", "10.0.0." + std::to_string(id)}},
                                 {{"type", "public"}, {"ip_address", "1.2.3." + std::to_string(id)}}}}}},
@@ -39,6 +48,7 @@ class DoProviderTest : public ::testing::Test {
     t.poll_max_ms = 20;
     t.retry.seed = 1;
     t.retry.initial_backoff_ms = 1;
+    t.batch_window_ms = batch_window_ms_;
     provider_ = std::make_unique<DigitalOceanProvider>(engine::ProviderEnv{&clock_, &transport_, ""}, t);
     engine::ProviderConfig c;
     c.name = "do";
@@ -70,6 +80,7 @@ class DoProviderTest : public ::testing::Test {
     return n;
   }
 
+  int64_t batch_window_ms_ = 20;
   testing::FakeClock clock_;
   testing::ScriptedTransport transport_;
   std::unique_ptr<DigitalOceanProvider> provider_;
@@ -102,7 +113,7 @@ TEST(DoConfigureTest, TokenFromEnvironmentAndEndpointOverride) {
   c.deployment = "demo";
   ASSERT_TRUE(p.Configure(c).ok());
   transport.ExpectReply("GET", "http://env.test/v2/droplets?", 200, R"({"droplets":[],"links":{}})");
-  for (const char* k : {"volumes", "vpcs", "firewalls", "load_balancers", "account/keys", "reserved_ips"})
+  for (const char* k : {"volumes", "vpcs", "tags", "firewalls", "load_balancers", "account/keys", "reserved_ips"})
     transport.ExpectReply("GET", std::string("http://env.test/v2/") + k, 200, "{}");
   ASSERT_TRUE(p.Discover("demo").ok());
   auto reqs = transport.Requests();
@@ -149,7 +160,7 @@ TEST_F(DoProviderTest, CreateDropletMapsAttributesAndWaitsByTag) {
 
 TEST_F(DoProviderTest, LostCreateAnswerAdoptsInsteadOfDuplicating) {
   transport_.ExpectReset("POST", std::string(kBase) + "/droplets");
-  transport_.ExpectReply("GET", std::string(kBase) + "/droplets?tag_name=orchestrator-address%3Aapi%3Adinstance%3Al1%3Ar", 200,
+  transport_.ExpectReply("GET", std::string(kBase) + "/droplets?tag_name=orchestrator-deployment%3Ademo", 200,
                          json({{"droplets", {Droplet(9, "api.instance[1]", "new")}}, {"links", json::object()}}).dump());
   transport_.ExpectReply("GET", std::string(kBase) + "/droplets?tag_name=orchestrator-deployment%3Ademo", 200,
                          json({{"droplets", {Droplet(9, "api.instance[1]", "active")}}}).dump());
@@ -162,7 +173,8 @@ TEST_F(DoProviderTest, LostCreateAnswerAdoptsInsteadOfDuplicating) {
 
 TEST_F(DoProviderTest, LostCreateNotAppliedIsRetriedOnce) {
   transport_.ExpectReset("POST", std::string(kBase) + "/droplets");
-  transport_.ExpectReply("GET", std::string(kBase) + "/droplets?tag_name=orchestrator-address", 200, R"({"droplets":[]})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/droplets?tag_name=orchestrator-deployment", 200,
+                         json({{"droplets", {Droplet(3, "api.instance[0]", "active")}}}).dump());  // another one
   transport_.ExpectReply("POST", std::string(kBase) + "/droplets", 202,
                          json({{"droplet", Droplet(11, "api.instance[2]", "new")}}).dump());
   transport_.ExpectReply("GET", std::string(kBase) + "/droplets?tag_name=orchestrator-deployment%3Ademo", 200,
@@ -178,8 +190,14 @@ TEST_F(DoProviderTest, ConcurrentWaitersShareOneListPerRound) {
   std::atomic<int> posts{0}, lists{0};
   transport_.SetFallback([&](const env::HttpRequest& req) -> Result<env::HttpResponse> {
     if (req.method == "POST") {
-      int id = 100 + posts++;
-      return Reply(202, {{"droplet", Droplet(id, "api.instance[0]", "new")}});
+      ++posts;
+      json b = json::parse(req.body), out = json::array();
+      for (const auto& n : b.value("names", json::array({b.value("name", "")}))) {
+        std::string name = n;
+        int i = std::stoi(name.substr(name.rfind('-') + 1));
+        out.push_back(Droplet(100 + i, "api.instance[" + std::to_string(i) + "]", "new"));
+      }
+      return Reply(202, {{"droplets", out}});
     }
     int n = ++lists;
     json ds = json::array();
@@ -195,10 +213,138 @@ TEST_F(DoProviderTest, ConcurrentWaitersShareOneListPerRound) {
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 6);
-  EXPECT_EQ(posts.load(), 6);
+  EXPECT_GE(posts.load(), 1);
+  EXPECT_LE(posts.load(), 6);  // joined into multi-creates as they overlap
   // 6 waiters, but far fewer list calls than 6 per round.
   EXPECT_LT(lists.load(), 12);
   EXPECT_EQ(provider_->poller()->rounds(), lists.load());
+}
+
+// A droplet API for multi-create tests: POST /droplets (name or names),
+// GET /droplets?tag_name=... (everything, active). `lose_posts` POSTs are
+// applied but answered with a connection reset.
+class MultiCreateTest : public DoProviderTest {
+ protected:
+  void SetUp() override {
+    batch_window_ms_ = 1000;  // generous: threads released together all join
+    DoProviderTest::SetUp();
+    transport_.SetFallback([this](const env::HttpRequest& req) -> Result<env::HttpResponse> {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (req.method == "POST" && req.url == std::string(kBase) + "/droplets") {
+        json b = json::parse(req.body);
+        posts_.push_back(b);
+        json out = json::array();
+        for (const auto& n : b.value("names", json::array({b.value("name", "")}))) {
+          std::string name = n;
+          json d = Droplet(next_id_++, "api.instance[" + name.substr(name.rfind('-') + 1) + "]", "active");
+          d["tags"] = b["tags"];
+          if (lose_posts_ == 0 || !drop_from_create_.count(name)) cloud_.push_back(d);
+          out.push_back(d);
+        }
+        if (lose_posts_ > 0) {
+          --lose_posts_;
+          return Status::Transient("connection reset by peer (scripted)");
+        }
+        return b.contains("names") ? Reply(202, {{"droplets", out}, {"links", {{"actions", json::array()}}}})
+                                   : Reply(202, {{"droplet", out[0]}});
+      }
+      if (req.method == "GET" && req.url.rfind(std::string(kBase) + "/droplets?", 0) == 0)
+        return Reply(200, {{"droplets", cloud_}, {"links", json::object()}});
+      return Status::Internal("unexpected " + req.method + " " + req.url);
+    });
+  }
+
+  // Creates api.instance[first..first+n) from n threads released together.
+  std::vector<Result<engine::ObservedResource>> CreateConcurrently(int first, int n) {
+    std::vector<Result<engine::ObservedResource>> out(n, Status::Internal("not run"));
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; ++i)
+      threads.emplace_back([&, i] {
+        while (!go.load()) std::this_thread::yield();
+        engine::ApplyContext ctx;
+        out[i] = provider_->Create(Instance(first + i), ctx);
+      });
+    go = true;
+    for (auto& t : threads) t.join();
+    return out;
+  }
+
+  std::mutex mu_;
+  std::vector<json> posts_;
+  std::vector<json> cloud_;
+  std::set<std::string> drop_from_create_;  // names a lost create did not make
+  int lose_posts_ = 0;
+  int64_t next_id_ = 500;
+};
+
+TEST_F(MultiCreateTest, ThreeDropletsInOneRequest) {
+  auto r = CreateConcurrently(0, 3);
+  std::set<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(r[i].ok()) << r[i].status().ToString();
+    EXPECT_EQ(r[i]->address, "api.instance[" + std::to_string(i) + "]");
+    EXPECT_EQ(r[i]->tags[std::string(model::kTagAddress)], r[i]->address);
+    EXPECT_EQ(r[i]->cloud_name, "demo-api-" + std::to_string(i));
+    ids.insert(r[i]->id);
+  }
+  EXPECT_EQ(ids.size(), 3u);
+  ASSERT_EQ(posts_.size(), 1u);
+  EXPECT_EQ(posts_[0]["names"].size(), 3u);
+  EXPECT_FALSE(posts_[0].contains("name"));
+  std::vector<std::string> tags = posts_[0]["tags"];
+  EXPECT_NE(std::find(tags.begin(), tags.end(), "orchestrator-deployment:demo"), tags.end());
+  EXPECT_NE(std::find(tags.begin(), tags.end(), "demo-api"), tags.end());
+  for (const std::string& t : tags) EXPECT_EQ(t.rfind("orchestrator-address:", 0), std::string::npos) << t;
+  EXPECT_EQ(provider_->batcher()->batches_sent(), 1);
+}
+
+TEST_F(MultiCreateTest, ThirteenDropletsInRequestsOfTenAndThree) {
+  auto r = CreateConcurrently(0, 13);
+  std::set<std::string> ids;
+  for (auto& x : r) {
+    ASSERT_TRUE(x.ok()) << x.status().ToString();
+    ids.insert(x->id);
+  }
+  EXPECT_EQ(ids.size(), 13u);
+  ASSERT_EQ(posts_.size(), 2u);
+  std::multiset<size_t> sizes = {posts_[0]["names"].size(), posts_[1]["names"].size()};
+  EXPECT_EQ(sizes, (std::multiset<size_t>{10, 3}));
+  EXPECT_EQ(cloud_.size(), 13u);
+}
+
+TEST_F(MultiCreateTest, LostMultiCreateAdoptsWhatExistsAndCreatesOnlyTheMissing) {
+  lose_posts_ = 1;
+  drop_from_create_ = {"demo-api-1"};  // the lost request made 0 and 2 only
+  auto r = CreateConcurrently(0, 3);
+  for (auto& x : r) ASSERT_TRUE(x.ok()) << x.status().ToString();
+  ASSERT_EQ(posts_.size(), 2u);
+  EXPECT_EQ(posts_[0]["names"].size(), 3u);
+  EXPECT_EQ(posts_[1]["name"], "demo-api-1");  // only the missing one, alone
+  std::vector<std::string> tags = posts_[1]["tags"];
+  EXPECT_NE(std::find(tags.begin(), tags.end(), AddressTag("api.instance[1]")), tags.end());
+  std::map<std::string, int> names;
+  for (const json& d : cloud_) ++names[d["name"]];
+  EXPECT_EQ(names, (std::map<std::string, int>{{"demo-api-0", 1}, {"demo-api-1", 1}, {"demo-api-2", 1}}));
+  EXPECT_EQ(r[1]->id, IdText(cloud_.back()["id"]));
+}
+
+TEST_F(MultiCreateTest, LostMultiCreateThatCreatedEverythingIsNotRepeated) {
+  lose_posts_ = 1;
+  auto r = CreateConcurrently(4, 3);
+  for (auto& x : r) ASSERT_TRUE(x.ok()) << x.status().ToString();
+  EXPECT_EQ(posts_.size(), 1u);
+  EXPECT_EQ(cloud_.size(), 3u);
+}
+
+TEST(BatchedDropletAddressTest, NameMustMatchExactlyWithTheDeploymentAndTierTags) {
+  std::map<std::string, std::string> tags = {{std::string(model::kTagDeployment), "demo"},
+                                             {std::string(model::kTagTier), "api"}};
+  EXPECT_EQ(BatchedDropletAddress("demo-api-3", "demo", tags), "api.instance[3]");
+  EXPECT_EQ(BatchedDropletAddress("demo-x-api-3", "demo", tags), "");
+  EXPECT_EQ(BatchedDropletAddress("demo-api-3", "demo-x", tags), "");
+  EXPECT_EQ(BatchedDropletAddress("demo-api-x", "demo", tags), "");
+  EXPECT_EQ(BatchedDropletAddress("demo-api-3", "demo", {{std::string(model::kTagTier), "api"}}), "");
 }
 
 TEST_F(DoProviderTest, InvalidSizeIsAClearErrorWithTheAddress) {
@@ -245,12 +391,20 @@ TEST_F(DoProviderTest, DiscoverPaginatesAndMapsEveryKind) {
                                             {{"id", "v2"}, {"name", "other"}, {"tags", json::array()}}}}}).dump());
   transport_.ExpectReply("GET", std::string(kBase) + "/vpcs", 200,
                          json({{"vpcs", {{{"id", "vpc1"}, {"name", "demo-main"}, {"description", DeploymentTag("demo") + " " + AddressTag("network.main")}}, {{"id", "vpc2"}, {"name", "demo-other"}, {"description", DeploymentTag("demo-x") + " " + AddressTag("network.other")}}, {{"id", "d"}, {"name", "default-nyc3"}, {"default", true}}}}}).dump());
+  // demo-x is another deployment: its names start with "demo-" too.
+  transport_.ExpectReply("GET", std::string(kBase) + "/tags", 200,
+                         json({{"tags", {{{"name", DeploymentTag("demo")}}, {{"name", DeploymentTag("demo-x")}}}}}).dump());
   transport_.ExpectReply("GET", std::string(kBase) + "/firewalls", 200,
-                         json({{"firewalls", {{{"id", "fw1"}, {"name", "demo-db-fw"}}, {{"id", "fw2"}, {"name", "prod-db-fw"}}}}}).dump());
+                         json({{"firewalls", {{{"id", "fw1"}, {"name", "demo-db-fw"}, {"tags", {"demo-db"}}},
+                                              {{"id", "fw2"}, {"name", "prod-db-fw"}, {"tags", {"prod-db"}}},
+                                              {{"id", "fw3"}, {"name", "demo-x-db-fw"}, {"tags", {"demo-x-db"}}},
+                                              {{"id", "fw4"}, {"name", "demo-web-fw"}, {"tags", {"other"}}}}}}).dump());
   transport_.ExpectReply("GET", std::string(kBase) + "/load_balancers", 200,
-                         json({{"load_balancers", {{{"id", "lb1"}, {"name", "demo-api-lb"}, {"ip", "5.5.5.5"}}}}}).dump());
+                         json({{"load_balancers", {{{"id", "lb1"}, {"name", "demo-api-lb"}, {"ip", "5.5.5.5"}, {"tag", "demo-api"}},
+                                                   {{"id", "lb2"}, {"name", "demo-x-api-lb"}, {"ip", "6.6.6.6"}, {"tag", "demo-x-api"}}}}}).dump());
   transport_.ExpectReply("GET", std::string(kBase) + "/account/keys", 200,
-                         json({{"ssh_keys", {{{"id", 7}, {"name", "demo-ops"}, {"fingerprint", "aa"}}}}}).dump());
+                         json({{"ssh_keys", {{{"id", 7}, {"name", "demo-ops"}, {"fingerprint", "aa"}},
+                                             {{"id", 8}, {"name", "demo-x-ops"}, {"fingerprint", "bb"}}}}}).dump());
   transport_.ExpectReply("GET", std::string(kBase) + "/reserved_ips", 200,
                          json({{"reserved_ips", {{{"ip", "9.9.9.9"}, {"droplet", {{"id", 2}}}}, {{"ip", "8.8.8.8"}, {"droplet", nullptr}}}}}).dump());
   auto found = provider_->Discover("demo");
@@ -277,13 +431,195 @@ TEST_F(DoProviderTest, LoadBalancerIgnoresMemberIpsButNotListeners) {
   prior.attributes = lb.attributes;
   prior.attributes["targets"]["private_ips"] = "10.0.0.1";
   EXPECT_EQ(provider_->Diff(lb, prior), engine::ChangeAction::kNoop);
+  prior.id = "lb1";
   prior.attributes["listeners"][0]["port"] = 81;
+  EXPECT_EQ(provider_->Diff(lb, prior), engine::ChangeAction::kUpdate);
+  prior.attributes["region"] = "fra1";
   EXPECT_EQ(provider_->Diff(lb, prior), engine::ChangeAction::kReplace);
+}
+
+TEST_F(DoProviderTest, DiffUpdatesInPlaceOnlyWhatTheApiCanChange) {
   model::Resource inst = Instance(0);
-  state::ResourceState p2;
-  p2.attributes = inst.attributes;
-  p2.attributes["size"] = "s-2vcpu-4gb";
-  EXPECT_EQ(provider_->Diff(inst, p2), engine::ChangeAction::kReplace);
+  state::ResourceState p;
+  p.id = "42";
+  p.attributes = inst.attributes;
+  EXPECT_EQ(provider_->Diff(inst, p), engine::ChangeAction::kNoop);
+  p.attributes["size"] = "s-2vcpu-4gb";
+  EXPECT_EQ(provider_->Diff(inst, p), engine::ChangeAction::kUpdate);  // resize
+  p.attributes["target_tag"] = "demo-old";
+  p.attributes.erase("group");
+  EXPECT_EQ(provider_->Diff(inst, p), engine::ChangeAction::kUpdate);  // retag, count -> group
+  for (const char* key : {"user_data", "image", "region", "ssh_keys", "network"}) {
+    state::ResourceState q = p;
+    q.attributes[key] = "changed";
+    EXPECT_EQ(provider_->Diff(inst, q), engine::ChangeAction::kReplace) << key;
+  }
+  state::ResourceState unknown = p;
+  unknown.id = "";
+  EXPECT_EQ(provider_->Diff(inst, unknown), engine::ChangeAction::kReplace);
+
+  model::Resource v;
+  v.address = *model::Address::Parse("db.volume.data[0]");
+  v.attributes = {{"size_gb", 200}, {"region", "nyc3"}, {"instance_id", "42"}};
+  state::ResourceState pv;
+  pv.id = "vol-1";
+  pv.attributes = v.attributes;
+  pv.attributes["size_gb"] = 100;
+  EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kUpdate);  // grows
+  pv.attributes["size_gb"] = 300;
+  EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kReplace);  // volumes never shrink
+  pv.attributes["size_gb"] = 200;
+  pv.attributes["instance_id"] = "41";
+  EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kReplace);
+
+  model::Resource fw;
+  fw.address = *model::Address::Parse("api.firewall");
+  fw.attributes = {{"rules", json::array()}, {"target_tag", "demo-api"}};
+  state::ResourceState pf;
+  pf.id = "fw1";
+  pf.attributes = {{"rules", {{{"protocol", "tcp"}, {"ports", "22"}}}}, {"target_tag", "demo-api"}};
+  EXPECT_EQ(provider_->Diff(fw, pf), engine::ChangeAction::kUpdate);
+}
+
+TEST_F(DoProviderTest, FirewallRulesAreUpdatedWithPut) {
+  model::Resource fw;
+  fw.address = *model::Address::Parse("api.firewall");
+  fw.cloud_name = "demo-api-fw";
+  fw.attributes = {{"rules", {{{"protocol", "tcp"}, {"ports", "8080"}, {"sources", {"10.0.0.0/8"}}}}},
+                   {"target_tag", "demo-api"}};
+  state::ResourceState prior;
+  prior.address = "api.firewall";
+  prior.id = "fw1";
+  prior.cloud_name = "demo-api-fw";
+  transport_.ExpectReply("GET", std::string(kBase) + "/tags/demo-api", 200, R"({"tag":{"name":"demo-api"}})");
+  transport_.ExpectReply("PUT", std::string(kBase) + "/firewalls/fw1", 200, R"({"firewall":{"id":"fw1"}})");
+  auto r = provider_->Update(fw, prior, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "fw1");
+  json body = json::parse(transport_.Requests().back().body);
+  EXPECT_EQ(body["name"], "demo-api-fw");
+  EXPECT_EQ(body["inbound_rules"][0]["ports"], "8080");
+  EXPECT_EQ(body["inbound_rules"][0]["sources"]["addresses"], json::array({"10.0.0.0/8"}));
+  EXPECT_EQ(body["tags"], json::array({"demo-api"}));
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(DoProviderTest, LoadBalancerRulesAndHealthCheckAreUpdatedWithPut) {
+  model::Resource lb;
+  lb.address = *model::Address::Parse("api.lb");
+  lb.cloud_name = "demo-api-lb";
+  lb.attributes = {{"region", "nyc3"}, {"listeners", {{{"protocol", "http"}, {"port", 8000}, {"target_port", 8080}}}},
+                   {"health_check", {{"protocol", "http"}, {"port", 8080}, {"path", "/ready"}}},
+                   {"targets", {{"tag", "demo-api"}}}, {"network", "vpc-1"}};
+  state::ResourceState prior;
+  prior.address = "api.lb";
+  prior.id = "lb1";
+  prior.cloud_name = "demo-api-lb";
+  transport_.ExpectReply("GET", std::string(kBase) + "/tags/demo-api", 200, R"({"tag":{"name":"demo-api"}})");
+  transport_.ExpectReply("PUT", std::string(kBase) + "/load_balancers/lb1", 200,
+                         R"({"load_balancer":{"id":"lb1","name":"demo-api-lb","ip":"5.5.5.5","status":"active"}})");
+  auto r = provider_->Update(lb, prior, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outputs["ip"], "5.5.5.5");
+  json body = json::parse(transport_.Requests().back().body);
+  EXPECT_EQ(body["forwarding_rules"][0]["entry_port"], 8000);
+  EXPECT_EQ(body["health_check"]["path"], "/ready");
+  EXPECT_EQ(body["tag"], "demo-api");
+  EXPECT_EQ(body["vpc_uuid"], "vpc-1");
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(DoProviderTest, VolumeGrowsWithAResizeAction) {
+  model::Resource v;
+  v.address = *model::Address::Parse("db.volume.data[0]");
+  v.attributes = {{"size_gb", 200}, {"region", "nyc3"}, {"instance_id", "42"}};
+  state::ResourceState prior;
+  prior.id = "vol-1";
+  prior.cloud_name = "demo-db-data-0";
+  transport_.ExpectReply("GET", std::string(kBase) + "/volumes/vol-1", 200, R"({"volume":{"id":"vol-1","size_gigabytes":100}})");
+  transport_.ExpectReset("POST", std::string(kBase) + "/volumes/vol-1/actions");  // lost, not applied
+  transport_.ExpectReply("GET", std::string(kBase) + "/volumes/vol-1", 200, R"({"volume":{"id":"vol-1","size_gigabytes":100}})");
+  transport_.ExpectReply("POST", std::string(kBase) + "/volumes/vol-1/actions", 201, R"({"action":{"id":5,"status":"in-progress"}})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/actions/5", 200, R"({"action":{"id":5,"status":"completed"}})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/volumes/vol-1", 200, R"({"volume":{"id":"vol-1","size_gigabytes":200}})");
+  auto r = provider_->Update(v, prior, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  json resize = json::parse(transport_.Requests()[3].body);
+  EXPECT_EQ(resize["type"], "resize");
+  EXPECT_EQ(resize["size_gigabytes"], 200);
+  EXPECT_EQ(resize["region"], "nyc3");
+  EXPECT_EQ(transport_.Remaining(), 0u);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+// One droplet whose actions complete at once; `lose_` answers are applied
+// but reset.
+class DropletUpdateTest : public DoProviderTest {
+ protected:
+  void SetUp() override {
+    DoProviderTest::SetUp();
+    droplet_ = Droplet(42, "api.instance[0]", "active");
+    transport_.SetFallback([this](const env::HttpRequest& req) -> Result<env::HttpResponse> {
+      std::lock_guard<std::mutex> lock(mu_);
+      const std::string base = std::string(kBase);
+      if (req.method == "GET" && req.url == base + "/droplets/42") return Reply(200, {{"droplet", droplet_}});
+      if (req.method == "GET" && req.url.rfind(base + "/actions/", 0) == 0)
+        return Reply(200, {{"action", {{"id", 1}, {"status", "completed"}}}});
+      if (req.method == "POST" && req.url == base + "/droplets/42/actions") {
+        json b = json::parse(req.body);
+        actions_.push_back(b["type"]);
+        if (b["type"] == "power_off") droplet_["status"] = "off";
+        if (b["type"] == "power_on") droplet_["status"] = "active";
+        if (b["type"] == "resize") {
+          if (droplet_["status"] != "off") return Reply(422, {{"id", "unprocessable_entity"}, {"message", "Droplet must be powered off to resize."}});
+          droplet_["size_slug"] = b["size"];
+        }
+        if (lose_ > 0) {
+          --lose_;
+          return Status::Transient("connection reset by peer (scripted)");
+        }
+        return Reply(201, {{"action", {{"id", 1}, {"status", "in-progress"}}}});
+      }
+      if (req.url.rfind(base + "/tags", 0) == 0) {
+        tag_calls_.push_back(req.method + " " + req.url.substr(base.size()));
+        return req.method == "GET" ? Reply(200, {{"tag", json::object()}}) : Reply(204, nullptr);
+      }
+      return Status::Internal("unexpected " + req.method + " " + req.url);
+    });
+  }
+  std::mutex mu_;
+  json droplet_;
+  std::vector<std::string> actions_, tag_calls_;
+  int lose_ = 0;
+};
+
+TEST_F(DropletUpdateTest, ResizePowersOffResizesAndPowersOn) {
+  model::Resource inst = Instance(0);
+  inst.attributes["size"] = "s-2vcpu-4gb";
+  state::ResourceState prior;
+  prior.id = "42";
+  prior.attributes = Instance(0).attributes;
+  lose_ = 1;  // the power_off answer is lost: it is not sent twice
+  auto r = provider_->Update(inst, prior, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(actions_, (std::vector<std::string>{"power_off", "resize", "power_on"}));
+  EXPECT_EQ(r->attributes["size"], "s-2vcpu-4gb");
+  EXPECT_EQ(r->outputs["status"], "active");
+  EXPECT_EQ(r->id, "42");
+  EXPECT_TRUE(tag_calls_.empty());
+}
+
+TEST_F(DropletUpdateTest, TargetTagMovesWithoutTouchingTheDroplet) {
+  model::Resource inst = Instance(0);
+  state::ResourceState prior;
+  prior.id = "42";
+  prior.attributes = inst.attributes;
+  prior.attributes["target_tag"] = "demo-old";
+  auto r = provider_->Update(inst, prior, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(actions_.empty());
+  EXPECT_EQ(tag_calls_, (std::vector<std::string>{"GET /tags/demo-api", "POST /tags/demo-api/resources",
+                                                  "DELETE /tags/demo-old/resources"}));
 }
 
 TEST_F(DoProviderTest, LostVolumeCreateIsAdoptedByNameThenAttached) {

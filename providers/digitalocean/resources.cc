@@ -238,7 +238,7 @@ static json FirewallRule(const json& rule) {
   return out;
 }
 
-Result<ObservedResource> DigitalOceanProvider::CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx) {
+Result<json> DigitalOceanProvider::FirewallBody(const model::Resource& r) {
   const json& a = r.attributes;
   std::string target = Str(a, "target_tag");
   std::vector<std::string> needed;
@@ -259,6 +259,13 @@ Result<ObservedResource> DigitalOceanProvider::CreateFirewall(const model::Resou
                                {{"protocol", "icmp"}, {"destinations", everywhere}}});
   json body = {{"name", r.cloud_name}, {"inbound_rules", inbound}, {"outbound_rules", outbound}};
   if (!target.empty()) body["tags"] = {target};
+  return body;
+}
+
+Result<ObservedResource> DigitalOceanProvider::CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx) {
+  Result<json> made = FirewallBody(r);
+  if (!made.ok()) return made.status();
+  const json& body = *made;
   auto lookup = [&]() -> Result<std::optional<json>> {
     auto l = rest_->List("/firewalls", "firewalls");
     if (!l.ok()) return l.status();
@@ -276,7 +283,7 @@ Result<ObservedResource> DigitalOceanProvider::CreateFirewall(const model::Resou
   return Observed(Str(*f, "id"), r.cloud_name);
 }
 
-Result<ObservedResource> DigitalOceanProvider::CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx) {
+Result<json> DigitalOceanProvider::LoadBalancerBody(const model::Resource& r) {
   const json& a = r.attributes;
   json rules = json::array();
   for (const auto& l : a.value("listeners", json::array())) {
@@ -305,6 +312,13 @@ Result<ObservedResource> DigitalOceanProvider::CreateLoadBalancer(const model::R
     body["tag"] = tag;
   }
   if (!Str(a, "network").empty()) body["vpc_uuid"] = Str(a, "network");
+  return body;
+}
+
+Result<ObservedResource> DigitalOceanProvider::CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx) {
+  Result<json> made = LoadBalancerBody(r);
+  if (!made.ok()) return made.status();
+  const json& body = *made;
   auto lookup = [&]() -> Result<std::optional<json>> {
     auto l = rest_->List("/load_balancers", "load_balancers");
     if (!l.ok()) return l.status();
