@@ -184,6 +184,7 @@ class Expander {
       g.attributes["max"] = t.group->max;
       g.attributes["cpu_target"] = t.group->cpu_target;
       if (!p.zones.empty()) g.attributes["zone"] = p.zones[0];
+      ExpandSelf(t, {t.name, -1, g.cloud_name, t.provider, p.region, p.zones.empty() ? "" : p.zones[0]}, &g);
       g.depends_on = base_deps;
       for (const spec::VolumeSpec& v : t.volumes)
         diags_->Error(v.where, "tier '" + t.name + "': volumes are not supported on a native instance group (" +
@@ -197,6 +198,7 @@ class Expander {
         r.attributes = base;
         if (!zone(i).empty()) r.attributes["zone"] = zone(i);
         if (t.group) r.attributes["group"] = t.name;
+        ExpandSelf(t, {t.name, i, r.cloud_name, t.provider, p.region, zone(i)}, &r);
         r.depends_on = base_deps;
       }
       for (const spec::VolumeSpec& v : t.volumes) {
@@ -261,6 +263,16 @@ class Expander {
       }
       r.attributes = {{"rules", rules}, {"target_tag", CloudName({dep, t.name})}};
       if (base.contains("network")) r.attributes["network"] = base["network"];
+    }
+  }
+
+  // Substitutes ${self.*} (references.h) in one instance's or group's attributes.
+  void ExpandSelf(const spec::TierSpec& t, const SelfValues& self, Resource* r) {
+    auto expanded = ExpandSelfReferences(r->attributes, self);
+    if (expanded.ok()) {
+      r->attributes = std::move(*expanded);
+    } else {
+      diags_->Error(t.user_data ? t.user_data->where : t.where, "tier '" + t.name + "': " + expanded.status().message());
     }
   }
 

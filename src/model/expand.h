@@ -38,6 +38,9 @@
 // <dep>-<T>-fip-<i>; lowercased, other characters than [a-z0-9-] become '-',
 // and names over 63 characters are cut and suffixed with a hash.
 //
+// ${self.*} in user_data vars is substituted per instance (or group) with
+// ExpandSelfReferences (references.h), before dependencies are collected.
+//
 // Tags: kTagDeployment and kTagAddress on everything; kTagTier on tier
 // resources. depends_on: the network, image and ssh keys used; every
 // instance/group of the tiers named in depends_on or referenced by the tier;

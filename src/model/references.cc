@@ -121,11 +121,25 @@ Result<nlohmann::json> ResolveTier(std::string_view expr, const state::State& st
       return Status::NotFound("${" + ref + "}: " + tier + ".lb has no 'ip' output yet (known after apply)");
     return nlohmann::json(ToText(*ip));
   }
-  if (attr != "private_ips" && attr != "public_ips" && attr != "ips" && attr != "names" && attr != "count")
+  bool first_only = attr == "private_ip" || attr == "public_ip";
+  if (attr != "private_ips" && attr != "public_ips" && attr != "ips" && attr != "names" && attr != "count" &&
+      !first_only)
     return Status::InvalidArgument("${" + ref + "}: unknown tier attribute '" + attr +
-                                   "' (known: private_ips, public_ips, ips, names, count, lb_ip)");
+                                   "' (known: private_ips, public_ips, ips, names, count, lb_ip, private_ip, "
+                                   "public_ip)");
   auto members = TierMembers(tier, st, ref);
   if (!members.ok()) return members.status();
+  if (first_only) {
+    // The tier's first instance (a single-instance tier such as monitoring).
+    if (members->empty())
+      return Status::NotFound("${" + ref + "}: tier '" + tier + "' has no instances in state yet (known after apply)");
+    const TierMember& m = members->front();
+    const std::string& v = attr == "private_ip" ? m.private_ip : m.public_ip;
+    if (v.empty())
+      return Status::NotFound("${" + ref + "}: instance 0 of tier '" + tier + "' has no " + attr +
+                              " yet (known after apply)");
+    return nlohmann::json(v);
+  }
   if (attr == "count") return nlohmann::json(std::to_string(members->size()));
   std::vector<std::string> values;
   for (size_t i = 0; i < members->size(); ++i) {
@@ -202,7 +216,9 @@ void Collect(const nlohmann::json& j, const std::vector<Address>& known, std::se
       std::string_view attr = rest.substr(dot + 1);
       for (const Address& a : known) {
         if (a.tier != tier) continue;
+        bool first_only = attr == "private_ip" || attr == "public_ip";
         bool match = attr == "lb_ip" ? a.kind == Kind::kLoadBalancer
+                     : first_only    ? (a.kind == Kind::kInstance && a.index == 0) || a.kind == Kind::kInstanceGroup
                                      : (a.kind == Kind::kInstance || a.kind == Kind::kInstanceGroup);
         if (match) out->insert(a.ToString());
       }
@@ -212,7 +228,113 @@ void Collect(const nlohmann::json& j, const std::vector<Address>& known, std::se
   }
 }
 
+constexpr std::string_view kSelfPrefix = "self.";
+constexpr std::string_view kPriorPrivateIps = "prior_private_ips:";
+
+// The value of one ${self.ATTR} expression (ATTR without "self.").
+Result<std::string> SelfValue(std::string_view attr, const SelfValues& self) {
+  std::string shown = "${self." + std::string(attr) + "}";
+  auto need_index = [&]() -> Status {
+    if (self.index >= 0) return Status::OK();
+    return Status::InvalidArgument(shown + ": tier '" + self.tier +
+                                   "' is a native instance group, whose members have no index");
+  };
+  if (attr == "index") {
+    if (Status st = need_index(); !st.ok()) return st;
+    return std::to_string(self.index);
+  }
+  if (attr == "name") return self.name;
+  if (attr == "tier") return self.tier;
+  if (attr == "provider") return self.provider;
+  if (attr == "region") return self.region;
+  if (attr == "zone") return self.zone;
+  if (attr.substr(0, kPriorPrivateIps.size()) == kPriorPrivateIps) {
+    std::string_view digits = attr.substr(kPriorPrivateIps.size());
+    bool numeric = !digits.empty() && digits.size() <= 4 &&
+                   std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!numeric) return Status::InvalidArgument(shown + ": expected ${self.prior_private_ips:N} with N a number");
+    if (Status st = need_index(); !st.ok()) return st;
+    int n = std::min(self.index, std::stoi(std::string(digits)));
+    std::string out;
+    for (int j = 0; j < n; ++j) {
+      Address a{self.tier, Kind::kInstance, "", j};
+      out += (j ? ",${ref:" : "${ref:") + a.ToString() + ".private_ip}";
+    }
+    return out;
+  }
+  std::string known;
+  for (const std::string& k : SelfAttributes()) known += (known.empty() ? "" : ", ") + k;
+  return Status::InvalidArgument(shown + ": unknown self attribute (known: " + known + ")");
+}
+
+Result<std::string> ExpandSelfString(const std::string& s, const SelfValues& self) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s.compare(i, 3, "$${") == 0) {
+      out += "$${";
+      i += 3;
+      continue;
+    }
+    size_t close = s.find('}', i + 2);
+    if (s.compare(i, 2 + kSelfPrefix.size(), "${self.") != 0 || close == std::string::npos) {
+      out += s[i++];
+      continue;
+    }
+    auto v = SelfValue(std::string_view(s).substr(i + 7, close - i - 7), self);
+    if (!v.ok()) return v.status();
+    out += *v;
+    i = close + 1;
+  }
+  return out;
+}
+
 }  // namespace
+
+const std::vector<std::string>& SelfAttributes() {
+  static const std::vector<std::string> kAttrs = {"index", "name",   "tier",
+                                                  "provider", "region", "zone", "prior_private_ips"};
+  return kAttrs;
+}
+
+namespace {
+
+Result<nlohmann::json> ExpandSelfIn(const nlohmann::json& attributes, const SelfValues& self) {
+  if (attributes.is_string()) {
+    const std::string& s = attributes.get_ref<const std::string&>();
+    if (s.find("${self.") == std::string::npos) return attributes;
+    auto r = ExpandSelfString(s, self);
+    if (!r.ok()) return r.status();
+    return nlohmann::json(std::move(*r));
+  }
+  if (!attributes.is_array() && !attributes.is_object()) return attributes;
+  nlohmann::json out = attributes;
+  for (auto it = out.begin(); it != out.end(); ++it) {
+    auto r = ExpandSelfIn(*it, self);
+    if (!r.ok()) return r.status();
+    *it = std::move(*r);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ExpandSelfReferences(const nlohmann::json& attributes, const SelfValues& self) {
+  auto out = ExpandSelfIn(attributes, self);
+  if (!out.ok()) return out;
+  auto ud = out->find("user_data");
+  if (out->is_object() && ud != out->end() && ud->is_object() && ud->contains("template")) {
+    nlohmann::json& vars = (*ud)["vars"];
+    if (vars.is_null()) vars = nlohmann::json::object();
+    if (vars.is_object() && !vars.contains("self")) {
+      nlohmann::json s = {{"name", self.name},         {"tier", self.tier},  {"provider", self.provider},
+                          {"region", self.region},     {"zone", self.zone}};
+      if (self.index >= 0) s["index"] = std::to_string(self.index);
+      vars["self"] = std::move(s);
+    }
+  }
+  return out;
+}
 
 bool HasReferences(std::string_view text) {
   for (const Piece& p : Scan(text))

@@ -5,6 +5,7 @@
 //   ${tiers.cassandra.public_ips}    likewise public IPs ("ips" = private, else public)
 //   ${tiers.cassandra.names}         cloud names
 //   ${tiers.cassandra.count}         number of instances
+//   ${tiers.monitoring.private_ip}   the first instance's private IP (public_ip likewise)
 //   ${tiers.api.lb_ip}               the tier's load balancer address
 //   ${ref:ADDRESS.OUTPUT}            one output of one resource, e.g. ${ref:network.main.id}
 //
@@ -62,5 +63,36 @@ Result<nlohmann::json> ResolveReferencesWith(const nlohmann::json& attributes, c
 
 // True when the text contains at least one ${tiers.} or ${ref:} reference.
 bool HasReferences(std::string_view text);
+
+// Per-instance values ("self"), substituted into one instance's (or native
+// group's) attributes when the spec is expanded, so that instances of one
+// tier can differ and reference each other without a tier-level cycle:
+//   ${self.index}     the instance index ("0", "1", ...)
+//   ${self.name}      its cloud name          ${self.tier}   the tier name
+//   ${self.provider}  the provider's spec key ${self.region} ${self.zone}
+//   ${self.prior_private_ips:N}
+//                     the private IPs of the instances of the same tier with
+//                     index < min(self.index, N), written as
+//                     ${ref:T.instance[j].private_ip} references joined with
+//                     "," (empty for instance 0). Being ref: references they
+//                     become dependency edges: instance 1 waits for 0, and
+//                     instances >= N wait for 0..N-1. Cassandra seeds use N=2.
+// A native group (index -1) has no index: ${self.index} and
+// ${self.prior_private_ips:N} are InvalidArgument there. "$${" is kept as
+// is (ResolveReferences turns it into "${" later).
+// When the attributes hold user_data {template, vars} and vars has no
+// "self" key, vars["self"] is set to {index (instances only), name, tier,
+// provider, region, zone} as strings, so a template can write ${self.index}
+// (template/render.h) without the spec passing it. These values reference
+// nothing, so they add no dependency.
+struct SelfValues {
+  std::string tier;
+  int index = -1;  // -1: a native instance group
+  std::string name, provider, region, zone;
+};
+Result<nlohmann::json> ExpandSelfReferences(const nlohmann::json& attributes, const SelfValues& self);
+
+// The attribute names ${self.NAME} accepts (prior_private_ips takes ":N").
+const std::vector<std::string>& SelfAttributes();
 
 }  // namespace orch::model

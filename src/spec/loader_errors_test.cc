@@ -352,7 +352,7 @@ TEST_F(LoaderErrorsTest, UnknownAndMalformedSubstitutions) {
                      "        b: x${\n"
                      "        c: ${tiers.api}\n"
                      "        d: ${tiers.apx.ips}\n"
-                     "        e: ${tiers.api.private_ip}\n"
+                     "        e: ${tiers.api.prvate_ips}\n"
                      "        f: ${}\n"),
               ElementsAre("spec.yaml:12:12: error: unknown substitution '${ENV:HOME}'; expected ${env:NAME}, "
                           "${file:PATH}, ${var.NAME} or ${tiers.TIER.ATTRIBUTE} (write '$${' for a literal '${')",
@@ -360,8 +360,8 @@ TEST_F(LoaderErrorsTest, UnknownAndMalformedSubstitutions) {
                           "spec.yaml:14:12: error: malformed tier reference ${tiers.api}; expected "
                           "${tiers.TIER.ATTRIBUTE}",
                           "spec.yaml:15:12: error: unknown tier 'apx' in ${tiers.apx.ips}; did you mean 'api'?",
-                          "spec.yaml:16:12: error: unknown tier attribute 'private_ip' in "
-                          "${tiers.api.private_ip}; did you mean 'private_ips'?",
+                          "spec.yaml:16:12: error: unknown tier attribute 'prvate_ips' in "
+                          "${tiers.api.prvate_ips}; did you mean 'private_ips'?",
                           "spec.yaml:17:12: error: empty substitution '${}'; expected ${env:NAME}, ${file:PATH}, "
                           "${var.NAME} or ${tiers.TIER.ATTRIBUTE} (write '$${' for a literal '${')"));
 }

@@ -179,6 +179,25 @@ bool Substituter::Expand(std::string_view expr, const SourceRange& where, Allow 
     out->value += "${" + std::string(expr) + "}";
     return true;
   }
+  if (StartsWith(expr, "self.")) {
+    // Per-instance values, substituted when the spec is expanded
+    // (model/references.h ExpandSelfReferences); kept in place here.
+    std::string attr(expr.substr(5));
+    if (allow != Allow::kAll) {
+      diags->Error(where, shown + " cannot be used here: self references are allowed only in user_data vars");
+      return false;
+    }
+    static const std::vector<std::string> kSelf = {"index", "name", "tier", "provider", "region", "zone"};
+    bool prior = StartsWith(attr, "prior_private_ips:") && attr.size() > 18 && attr.size() <= 22 &&
+                 std::all_of(attr.begin() + 18, attr.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!prior && std::find(kSelf.begin(), kSelf.end(), attr) == kSelf.end()) {
+      diags->Error(where, "unknown self attribute in " + shown + "; expected one of: " + Join(kSelf, ", ") +
+                              ", prior_private_ips:N");
+      return false;
+    }
+    out->value += "${" + std::string(expr) + "}";
+    return true;
+  }
   if (expr.empty()) {
     diags->Error(where, "empty substitution '${}'; " + std::string(kForms));
   } else {
@@ -192,7 +211,8 @@ bool Substituter::Expand(std::string_view expr, const SourceRange& where, Allow 
 namespace orch::spec {
 
 const std::vector<std::string>& TierAttributes() {
-  static const std::vector<std::string> kAttrs = {"private_ips", "public_ips", "ips", "names", "count", "lb_ip"};
+  static const std::vector<std::string> kAttrs = {"private_ips", "public_ips", "ips", "names", "count", "lb_ip",
+                                                  "private_ip", "public_ip"};
   return kAttrs;
 }
 

@@ -1,6 +1,7 @@
 #include "template/render.h"
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "model/references.h"
@@ -51,7 +52,8 @@ Result<std::string> RenderString(const std::string& text, const std::string& fil
     }
     size_t close = text.find('}', i + 2);
     std::string_view rest = std::string_view(text).substr(i + 2);
-    bool is_var = rest.substr(0, 5) == "vars." || rest.substr(0, 4) == "var.";
+    bool is_self = rest.substr(0, 5) == "self.";
+    bool is_var = rest.substr(0, 5) == "vars." || rest.substr(0, 4) == "var." || is_self;
     bool is_ref = rest.substr(0, 6) == "tiers." || rest.substr(0, 4) == "ref:";
     if (!is_var && !is_ref) {
       out += c;
@@ -64,10 +66,32 @@ Result<std::string> RenderString(const std::string& text, const std::string& fil
     std::string expr = text.substr(i + 2, close - i - 2);
     if (is_var) {
       std::string name = expr.substr(expr.find('.') + 1);
-      if (name.empty() || !vars.is_object() || !vars.contains(name))
+      std::optional<std::string> fallback;  // ${vars.NAME:-DEFAULT}
+      if (size_t dash = name.find(":-"); dash != std::string::npos) {
+        fallback = name.substr(dash + 2);
+        name.resize(dash);
+      }
+      const nlohmann::json* scope = &vars;
+      if (is_self) {
+        static const nlohmann::json kNone = nlohmann::json::object();
+        scope = vars.is_object() && vars.contains("self") ? &vars["self"] : &kNone;
+        if (!fallback && !(scope->is_object() && scope->contains(name)))
+          return Status::InvalidArgument(
+              Where(filename, line) + "${" + expr + "} is not known here: " +
+              (scope->empty() ? std::string("per-instance values are added when the spec is expanded")
+               : name == "index" ? "a native instance group's members have no index"
+                                 : Defined(*scope)) +
+              (name.rfind("prior_private_ips", 0) == 0 ? "; ${self.prior_private_ips:N} works in user_data vars only"
+                                                       : ""));
+      }
+      if (!name.empty() && scope->is_object() && scope->contains(name) && !(*scope)[name].is_null()) {
+        out += ToText((*scope)[name]);
+      } else if (fallback && !name.empty()) {
+        out += *fallback;
+      } else {
         return Status::InvalidArgument(Where(filename, line) + "undefined variable '" + name + "' in ${" + expr +
                                        "} (" + Defined(vars) + ")");
-      out += ToText(vars[name]);
+      }
     } else {
       auto v = model::ResolveReference(expr, state);
       if (!v.ok()) return Status(v.status().code(), Where(filename, line) + v.status().message());

@@ -6,6 +6,13 @@
 // Syntax inside the template text:
 //   ${vars.NAME} or ${var.NAME}   the value of NAME in `vars` (strings as is,
 //                                 arrays joined with ",", other JSON as JSON)
+//   ${vars.NAME:-DEFAULT}         DEFAULT (possibly empty) when NAME is not
+//                                 set or null
+//   ${self.NAME}, ${self.NAME:-D} vars["self"][NAME]: the per-instance values
+//                                 (index, name, tier, provider, region, zone)
+//                                 expansion adds to an instance's vars
+//                                 (model/references.h ExpandSelfReferences);
+//                                 a native group has no index
 //   ${tiers.X.attr}, ${ref:A.O}   resolved against the state (model/references.h)
 //   $${                           a literal "${"
 // Any other ${...} (e.g. a shell ${HOME}) is copied unchanged. Values of

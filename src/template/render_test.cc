@@ -86,3 +86,37 @@ TEST(RenderTest, ReadsTheFile) {
 
 }  // namespace
 }  // namespace orch::tmpl
+
+namespace orch::tmpl {
+namespace {
+
+TEST(RenderTest, DefaultsApplyOnlyToUnsetOrNullVariables) {
+  auto r = RenderString("a=${vars.a:-x} b=${vars.b:-x} c=${vars.c:-} d=${vars.d:-9042}\n", "t.tmpl",
+                        nlohmann::json{{"a", "set"}, {"c", nullptr}}, state::State{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "a=set b=x c= d=9042\n");
+}
+
+TEST(RenderTest, SelfValuesComeFromVarsSelf) {
+  nlohmann::json vars = {{"self", {{"index", "2"}, {"provider", "do"}, {"region", "nyc3"}}}};
+  auto r = RenderString("n=${self.index} dc=${self.provider}-${self.region} z=${self.zone:-rack1}\n", "db.tmpl",
+                        vars, state::State{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "n=2 dc=do-nyc3 z=rack1\n");
+
+  auto group = RenderString("#cloud-config\nx: ${self.index}\n", "api.tmpl",
+                            nlohmann::json{{"self", {{"name", "demo-api"}}}}, state::State{});
+  ASSERT_FALSE(group.ok());
+  EXPECT_EQ(group.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(group.status().message(),
+            "api.tmpl:2: ${self.index} is not known here: a native instance group's members have no index");
+
+  auto none = RenderString("${self.prior_private_ips:2}", "db.tmpl", nlohmann::json::object(), state::State{});
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().message(),
+            "db.tmpl:1: ${self.prior_private_ips:2} is not known here: per-instance values are added when the spec "
+            "is expanded; ${self.prior_private_ips:N} works in user_data vars only");
+}
+
+}  // namespace
+}  // namespace orch::tmpl
