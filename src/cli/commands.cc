@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/image_command.h"
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/signals.h"
@@ -47,6 +48,7 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
   Diagnostics diags;
   s.rt = MakeRuntime(g, s.configs, where, /*configure=*/true, &diags);
   if (expand && !diags.HasErrors()) {
+    UseBuiltImages(&*spec, StateDir(g), &diags);  // images with `packer:` use their recorded build
     s.desired = ExpandAndValidate(*spec, *s.rt, &diags);
     s.digest = DesiredDigest(s.desired);
   }

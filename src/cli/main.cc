@@ -6,6 +6,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/image_command.h"
 #include "cli/logging.h"
 
 #ifndef ORCH_VERSION
@@ -87,6 +88,8 @@ int main(int argc, char** argv) {
   output->add_option("--deployment", oa.deployment, "Deployment name");
   output->add_flag("--json", oa.json, "Print JSON");
 
+  auto run_image = AddImageCommands(&app, &g);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -112,5 +115,6 @@ int main(int argc, char** argv) {
     return RunState(g, sa);
   }
   if (output->parsed()) return RunOutput(g, oa);
+  if (auto code = run_image()) return *code;
   return kExitError;
 }

@@ -196,7 +196,8 @@ ApplyResult Deployer::Apply(const plan::Plan& plan) {
 
   if (plan.teardown && options_.delete_state_after_teardown && result.ok()) {
     state::State final_state = writer.Snapshot();
-    if (final_state.resources.empty() && final_state.intents.empty()) {
+    // Recorded Packer images outlive the machines: keep the state that holds them.
+    if (final_state.resources.empty() && final_state.intents.empty() && final_state.images.empty()) {
       Status st = store_->Delete();
       if (!st.ok()) result.diags.Append(Error("deleting the empty state: " + st.ToString()));
     }

@@ -117,6 +117,12 @@ json IntentToJson(const Intent& i) {
               {"attempt", i.attempt},   {"started_micros", i.started_micros}};
 }
 
+json ImageToJson(const ImageRecord& i) {
+  return json{{"provider", i.provider}, {"provider_type", i.provider_type}, {"id", i.id},
+              {"artifact", i.artifact}, {"tier", i.tier},                   {"template", i.template_path},
+              {"template_digest", i.template_digest}, {"base", i.base},     {"built_micros", i.built_micros}};
+}
+
 }  // namespace
 
 json State::ToJson() const {
@@ -124,9 +130,15 @@ json State::ToJson() const {
   for (const auto& [addr, r] : resources) res[addr] = ResourceToJson(r);
   json ints = json::object();
   for (const auto& [addr, i] : intents) ints[addr] = IntentToJson(i);
-  return json{{"version", version}, {"deployment", deployment}, {"lineage", lineage},
-              {"serial", serial},   {"resources", res},         {"intents", ints},
-              {"providers", providers}};
+  json out{{"version", version}, {"deployment", deployment}, {"lineage", lineage},
+           {"serial", serial},   {"resources", res},         {"intents", ints},
+           {"providers", providers}};
+  if (!images.empty()) {
+    json imgs = json::object();
+    for (const auto& [name, i] : images) imgs[name] = ImageToJson(i);
+    out["images"] = std::move(imgs);
+  }
+  return out;
 }
 
 Result<State> State::FromJson(const json& j) {
@@ -223,6 +235,29 @@ Result<State> State::FromJson(const json& j) {
                                      provs->type_name());
     }
     s.providers = *provs;
+  }
+  auto imgs = j.find("images");
+  if (imgs != j.end() && !imgs->is_null()) {
+    if (!imgs->is_object()) {
+      return Status::InvalidArgument(std::string("state.images: expected an object, found ") +
+                                     imgs->type_name());
+    }
+    for (const auto& [name, ij] : imgs->items()) {
+      Reader r("state.images[\"" + name + "\"]");
+      if (!ij.is_object()) return Status::InvalidArgument("state.images[\"" + name + "\"]: expected an object");
+      ImageRecord im;
+      im.provider = r.String(ij, "provider", true);
+      im.provider_type = r.String(ij, "provider_type");
+      im.id = r.String(ij, "id", true);
+      im.artifact = r.String(ij, "artifact");
+      im.tier = r.String(ij, "tier");
+      im.template_path = r.String(ij, "template");
+      im.template_digest = r.String(ij, "template_digest");
+      im.base = r.String(ij, "base");
+      im.built_micros = r.Int(ij, "built_micros");
+      if (r.failed()) return Status::InvalidArgument(r.error());
+      s.images.emplace(name, std::move(im));
+    }
   }
   return s;
 }

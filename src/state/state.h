@@ -40,6 +40,22 @@ struct Intent {
   int64_t started_micros = 0;
 };
 
+// An image built by `orchestrator image build` (or registered from a Packer
+// manifest by `orchestrator image register`), by spec image name. Deploys
+// use `id` as the source of the spec image that names a `packer:` template.
+// Kept across teardown: the cloud image outlives the deployment's machines.
+struct ImageRecord {
+  std::string provider;         // provider instance name
+  std::string provider_type;    // digitalocean | gce | openstack
+  std::string id;               // what the provider looks the image up by
+  std::string artifact;         // Packer's artifact id as printed (e.g. "nyc3:1234")
+  std::string tier;             // tier whose provisioning script built it
+  std::string template_path;    // absolute path of the Packer template
+  std::string template_digest;  // sha256 hex of the template file
+  std::string base;             // the base image it was built from
+  int64_t built_micros = 0;     // when the build (or registration) finished
+};
+
 struct State {
   int version = 1;
   std::string deployment;
@@ -51,6 +67,7 @@ struct State {
   // zones, endpoint, project...), so `teardown --deployment NAME` can reach
   // the clouds without the spec. Credentials are never stored here.
   nlohmann::json providers = nlohmann::json::object();
+  std::map<std::string, ImageRecord> images;  // by spec image name
 
   nlohmann::json ToJson() const;
   static Result<State> FromJson(const nlohmann::json& j);

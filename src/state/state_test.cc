@@ -78,6 +78,41 @@ TEST(StateJson, ProviderSettingsRoundTripAndMustBeAnObject) {
   EXPECT_NE(rejected.status().message().find("state.providers"), std::string::npos);
 }
 
+TEST(StateJson, ImageRecordsRoundTripAndAreCheckedForShape) {
+  State s;
+  s.deployment = "demo";
+  EXPECT_FALSE(s.ToJson().contains("images"));  // no images: the file keeps its old shape
+  ImageRecord im;
+  im.provider = "do";
+  im.provider_type = "digitalocean";
+  im.id = "1234";
+  im.artifact = "nyc3:1234";
+  im.tier = "cassandra";
+  im.template_path = "/src/packer/digitalocean.json";
+  im.template_digest = "ab12";
+  im.base = "ubuntu-22-04-x64";
+  im.built_micros = 1795677371000000;
+  s.images["cass"] = im;
+  auto back = State::FromJson(nlohmann::json::parse(s.ToJson().dump()));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->images.size(), 1u);
+  const ImageRecord& b = back->images.at("cass");
+  EXPECT_EQ(b.provider, "do");
+  EXPECT_EQ(b.provider_type, "digitalocean");
+  EXPECT_EQ(b.id, "1234");
+  EXPECT_EQ(b.artifact, "nyc3:1234");
+  EXPECT_EQ(b.tier, "cassandra");
+  EXPECT_EQ(b.template_path, "/src/packer/digitalocean.json");
+  EXPECT_EQ(b.template_digest, "ab12");
+  EXPECT_EQ(b.base, "ubuntu-22-04-x64");
+  EXPECT_EQ(b.built_micros, 1795677371000000);
+  nlohmann::json bad = s.ToJson();
+  bad["images"]["cass"].erase("id");
+  EXPECT_EQ(State::FromJson(bad).status().message(), "state.images[\"cass\"].id: missing");
+  bad["images"] = nlohmann::json::array();
+  EXPECT_EQ(State::FromJson(bad).status().message(), "state.images: expected an object, found array");
+}
+
 TEST(StateJson, LargeSerialSurvives) {
   State s = SampleState();
   s.serial = 18446744073709551000ull;
