@@ -166,6 +166,41 @@ names=$(curl -fsS "$CLOUDSIM_ADMIN/resources?api=digitalocean&kind=droplet" |
   python3 -c 'import json,sys; print(" ".join(sorted(r["name"] for r in json.load(sys.stdin)["resources"] if r["name"].startswith("dodemo-api-"))))')
 [ "$names" = "dodemo-api-0 dodemo-api-1" ] || fail "api droplets after scale-in: $names"
 
+# In place: the API droplets' size (a resize reboots them), the API
+# firewall's port, the health check path and the Cassandra volumes' size.
+# The plan says "update", and every id stays.
+ids() {  # KIND -> "name=id ..." of dodemo's resources of that kind
+  curl -fsS "$CLOUDSIM_ADMIN/resources?api=digitalocean&kind=$1" | python3 -c '
+import json, sys
+print(" ".join(sorted("%s=%s" % (r["name"], r["id"]) for r in json.load(sys.stdin)["resources"]
+                      if not r["name"].startswith("dodemo-x"))))'
+}
+api_get() {  # PATH PYTHON-EXPRESSION-ON-j
+  curl -fsS -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" "$DIGITALOCEAN_API_URL$1" |
+    python3 -c 'import json,sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"
+}
+before="$(ids droplet) $(ids firewall) $(ids load_balancer) $(ids volume)"
+sed -i -e '/^  api:/,/^  monitoring:/ s/size: s-1vcpu-1gb/size: s-2vcpu-2gb/' \
+  -e 's/ports: "8080", from: \["10.20.0.0\/16"\]/ports: "8081", from: ["10.20.0.0\/16"]/' \
+  -e 's#path: /health#path: /ready#' -e 's/size_gb: 100/size_gb: 120/' "$spec"
+orch plan "$spec" >"$work/plan-update.out" 2>&1 || true
+grep -q "(update in place)" "$work/plan-update.out" || fail "no in-place update planned: $(cat "$work/plan-update.out")"
+! grep -q "(replace" "$work/plan-update.out" || fail "update planned as a replace: $(cat "$work/plan-update.out")"
+read -r mut3 _ < <(stats)
+deploy update
+read -r mut4 _ < <(stats)
+echo "in-place update: $((mut4 - mut3)) mutating calls"
+[ "$(ids droplet) $(ids firewall) $(ids load_balancer) $(ids volume)" = "$before" ] || fail "ids changed by an in-place update"
+lb=$(res_id load_balancer dodemo-api-lb)
+fw=$(res_id firewall dodemo-api-fw)
+d0=$(res_id droplet dodemo-api-0)
+v0=$(res_id volume dodemo-cassandra-data-0)
+[ "$(api_get "/droplets/$d0" 'j["droplet"]["size_slug"] + " " + j["droplet"]["status"]')" = "s-2vcpu-2gb active" ] ||
+  fail "droplet not resized: $(api_get "/droplets/$d0" 'j["droplet"]["size_slug"]')"
+[ "$(api_get "/firewalls/$fw" 'j["firewall"]["inbound_rules"][0]["ports"]')" = "8081" ] || fail "firewall not updated"
+[ "$(api_get "/load_balancers/$lb" 'j["load_balancer"]["health_check"]["path"]')" = "/ready" ] || fail "load balancer not updated"
+[ "$(api_get "/volumes/$v0" 'j["volume"]["size_gigabytes"]')" = "120" ] || fail "volume not grown"
+
 # A droplet created outside the state but carrying the deployment tags is an
 # orphan: plan reports it, teardown removes it. Faults are paused for this
 # hand-made request (it is the test's setup, not what is being tested).
