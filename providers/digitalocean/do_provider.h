@@ -114,8 +114,9 @@ class DigitalOceanProvider final : public engine::Provider {
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
   // Equal attributes: no-op. In place (kUpdate) where the API allows it:
   // firewall rules and target tag, load balancer listeners/health
-  // check/target tag, a larger volume, a droplet's size (a reboot), target
-  // tag or group; anything else (user_data, image, region, ssh keys...) is
+  // check/target tag, a larger volume, a volume or reserved IP following a
+  // replaced droplet, a droplet's size (a reboot), target tag or group;
+  // anything else (user_data, image, region, ssh keys...) is
   // a replace. A load balancer targets its tier's tag, so its
   // targets.private_ips (the members) are ignored: scaling a group never
   // touches the load balancer.
@@ -162,6 +163,16 @@ class DigitalOceanProvider final : public engine::Provider {
   Result<nlohmann::json> FirewallBody(const model::Resource& r);
   Result<nlohmann::json> LoadBalancerBody(const model::Resource& r);
   Status DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  // Attaches volume `id` to `droplet` unless it already is (checked before
+  // each try, so a lost answer is not sent twice; `known` is the volume as
+  // just read, saving the first check).
+  Status AttachVolume(const std::string& id, const std::string& name, const std::string& droplet,
+                      const std::string& region, engine::ApplyContext& ctx, const nlohmann::json* known = nullptr);
+  // Detaches volume `id` from every droplet but `keep` ("" = all).
+  Status DetachVolume(const std::string& id, const std::string& name, const std::string& keep,
+                      engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> UpdateFloatingIp(const model::Resource& r, const state::ResourceState& prior,
+                                                    engine::ApplyContext& ctx);
   Result<engine::ObservedResource> UpdateInstance(const model::Resource& r, const state::ResourceState& prior,
                                                   engine::ApplyContext& ctx);
   Result<engine::ObservedResource> UpdateVolume(const model::Resource& r, const state::ResourceState& prior,

@@ -470,7 +470,20 @@ TEST_F(DoProviderTest, DiffUpdatesInPlaceOnlyWhatTheApiCanChange) {
   EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kReplace);  // volumes never shrink
   pv.attributes["size_gb"] = 200;
   pv.attributes["instance_id"] = "41";
+  EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kUpdate);  // its droplet was replaced: reattach
+  pv.attributes["type"] = "other";
   EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kReplace);
+
+  model::Resource ip;
+  ip.address = *model::Address::Parse("mon.fip[0]");
+  ip.attributes = {{"region", "nyc3"}, {"instance", "mon.instance[0]"}, {"instance_id", "43"}};
+  state::ResourceState pi;
+  pi.id = "1.2.3.4";
+  pi.attributes = ip.attributes;
+  pi.attributes["instance_id"] = "42";
+  EXPECT_EQ(provider_->Diff(ip, pi), engine::ChangeAction::kUpdate);  // reassign, same address
+  pi.attributes["region"] = "fra1";
+  EXPECT_EQ(provider_->Diff(ip, pi), engine::ChangeAction::kReplace);
 
   model::Resource fw;
   fw.address = *model::Address::Parse("api.firewall");
@@ -536,6 +549,8 @@ TEST_F(DoProviderTest, VolumeGrowsWithAResizeAction) {
   state::ResourceState prior;
   prior.id = "vol-1";
   prior.cloud_name = "demo-db-data-0";
+  prior.attributes = v.attributes;
+  prior.attributes["size_gb"] = 100;
   transport_.ExpectReply("GET", std::string(kBase) + "/volumes/vol-1", 200, R"({"volume":{"id":"vol-1","size_gigabytes":100}})");
   transport_.ExpectReset("POST", std::string(kBase) + "/volumes/vol-1/actions");  // lost, not applied
   transport_.ExpectReply("GET", std::string(kBase) + "/volumes/vol-1", 200, R"({"volume":{"id":"vol-1","size_gigabytes":100}})");
@@ -549,6 +564,59 @@ TEST_F(DoProviderTest, VolumeGrowsWithAResizeAction) {
   EXPECT_EQ(resize["size_gigabytes"], 200);
   EXPECT_EQ(resize["region"], "nyc3");
   EXPECT_EQ(transport_.Remaining(), 0u);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(DoProviderTest, VolumeOfAReplacedDropletIsMovedNotReplaced) {
+  model::Resource v;
+  v.address = *model::Address::Parse("db.volume.data[0]");
+  v.attributes = {{"size_gb", 100}, {"region", "nyc3"}, {"instance_id", "43"}};
+  state::ResourceState prior;
+  prior.id = "vol-1";
+  prior.cloud_name = "demo-db-data-0";
+  prior.attributes = v.attributes;
+  prior.attributes["instance_id"] = "42";
+  const std::string vol = std::string(kBase) + "/volumes/vol-1";
+  // Still on the old droplet: detach it, then attach to the new one.
+  transport_.ExpectReply("GET", vol, 200, R"({"volume":{"id":"vol-1","droplet_ids":[42],"region":{"slug":"nyc3"},"size_gigabytes":100}})");
+  transport_.ExpectReply("POST", vol + "/actions", 201, R"({"action":{"id":6,"status":"in-progress"}})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/actions/6", 200, R"({"action":{"id":6,"status":"completed"}})");
+  transport_.ExpectReply("GET", vol, 200, R"({"volume":{"id":"vol-1","droplet_ids":[],"region":{"slug":"nyc3"},"size_gigabytes":100}})");
+  transport_.ExpectReply("GET", vol, 200, R"({"volume":{"id":"vol-1","droplet_ids":[],"size_gigabytes":100}})");
+  transport_.ExpectReply("POST", vol + "/actions", 201, R"({"action":{"id":7,"status":"in-progress"}})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/actions/7", 200, R"({"action":{"id":7,"status":"completed"}})");
+  transport_.ExpectReply("GET", vol, 200, R"({"volume":{"id":"vol-1","droplet_ids":[43],"size_gigabytes":100}})");
+  auto r = provider_->Update(v, prior, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "vol-1");
+  auto reqs = transport_.Requests();
+  EXPECT_EQ(json::parse(reqs[1].body)["type"], "detach");
+  EXPECT_EQ(json::parse(reqs[1].body)["droplet_id"], 42);
+  EXPECT_EQ(json::parse(reqs[5].body)["type"], "attach");
+  EXPECT_EQ(json::parse(reqs[5].body)["droplet_id"], 43);
+  EXPECT_EQ(transport_.Remaining(), 0u);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(DoProviderTest, ReservedIpIsReassignedAndALostAnswerIsNotResent) {
+  model::Resource ip;
+  ip.address = *model::Address::Parse("mon.fip[0]");
+  ip.attributes = {{"region", "nyc3"}, {"instance_id", "43"}};
+  state::ResourceState prior;
+  prior.id = "1.2.3.4";
+  prior.attributes = {{"region", "nyc3"}, {"instance_id", "42"}};
+  const std::string rip = std::string(kBase) + "/reserved_ips/1.2.3.4";
+  transport_.ExpectReply("GET", rip, 200, R"({"reserved_ip":{"ip":"1.2.3.4","droplet":null}})");
+  transport_.ExpectReset("POST", rip + "/actions");  // applied, answer lost
+  transport_.ExpectReply("GET", rip, 200, R"({"reserved_ip":{"ip":"1.2.3.4","droplet":{"id":43}}})");
+  auto r = provider_->Update(ip, prior, ctx_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "1.2.3.4");
+  EXPECT_EQ(r->outputs["ip"], "1.2.3.4");
+  EXPECT_EQ(Count("POST", "/reserved_ips"), 1u);
+  json assign = json::parse(transport_.Requests()[1].body);
+  EXPECT_EQ(assign["type"], "assign");
+  EXPECT_EQ(assign["droplet_id"], 43);
   EXPECT_TRUE(transport_.Unexpected().empty());
 }
 

@@ -127,47 +127,60 @@ Result<ObservedResource> DigitalOceanProvider::CreateVolume(const model::Resourc
 
   std::string droplet = Str(a, "instance_id");
   if (droplet.empty()) return out;
-  auto attached = [&](const json& vol) {
-    if (!vol.contains("droplet_ids") || !vol["droplet_ids"].is_array()) return false;
-    for (const auto& d : vol["droplet_ids"])
-      if (IdText(d) == droplet) return true;
-    return false;
-  };
-  if (attached(*v)) return out;
+  ORCH_RETURN_IF_ERROR(AttachVolume(id, r.cloud_name, droplet, region, ctx, &*v));
+  return out;
+}
+
+static bool AttachedTo(const json& vol, const std::string& droplet) {
+  if (!vol.contains("droplet_ids") || !vol["droplet_ids"].is_array()) return false;
+  for (const auto& d : vol["droplet_ids"])
+    if (IdText(d) == droplet) return true;
+  return false;
+}
+
+Status DigitalOceanProvider::AttachVolume(const std::string& id, const std::string& name, const std::string& droplet,
+                                          const std::string& region, engine::ApplyContext& ctx, const json* known) {
   json action = {{"type", "attach"}, {"droplet_id", NumericOrString(droplet)}, {"region", region}};
   for (int attempt = 0; attempt < tuning_.create_attempts; ++attempt) {
+    if (attempt == 0 && known) {
+      if (AttachedTo(*known, droplet)) return Status::OK();
+    } else {
+      Result<json> now = rest_->Get("/volumes/" + id);
+      if (!now.ok()) return now.status();
+      if (AttachedTo((*now)["volume"], droplet)) return Status::OK();
+    }
     http::SendOutcome o;
     Result<json> act = rest_->Post("/volumes/" + id + "/actions", action, &o);
     if (act.ok()) {
       std::string aid = IdText((*act)["action"]["id"]);
       if (ctx.record_operation) ctx.record_operation("action:" + aid);
-      ORCH_RETURN_IF_ERROR(WaitAction("/actions/" + aid, ctx, "volume " + r.cloud_name + " to attach"));
-      return out;
+      return WaitAction("/actions/" + aid, ctx, "volume " + name + " to attach");
     }
     if (!Uncertain(act.status()) && !act.status().IsConflict()) return act.status().WithPrefix("attaching volume");
-    Result<json> now = rest_->Get("/volumes/" + id);
-    if (now.ok() && attached((*now)["volume"])) return out;
     ORCH_RETURN_IF_ERROR(Sleep(tuning_.poll_initial_ms * (attempt + 1), ctx));
   }
-  return Status::Transient("attaching volume " + r.cloud_name + " kept failing");
+  return Status::Transient("attaching volume " + name + " kept failing");
 }
 
-Status DigitalOceanProvider::DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx) {
-  // Detach from every droplet, re-reading the volume after an uncertain
-  // answer (a detach that never arrived must be sent again), then delete.
+Status DigitalOceanProvider::DetachVolume(const std::string& id, const std::string& name, const std::string& keep,
+                                          engine::ApplyContext& ctx) {
+  // Re-reads the volume after an uncertain answer: a detach that never
+  // arrived must be sent again.
   for (int round = 0; round < tuning_.create_attempts * 2; ++round) {
-    Result<json> v = rest_->Get("/volumes/" + prior.id);
+    Result<json> v = rest_->Get("/volumes/" + id);
     if (!v.ok()) return v.status();
     const json& vol = (*v)["volume"];
     std::string region = vol.contains("region") ? Str(vol["region"], "slug") : config_.region;
-    if (!vol.contains("droplet_ids") || !vol["droplet_ids"].is_array() || vol["droplet_ids"].empty()) break;
-    for (const auto& d : vol["droplet_ids"]) {
+    json others = json::array();
+    for (const auto& d : vol.value("droplet_ids", json::array()))
+      if (IdText(d) != keep) others.push_back(d);
+    if (others.empty()) return Status::OK();
+    for (const auto& d : others) {
       json action = {{"type", "detach"}, {"droplet_id", d}, {"region", region}};
       http::SendOutcome o;
-      Result<json> act = rest_->Post("/volumes/" + prior.id + "/actions", action, &o);
+      Result<json> act = rest_->Post("/volumes/" + id + "/actions", action, &o);
       if (act.ok()) {
-        ORCH_RETURN_IF_ERROR(WaitAction("/actions/" + IdText((*act)["action"]["id"]), ctx,
-                                        "volume " + prior.cloud_name + " to detach"));
+        ORCH_RETURN_IF_ERROR(WaitAction("/actions/" + IdText((*act)["action"]["id"]), ctx, "volume " + name + " to detach"));
       } else if (!Uncertain(act.status()) && !act.status().IsNotFound() && !act.status().IsConflict() &&
                  act.status().code() != StatusCode::kInvalidArgument) {
         return act.status().WithPrefix("detaching volume");
@@ -176,6 +189,11 @@ Status DigitalOceanProvider::DeleteVolume(const state::ResourceState& prior, eng
       }
     }
   }
+  return Status::OK();  // the delete that follows retries while it is still attached
+}
+
+Status DigitalOceanProvider::DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  ORCH_RETURN_IF_ERROR(DetachVolume(prior.id, prior.cloud_name, "", ctx));
   return RetryBusy([&] { return rest_->Delete("/volumes/" + prior.id); }, ctx, "volume " + prior.cloud_name);
 }
 

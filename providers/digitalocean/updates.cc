@@ -19,12 +19,14 @@ namespace {
 const std::set<std::string>& UpdatableKeys(model::Kind kind) {
   static const std::set<std::string> kNone;
   static const std::set<std::string> kInstance = {"size", "target_tag", "group"};
-  static const std::set<std::string> kVolume = {"size_gb"};  // growth only, checked below
+  static const std::set<std::string> kVolume = {"size_gb", "instance", "instance_id"};  // growth only, see Diff
+  static const std::set<std::string> kFloatingIp = {"instance", "instance_id"};
   static const std::set<std::string> kFirewall = {"rules", "target_tag"};
   static const std::set<std::string> kLoadBalancer = {"listeners", "health_check", "targets"};
   switch (kind) {
     case model::Kind::kInstance: return kInstance;
     case model::Kind::kVolume: return kVolume;
+    case model::Kind::kFloatingIp: return kFloatingIp;
     case model::Kind::kFirewall: return kFirewall;
     case model::Kind::kLoadBalancer: return kLoadBalancer;
     default: return kNone;
@@ -75,6 +77,7 @@ Result<ObservedResource> DigitalOceanProvider::Update(const model::Resource& r, 
   switch (r.address.kind) {
     case model::Kind::kInstance: res = UpdateInstance(r, prior, ctx); break;
     case model::Kind::kVolume: res = UpdateVolume(r, prior, ctx); break;
+    case model::Kind::kFloatingIp: res = UpdateFloatingIp(r, prior, ctx); break;
     case model::Kind::kFirewall: {
       Result<json> body = FirewallBody(r);
       if (!body.ok()) return body.status().WithPrefix(r.address.ToString());
@@ -195,6 +198,13 @@ Result<ObservedResource> DigitalOceanProvider::UpdateVolume(const model::Resourc
                                                             engine::ApplyContext& ctx) {
   const int64_t size = SizeGb(r.attributes);
   const std::string region = Str(r.attributes, "region", config_.region);
+  const std::string droplet = Str(r.attributes, "instance_id");
+  if (droplet != Str(prior.attributes, "instance_id")) {
+    // Moved to another droplet (its droplet was replaced): keep the data.
+    if (ctx.progress) ctx.progress("moving volume " + prior.cloud_name + " to droplet " + droplet);
+    ORCH_RETURN_IF_ERROR(DetachVolume(prior.id, prior.cloud_name, droplet, ctx));
+    if (!droplet.empty()) ORCH_RETURN_IF_ERROR(AttachVolume(prior.id, prior.cloud_name, droplet, region, ctx));
+  }
   int64_t backoff = tuning_.poll_initial_ms;
   for (int attempt = 0; attempt < tuning_.create_attempts * 2; ++attempt) {
     Result<json> v = rest_->Get("/volumes/" + prior.id);
@@ -219,6 +229,37 @@ Result<ObservedResource> DigitalOceanProvider::UpdateVolume(const model::Resourc
     backoff = std::min(backoff * 2, tuning_.poll_max_ms);
   }
   return Status::Transient("volume " + prior.cloud_name + " did not grow to " + std::to_string(size) + " GB");
+}
+
+Result<ObservedResource> DigitalOceanProvider::UpdateFloatingIp(const model::Resource& r,
+                                                                const state::ResourceState& prior,
+                                                                engine::ApplyContext& ctx) {
+  const std::string droplet = Str(r.attributes, "instance_id");
+  if (droplet.empty()) return Status::InvalidArgument("a reserved IP is only moved to a droplet, not unassigned");
+  Status st = RetryBusy(
+      [&]() -> Status {
+        Result<json> ip = rest_->Get("/reserved_ips/" + prior.id);
+        if (!ip.ok()) return ip.status();
+        const json& rip = (*ip)["reserved_ip"];
+        if (rip.contains("droplet") && rip["droplet"].is_object() && IdText(rip["droplet"].value("id", json())) == droplet)
+          return Status::OK();
+        http::SendOutcome o;
+        Result<json> act = rest_->Post("/reserved_ips/" + prior.id + "/actions",
+                                       {{"type", "assign"}, {"droplet_id", NumericOrString(droplet)}}, &o);
+        if (act.ok()) {
+          return WaitAction("/actions/" + IdText((*act)["action"]["id"]), ctx,
+                            "reserved IP " + prior.id + " to move to droplet " + droplet);
+        }
+        if (Uncertain(act.status())) return Status::Conflict("check the assignment after an uncertain answer");
+        return act.status();
+      },
+      ctx, "reserved IP " + prior.id);
+  if (!st.ok()) return st;
+  ObservedResource o;
+  o.id = prior.id;
+  o.cloud_name = prior.cloud_name;
+  o.outputs = {{"id", prior.id}, {"ip", prior.id}};
+  return o;
 }
 
 }  // namespace orch::providers::digitalocean

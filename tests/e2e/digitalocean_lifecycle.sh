@@ -201,6 +201,16 @@ v0=$(res_id volume dodemo-cassandra-data-0)
 [ "$(api_get "/load_balancers/$lb" 'j["load_balancer"]["health_check"]["path"]')" = "/ready" ] || fail "load balancer not updated"
 [ "$(api_get "/volumes/$v0" 'j["volume"]["size_gigabytes"]')" = "120" ] || fail "volume not grown"
 
+# A new monitoring user_data replaces the droplet (and the API droplets,
+# whose user_data holds its address); the reserved IP moves to the new
+# droplet instead of being replaced: same address.
+rip=$(reserved_ips)
+sed -i 's/vars: {targets: "${tiers.cassandra.private_ips}"}/vars: {targets: "${tiers.cassandra.private_ips}", retention: "30d"}/' "$spec"
+deploy replace-monitoring
+mon2=$(res_id droplet dodemo-monitoring-0)
+[ -n "$mon2" ] && [ "$mon2" != "$mon" ] || fail "monitoring droplet not replaced ($mon -> $mon2)"
+[ "$(reserved_ips)" = "${rip%%>*}>$mon2" ] || fail "reserved IP not moved to the new droplet: $rip -> $(reserved_ips)"
+
 # A droplet created outside the state but carrying the deployment tags is an
 # orphan: plan reports it, teardown removes it. Faults are paused for this
 # hand-made request (it is the test's setup, not what is being tested).
