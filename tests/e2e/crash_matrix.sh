@@ -4,10 +4,10 @@
 # few SIGKILLs at random instants of deploy and teardown. Every run must
 # converge to exactly the fault-free resources (no duplicate), teardown must
 # leave nothing, and no credential may appear in logs, state or output.
-# SOAK_PROVIDERS (default: digitalocean) picks providers of tests/soak/providers.txt.
+# SOAK_PROVIDERS (default: do-small) picks cases of tests/soak/providers.txt.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
-providers=${SOAK_PROVIDERS:-digitalocean}
+providers=${SOAK_PROVIDERS:-do-small}
 python3 "$root/tests/soak/soak.py" faults "$build" --providers "$providers" --seeds "${SOAK_SEEDS:-1}" --first-seed 101 --verbose
 python3 "$root/tests/soak/soak.py" crash "$build" --providers "$providers" --kills "${SOAK_KILLS:-4}" --first-seed 101 --verbose

@@ -52,7 +52,7 @@ def load_providers(only):
             name, api, spec, scale_from, scale_to = shlex.split(line)
             if only and name not in only:
                 continue
-            if not os.path.isdir(os.path.join(ROOT, "providers", name)):
+            if not os.path.isdir(os.path.join(ROOT, "providers", api)):
                 continue
             if not os.path.isfile(os.path.join(ROOT, spec)):
                 continue
@@ -100,7 +100,18 @@ class Cloudsim:
         return self.get("/resources?api=" + api)["resources"]
 
     def secrets(self):
-        return [v for k, v in self.env.items() if SECRET_ENV.search(k) and len(v) >= 6]
+        """Credential values: variables named like secrets, and the key lines
+        of private keys in files the environment points to (GCE service
+        account JSON, PEM files)."""
+        out = [v for k, v in self.env.items() if SECRET_ENV.search(k) and len(v) >= 6]
+        for v in self.env.values():
+            if not os.path.isfile(v):
+                continue
+            with open(v, errors="replace") as f:
+                text = f.read().replace("\\n", "\n")
+            if "PRIVATE KEY-----" in text:
+                out += [l for l in text.splitlines() if len(l) >= 40 and "-----" not in l and '"' not in l]
+        return out
 
 
 def kinds(resources):
@@ -125,6 +136,7 @@ class Run:
             text = f.read()
         spec_dir = os.path.dirname(os.path.join(ROOT, provider["spec"]))
         text = text.replace("../templates/", os.path.join(ROOT, "templates") + "/")
+        text = re.sub(r"template: (\w[\w.-]*)", lambda m: "template: " + os.path.join(spec_dir, m.group(1)), text)
         text = re.sub(r"(credentials|cacert): \./", r"\1: " + spec_dir + "/", text)
         with open(self.spec, "w") as f:
             f.write(text)
