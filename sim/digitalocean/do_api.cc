@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <ranges>
 
 #include "digitalocean/catalog.h"
 
@@ -515,37 +516,16 @@ HttpResponse DigitalOceanApi::GetAccount(const HttpRequest&, const PathParams&) 
 }
 
 HttpResponse DigitalOceanApi::ListRegions(const HttpRequest& req, const PathParams&) {
-  json out;
-  size_t b, e;
-  Paginate(req, Regions().size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(RegionJson(Regions()[i]));
-  out["regions"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, Regions(), "regions", [&](const auto& r) { return RegionJson(r); });
 }
 
 HttpResponse DigitalOceanApi::ListSizes(const HttpRequest& req, const PathParams&) {
-  json out;
-  size_t b, e;
-  Paginate(req, Sizes().size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(SizeJson(Sizes()[i]));
-  out["sizes"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, Sizes(), "sizes", [&](const auto& s) { return SizeJson(s); });
 }
 
 HttpResponse DigitalOceanApi::ListActions(const HttpRequest& req, const PathParams&) {
-  json out;
-  size_t b, e;
-  Paginate(req, actions_.size(), &b, &e, &out);
-  json arr = json::array();
   // Newest first, as the real API lists them.
-  size_t i = 0;
-  for (auto it = actions_.rbegin(); it != actions_.rend() && i < e; ++it, ++i) {
-    if (i >= b) arr.push_back(ActionJson(it->second));
-  }
-  out["actions"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, std::views::reverse(actions_), "actions", [&](const auto& a) { return ActionJson(a.second); });
 }
 
 HttpResponse DigitalOceanApi::GetAction(const HttpRequest&, const PathParams& p) {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -228,6 +229,22 @@ class DigitalOceanApi : public Api {
   // Slices [*begin, *end) of `total` items by page/per_page and adds
   // links.pages and meta.total to *out.
   void Paginate(const HttpRequest& req, size_t total, size_t* begin, size_t* end, json* out);
+  // The list response for one page of `items` (any sized range, e.g. a
+  // vector of pointers or a map), each element turned into JSON by `to_json`
+  // and listed under `key`, with links and meta from Paginate.
+  template <typename Range, typename ToJson>
+  HttpResponse PagedList(const HttpRequest& req, const Range& items, const std::string& key, ToJson to_json) {
+    json out;
+    size_t b, e;
+    Paginate(req, std::size(items), &b, &e, &out);
+    json arr = json::array();
+    size_t i = 0;
+    for (auto it = std::begin(items); it != std::end(items) && i < e; ++it, ++i) {
+      if (i >= b) arr.push_back(to_json(*it));
+    }
+    out[key] = std::move(arr);
+    return HttpResponse::Json(200, out);
+  }
   int64_t NewActionId() { return next_action_id_++; }
   Action& AddAction(const std::string& type, const std::string& resource_type, int64_t resource_id,
                     const std::string& region, double duration_real_seconds);

@@ -467,13 +467,7 @@ HttpResponse DigitalOceanApi::ListDropletActions(const HttpRequest& req, const P
   for (auto it = actions_.rbegin(); it != actions_.rend(); ++it) {
     if (it->second.resource_type == "droplet" && it->second.resource_id == d->id) sel.push_back(&it->second);
   }
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(ActionJson(*sel[i]));
-  out["actions"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "actions", [&](const auto* x) { return ActionJson(*x); });
 }
 
 HttpResponse DigitalOceanApi::PostDropletAction(const HttpRequest& req, const PathParams& p) {
@@ -633,13 +627,7 @@ HttpResponse DigitalOceanApi::ListImages(const HttpRequest& req, const PathParam
     if (!tag.empty() && std::find(img.tags.begin(), img.tags.end(), tag) == img.tags.end()) continue;
     sel.push_back(&img);
   }
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(ImageJson(*sel[i]));
-  out["images"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "images", [&](const auto* x) { return ImageJson(*x); });
 }
 
 HttpResponse DigitalOceanApi::GetImage(const HttpRequest&, const PathParams& p) {
@@ -672,13 +660,7 @@ HttpResponse DigitalOceanApi::ListSnapshots(const HttpRequest& req, const PathPa
       if (img.type == "snapshot" && now >= img.ready_at) sel.push_back(&img);
     }
   }
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(SnapshotJson(*sel[i]));
-  out["snapshots"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "snapshots", [&](const auto* x) { return SnapshotJson(*x); });
 }
 
 HttpResponse DigitalOceanApi::GetSnapshot(const HttpRequest&, const PathParams& p) {
@@ -716,16 +698,7 @@ static json KeyJson(const SshKey& k) {
 }
 
 HttpResponse DigitalOceanApi::ListKeys(const HttpRequest& req, const PathParams&) {
-  json out;
-  size_t b, e;
-  Paginate(req, keys_.size(), &b, &e, &out);
-  json arr = json::array();
-  size_t i = 0;
-  for (auto it = keys_.begin(); it != keys_.end() && i < e; ++it, ++i) {
-    if (i >= b) arr.push_back(KeyJson(it->second));
-  }
-  out["ssh_keys"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, keys_, "ssh_keys", [](const auto& k) { return KeyJson(k.second); });
 }
 
 HttpResponse DigitalOceanApi::CreateKey(const HttpRequest& req, const PathParams&) {

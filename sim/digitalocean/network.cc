@@ -79,13 +79,7 @@ json DigitalOceanApi::VpcJson(const Vpc& v) const {
 HttpResponse DigitalOceanApi::ListVpcs(const HttpRequest& req, const PathParams&) {
   std::vector<const Vpc*> sel;
   for (const auto& [id, v] : vpcs_) sel.push_back(&v);
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(VpcJson(*sel[i]));
-  out["vpcs"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "vpcs", [&](const auto* x) { return VpcJson(*x); });
 }
 
 HttpResponse DigitalOceanApi::CreateVpc(const HttpRequest& req, const PathParams&) {
@@ -291,13 +285,7 @@ HttpResponse DigitalOceanApi::ListFirewalls(const HttpRequest& req, const PathPa
   double now = ctx_->Now();
   std::vector<const Firewall*> sel;
   for (const auto& [id, f] : firewalls_) sel.push_back(&f);
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(FirewallJson(*sel[i], now));
-  out["firewalls"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "firewalls", [&](const auto* x) { return FirewallJson(*x, now); });
 }
 
 HttpResponse DigitalOceanApi::CreateFirewall(const HttpRequest& req, const PathParams&) {
@@ -407,13 +395,7 @@ HttpResponse DigitalOceanApi::ListReservedIps(const HttpRequest& req, const Path
   double now = ctx_->Now();
   std::vector<ReservedIp*> sel;
   for (auto& [ip, r] : reserved_ips_) sel.push_back(&r);
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(ReservedIpJson(*sel[i], now));
-  out[IpFamily(req) + "s"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, IpFamily(req) + "s", [&](auto* r) { return ReservedIpJson(*r, now); });
 }
 
 HttpResponse DigitalOceanApi::CreateReservedIp(const HttpRequest& req, const PathParams&) {
@@ -510,13 +492,7 @@ HttpResponse DigitalOceanApi::ListReservedIpActions(const HttpRequest& req, cons
   for (auto it = actions_.rbegin(); it != actions_.rend(); ++it) {
     if (it->second.owner == rit->first) sel.push_back(&it->second);
   }
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(ActionJson(*sel[i]));
-  out["actions"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "actions", [&](const auto* x) { return ActionJson(*x); });
 }
 
 HttpResponse DigitalOceanApi::GetReservedIpAction(const HttpRequest&, const PathParams& p) {
@@ -692,13 +668,7 @@ HttpResponse DigitalOceanApi::ListLoadBalancers(const HttpRequest& req, const Pa
   double now = ctx_->Now();
   std::vector<const LoadBalancer*> sel;
   for (const auto& [id, lb] : load_balancers_) sel.push_back(&lb);
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(LoadBalancerJson(*sel[i], now));
-  out["load_balancers"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "load_balancers", [&](const auto* x) { return LoadBalancerJson(*x, now); });
 }
 
 HttpResponse DigitalOceanApi::CreateLoadBalancer(const HttpRequest& req, const PathParams&) {

@@ -71,16 +71,7 @@ json DigitalOceanApi::TagJson(const std::string& name) const {
 }
 
 HttpResponse DigitalOceanApi::ListTags(const HttpRequest& req, const PathParams&) {
-  json out;
-  size_t b, e;
-  Paginate(req, tags_.size(), &b, &e, &out);
-  json arr = json::array();
-  size_t i = 0;
-  for (auto it = tags_.begin(); it != tags_.end() && i < e; ++it, ++i) {
-    if (i >= b) arr.push_back(TagJson(it->first));
-  }
-  out["tags"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, tags_, "tags", [&](const auto& t) { return TagJson(t.first); });
 }
 
 HttpResponse DigitalOceanApi::CreateTag(const HttpRequest& req, const PathParams&) {
@@ -213,13 +204,7 @@ HttpResponse DigitalOceanApi::ListVolumes(const HttpRequest& req, const PathPara
     if (!region.empty() && v.region != region) continue;
     sel.push_back(&v);
   }
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(VolumeJson(*sel[i]));
-  out["volumes"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "volumes", [&](const auto* x) { return VolumeJson(*x); });
 }
 
 HttpResponse DigitalOceanApi::CreateVolume(const HttpRequest& req, const PathParams&) {
@@ -368,13 +353,7 @@ HttpResponse DigitalOceanApi::ListVolumeActions(const HttpRequest& req, const Pa
   for (auto it = actions_.rbegin(); it != actions_.rend(); ++it) {
     if (it->second.resource_type == "volume" && it->second.owner == vit->first) sel.push_back(&it->second);
   }
-  json out;
-  size_t b, e;
-  Paginate(req, sel.size(), &b, &e, &out);
-  json arr = json::array();
-  for (size_t i = b; i < e; ++i) arr.push_back(ActionJson(*sel[i]));
-  out["actions"] = arr;
-  return HttpResponse::Json(200, out);
+  return PagedList(req, sel, "actions", [&](const auto* x) { return ActionJson(*x); });
 }
 
 HttpResponse DigitalOceanApi::GetVolumeAction(const HttpRequest&, const PathParams& p) {
