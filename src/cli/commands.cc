@@ -155,9 +155,10 @@ int FinishApply(const engine::ApplyResult& r, ProgressObserver* progress, const 
 
 }  // namespace
 
-int RunValidate(const GlobalOptions& g, const ValidateArgs& a) {
-  auto spec = LoadSpecOrPrint(a.spec, a.vars);
-  if (!spec) return kExitError;
+std::optional<ValidSpec> LoadAndExpand(const GlobalOptions& g, const std::string& path,
+                                       const std::vector<std::string>& vars) {
+  auto spec = LoadSpecOrPrint(path, vars);
+  if (!spec) return std::nullopt;
   std::map<std::string, SourceRange> where;
   for (const auto& [name, p] : spec->providers) where[name] = p.where;
   Diagnostics diags;
@@ -165,9 +166,15 @@ int RunValidate(const GlobalOptions& g, const ValidateArgs& a) {
   std::vector<model::Resource> desired;
   if (!diags.HasErrors()) desired = ExpandAndValidate(*spec, *rt, &diags);
   PrintDiagnostics(diags, stderr);
-  if (diags.HasErrors()) return kExitError;
+  if (diags.HasErrors()) return std::nullopt;
+  return ValidSpec{std::move(*spec), std::move(desired)};
+}
+
+int RunValidate(const GlobalOptions& g, const ValidateArgs& a) {
+  auto v = LoadAndExpand(g, a.spec, a.vars);
+  if (!v) return kExitError;
   std::printf("%s is valid: deployment '%s', %zu tier(s), %zu resource(s).\n", a.spec.c_str(),
-              spec->deployment.c_str(), spec->tiers.size(), desired.size());
+              v->spec.deployment.c_str(), v->spec.tiers.size(), v->desired.size());
   return kExitOk;
 }
 
@@ -416,6 +423,10 @@ int RunOutput(const GlobalOptions& g, const OutputArgs& a) {
   auto outputs = ComputeOutputs(*st);
   if (a.json) {
     std::printf("%s\n", outputs.dump(2).c_str());
+  } else if (a.ansible_inventory) {
+    std::fputs(FormatAnsibleInventory(outputs).c_str(), stdout);
+  } else if (a.ssh_config) {
+    std::fputs(FormatSshConfig(outputs).c_str(), stdout);
   } else {
     std::fputs(FormatOutputs(outputs).c_str(), stdout);
   }

@@ -1,12 +1,22 @@
 // The orchestrator subcommands. Each returns the process exit code.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/app.h"
 
 namespace orch::cli {
+
+// A spec loaded and expanded as `validate` does (no API call); diagnostics
+// are printed to stderr and nullopt returned when there is any error.
+struct ValidSpec {
+  spec::Spec spec;
+  std::vector<model::Resource> desired;
+};
+std::optional<ValidSpec> LoadAndExpand(const GlobalOptions& g, const std::string& path,
+                                       const std::vector<std::string>& vars);
 
 struct ValidateArgs {
   std::string spec;
@@ -59,6 +69,8 @@ struct OutputArgs {
   std::string spec;
   std::string deployment;
   bool json = false;
+  bool ansible_inventory = false;  // FormatAnsibleInventory (cli/outputs.h)
+  bool ssh_config = false;         // FormatSshConfig
 };
 int RunOutput(const GlobalOptions& g, const OutputArgs& a);
 

@@ -6,6 +6,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/graph_command.h"
 #include "cli/image_command.h"
 #include "cli/logging.h"
 
@@ -86,7 +87,18 @@ int main(int argc, char** argv) {
   auto* output = app.add_subcommand("output", "Print addresses per tier, load balancer and floating IPs");
   output->add_option("SPEC", oa.spec, "Deployment spec (or use --deployment)");
   output->add_option("--deployment", oa.deployment, "Deployment name");
-  output->add_flag("--json", oa.json, "Print JSON");
+  auto* out_json = output->add_flag("--json", oa.json, "Print JSON");
+  auto* out_inv = output->add_flag("--ansible-inventory", oa.ansible_inventory,
+                                   "Print an Ansible INI inventory (one group per tier)");
+  output->add_flag("--ssh-config", oa.ssh_config, "Print an OpenSSH client configuration (one Host per instance)")
+      ->excludes(out_json)
+      ->excludes(out_inv);
+  out_inv->excludes(out_json);
+
+  GraphArgs ga;
+  auto* graph = app.add_subcommand("graph", "Print the resources' dependency graph as Graphviz DOT (no API call)");
+  graph->add_option("SPEC", ga.spec, "Deployment spec (YAML)")->required();
+  graph->add_option("--var", ga.vars, "Set a spec variable: NAME=VALUE (repeatable)");
 
   auto run_image = AddImageCommands(&app, &g);
 
@@ -115,6 +127,7 @@ int main(int argc, char** argv) {
     return RunState(g, sa);
   }
   if (output->parsed()) return RunOutput(g, oa);
+  if (graph->parsed()) return RunGraph(g, ga);
   if (auto code = run_image()) return *code;
   return kExitError;
 }
