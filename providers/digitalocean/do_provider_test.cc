@@ -337,6 +337,18 @@ TEST_F(MultiCreateTest, LostMultiCreateThatCreatedEverythingIsNotRepeated) {
   EXPECT_EQ(cloud_.size(), 3u);
 }
 
+TEST_F(MultiCreateTest, ResumedCreateFindsABatchedDropletByNameInsteadOfCreatingIt) {
+  json d = Droplet(77, "api.instance[2]", "active");
+  d["tags"] = {DeploymentTag("demo"), "orchestrator-tier:api", "demo-api"};  // no address tag
+  cloud_.push_back(d);
+  engine::ApplyContext ctx;
+  ctx.attempt = 2;  // an interrupted run was creating it
+  auto r = provider_->Create(Instance(2), ctx);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "77");
+  EXPECT_TRUE(posts_.empty());
+}
+
 TEST(BatchedDropletAddressTest, NameMustMatchExactlyWithTheDeploymentAndTierTags) {
   std::map<std::string, std::string> tags = {{std::string(model::kTagDeployment), "demo"},
                                              {std::string(model::kTagTier), "api"}};
@@ -384,8 +396,15 @@ TEST_F(DoProviderTest, DiscoverPaginatesAndMapsEveryKind) {
   transport_.ExpectReply("GET", std::string(kBase) + "/droplets?tag_name=orchestrator-deployment%3Ademo&per_page=200", 200,
                          json({{"droplets", {Droplet(1, "db.instance[0]", "active")}},
                                {"links", {{"pages", {{"next", p2}, {"last", p2}}}}}, {"meta", {{"total", 2}}}}).dump());
+  // Multi-created: no address tag, known by its exact name and tier tag.
+  json batched = Droplet(3, "web.instance[1]", "active");
+  batched["tags"] = {DeploymentTag("demo"), "orchestrator-tier:web", "demo-web"};
+  json stray = batched;  // not named like a member of its tier
+  stray["id"] = 4;
+  stray["name"] = "demo-web-one";
   transport_.ExpectReply("GET", p2, 200,
-                         json({{"droplets", {Droplet(2, "mon.instance[0]", "active")}}, {"links", {{"pages", {{"prev", "x"}}}}}}).dump());
+                         json({{"droplets", {Droplet(2, "mon.instance[0]", "active"), batched, stray}},
+                               {"links", {{"pages", {{"prev", "x"}}}}}}).dump());
   transport_.ExpectReply("GET", std::string(kBase) + "/volumes", 200,
                          json({{"volumes", {{{"id", "v1"}, {"name", "demo-db-data-0"}, {"tags", {DeploymentTag("demo"), AddressTag("db.volume.data[0]")}}},
                                             {{"id", "v2"}, {"name", "other"}, {"tags", json::array()}}}}}).dump());
@@ -411,7 +430,10 @@ TEST_F(DoProviderTest, DiscoverPaginatesAndMapsEveryKind) {
   ASSERT_TRUE(found.ok()) << found.status().ToString();
   std::map<std::string, engine::ObservedResource> by;
   for (auto& o : *found) by[o.address] = o;
-  EXPECT_EQ(by.size(), 8u);
+  EXPECT_EQ(by.size(), 10u);  // 9 addresses and "" for the stray droplet (an orphan)
+  EXPECT_EQ(by["web.instance[1]"].id, "3");
+  EXPECT_EQ(by["web.instance[1]"].tags[std::string(model::kTagAddress)], "web.instance[1]");
+  EXPECT_EQ(by[""].id, "4");
   EXPECT_EQ(by["db.instance[0]"].id, "1");
   EXPECT_EQ(by["mon.instance[0]"].outputs["private_ip"], "10.0.0.2");
   EXPECT_EQ(by["db.volume.data[0]"].id, "v1");
