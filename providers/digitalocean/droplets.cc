@@ -1,4 +1,4 @@
-// Instances -> droplets, and the shared droplet poller.
+// Instances -> droplets: the multi-create batcher, the shared droplet poller.
 #include <algorithm>
 #include <chrono>
 
