@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -66,6 +68,57 @@ TEST(ConfigsTest, QuickstartShape) {
   EXPECT_TRUE(spec->tiers[1].load_balancer);
   EXPECT_EQ(spec->tiers[2].count, 1);
   for (const auto& [name, p] : spec->providers) EXPECT_EQ(p.type, "digitalocean");
+}
+
+}  // namespace
+}  // namespace orch::spec
+
+namespace orch::spec {
+namespace {
+
+std::optional<Spec> LoadWithFakeEnv(const std::string& rel) {
+  LoadOptions opts;
+  opts.getenv = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "GOOGLE_APPLICATION_CREDENTIALS") return std::string(ORCH_SOURCE_DIR) + "/configs/quickstart.yaml";
+    return name == "PR_NUMBER" ? "42" : "x";
+  };
+  Diagnostics diags;
+  auto spec = Load(std::string(ORCH_SOURCE_DIR) + "/" + rel, opts, &diags);
+  std::string text;
+  for (const auto& d : diags.items()) text += FormatDiagnosticLine(d) + "\n";
+  EXPECT_TRUE(diags.empty()) << rel << "\n" << text;
+  return spec;
+}
+
+// One ring over two clouds: a DigitalOcean data centre seeding itself, a GCE
+// one joining through it (so created after it), the API as a GCE group that
+// pushes to monitoring, and monitoring scraping only the fixed tiers.
+TEST(ConfigsTest, MultiCloudShape) {
+  auto spec = LoadWithFakeEnv("configs/multi-cloud.yaml");
+  ASSERT_TRUE(spec);
+  std::set<std::string> types;
+  for (const auto& [name, p] : spec->providers) types.insert(p.type);
+  EXPECT_EQ(types, (std::set<std::string>{"digitalocean", "gce"}));
+  const TierSpec* do_ring = spec->FindTier("cassandra-do");
+  const TierSpec* gce_ring = spec->FindTier("cassandra-gce");
+  const TierSpec* api = spec->FindTier("api");
+  const TierSpec* mon = spec->FindTier("monitoring");
+  ASSERT_TRUE(do_ring && gce_ring && api && mon);
+  EXPECT_NE(spec->providers.at(do_ring->provider).type, spec->providers.at(gce_ring->provider).type);
+  EXPECT_EQ(do_ring->user_data->vars["seeds"], "${self.prior_private_ips:2}");
+  EXPECT_EQ(gce_ring->references, std::vector<std::string>{"cassandra-do"});
+  ASSERT_TRUE(api->group);
+  EXPECT_EQ(api->user_data->vars["monitoring"], "${tiers.monitoring.private_ip}");
+  EXPECT_EQ(mon->references, (std::vector<std::string>{"cassandra-gce", "cassandra-do"}));
+}
+
+// The CI example's preview spec takes its deployment name from the environment.
+TEST(ConfigsTest, PreviewExampleLoads) {
+  auto spec = LoadWithFakeEnv("docs/examples/preview.yaml");
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(spec->deployment, "pr-42");
+  ASSERT_EQ(spec->tiers.size(), 2u);
+  EXPECT_TRUE(std::filesystem::is_regular_file(spec->tiers[0].user_data->template_path));
 }
 
 }  // namespace
