@@ -40,7 +40,7 @@ void CheckConsistent(const std::string& text, const LoadOptions& opts) {
 
 TEST(RobustnessTest, EveryLinePrefixOfTheExamples) {
   LoadOptions opts = FakeEnv();
-  for (const char* name : {"quickstart.yaml", "multi-cloud.yaml", "openstack-first-app.yaml"}) {
+  for (const char* name : {"quickstart.yaml", "multi-cloud.yaml", "openstack.yaml"}) {
     std::string text = ReadConfig(name);
     ASSERT_FALSE(text.empty()) << name;
     for (size_t pos = text.find('\n'); pos != std::string::npos; pos = text.find('\n', pos + 1)) {

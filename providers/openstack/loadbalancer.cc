@@ -1,0 +1,256 @@
+// Octavia: load balancer, listeners, pools, health monitors and members.
+// Every mutation of one load balancer goes through LbMutate under that load
+// balancer's lock (one queue per LB): wait for provisioning_status ACTIVE,
+// send, retry a 409 "immutable" only after the LB is ACTIVE again, wait for
+// ACTIVE. Members are always set with one batch update per pool.
+#include <algorithm>
+
+#include "providers/openstack/os_provider.h"
+#include "util/strings.h"
+
+namespace orch::providers::openstack {
+
+using common::UrlEncode;
+using engine::ObservedResource;
+using nlohmann::json;
+
+namespace {
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::vector<std::string> Ips(const json& v) {
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    for (const std::string& s : Split(v.get<std::string>(), ','))
+      if (!Trim(s).empty()) out.emplace_back(Trim(s));
+  } else if (v.is_array()) {
+    for (const json& s : v)
+      if (s.is_string() && !s.get<std::string>().empty()) out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<json> OpenStackProvider::WaitLbActive(const std::string& lb_id, engine::ApplyContext& ctx) {
+  json last;
+  Status st = WaitFor("load balancer " + lb_id + " to be ACTIVE", tuning_.lb_timeout_ms, ctx, [&]() -> Result<bool> {
+    Result<json> g = lbaas_->Get("/lbaas/loadbalancers/" + lb_id);
+    if (!g.ok()) return g.status();
+    last = (*g)["loadbalancer"];
+    std::string s = Str(last, "provisioning_status");
+    if (s == "ERROR") return Status::Internal("load balancer " + lb_id + " went to provisioning_status ERROR");
+    return s == "ACTIVE";
+  });
+  if (!st.ok()) return st;
+  return last;
+}
+
+Result<json> OpenStackProvider::LbMutate(const std::string& lb_id, const std::string& what,
+                                         const std::function<Result<json>()>& mutation, engine::ApplyContext& ctx) {
+  std::lock_guard<std::mutex> queue(LbLock(lb_id));
+  const int64_t start = env_.clock->MonotonicMicros();
+  for (;;) {
+    ORCH_RETURN_IF_ERROR(WaitLbActive(lb_id, ctx).status());
+    Result<json> r = mutation();
+    if (r.ok()) {
+      ORCH_RETURN_IF_ERROR(WaitLbActive(lb_id, ctx).status());
+      return r;
+    }
+    if (!r.status().IsConflict()) return r.status().WithPrefix(what);
+    if ((env_.clock->MonotonicMicros() - start) / 1000 > tuning_.busy_timeout_ms) return r.status().WithPrefix(what);
+    if (ctx.progress) ctx.progress(what + ": load balancer busy, retrying once it is ACTIVE");
+  }
+}
+
+Result<ObservedResource> OpenStackProvider::CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx) {
+  if (!lbaas_) return Status::NotSupported("the service catalog has no load-balancer (Octavia) endpoint");
+  const json& a = r.attributes;
+  const std::string net = Str(a, "network");
+  if (net.empty()) return Status::InvalidArgument("an OpenStack load balancer needs the tier's network");
+  auto subnets = network_->List("/subnets?network_id=" + net, "subnets");
+  if (!subnets.ok()) return subnets.status();
+  if (subnets->empty()) return Status::NotFound("network " + net + " has no subnet for the load balancer VIP");
+  const std::string subnet_id = Str((*subnets)[0], "id");
+  const std::vector<std::string> tags = EncodeTags(r.tags);
+  const std::string dep_tag = DeploymentTag(config_.deployment);
+  const std::string addr_tag = AddressTag(r.address.ToString());
+
+  // A child of this load balancer with name `name` (for lookup before a retried create).
+  auto find_child = [&](const std::string& collection, const std::string& key,
+                        const std::string& name) -> Result<std::optional<json>> {
+    auto l = lbaas_->List("/lbaas/" + collection + "?name=" + UrlEncode(name) + "&tags=" + UrlEncode(dep_tag), key);
+    if (!l.ok()) return l.status();
+    if (l->empty()) return std::optional<json>();
+    return std::optional<json>((*l)[0]);
+  };
+
+  auto lookup = [&]() -> Result<std::optional<json>> {
+    auto l = lbaas_->List("/lbaas/loadbalancers?tags=" + UrlEncode(addr_tag), "loadbalancers");
+    if (!l.ok()) return l.status();
+    for (json& lb : *l)
+      if (Str(lb, "provisioning_status") != "PENDING_DELETE") return std::optional<json>(std::move(lb));
+    return std::optional<json>();
+  };
+  json body = {{"loadbalancer", {{"name", r.cloud_name}, {"vip_subnet_id", subnet_id}, {"tags", tags},
+                                 {"admin_state_up", true}}}};
+  auto post = [&](http::SendOutcome* o) -> Result<json> {
+    Result<json> res = lbaas_->Post("/lbaas/loadbalancers", body, o);
+    if (!res.ok()) return res.status();
+    return (*res)["loadbalancer"];
+  };
+  Result<json> lb = CreateOnce("load balancer " + r.cloud_name, lookup, post, ctx.attempt > 1, ctx);
+  if (!lb.ok()) return lb.status();
+  const std::string lb_id = Str(*lb, "id");
+  if (ctx.record_operation) ctx.record_operation("loadbalancer:" + lb_id);
+
+  // Creates one child through the LB's queue unless it already exists.
+  auto ensure_child = [&](const std::string& collection, const std::string& key, const std::string& singular,
+                          json child) -> Result<json> {
+    const std::string name = Str(child, "name");
+    Result<std::optional<json>> found = find_child(collection, key, name);
+    if (!found.ok()) return found.status();
+    if (found->has_value()) return **found;
+    child["tags"] = json::array({dep_tag});
+    return LbMutate(lb_id, "creating " + singular + " " + name, [&]() -> Result<json> {
+      http::SendOutcome o;
+      Result<json> c = lbaas_->Post("/lbaas/" + collection, {{singular, child}}, &o);
+      if (c.ok()) return (*c)[singular];
+      if (Uncertain(c.status()) || c.status().IsConflict()) {
+        Result<std::optional<json>> again = find_child(collection, key, name);
+        if (again.ok() && again->has_value()) return **again;
+        if (Uncertain(c.status())) return Status::Conflict("retrying after an uncertain create");
+      }
+      return c.status();
+    }, ctx);
+  };
+
+  json pools = json::array();
+  const std::vector<std::string> ips = Ips(a.contains("targets") ? a["targets"].value("private_ips", json()) : json());
+  for (const json& l : a.value("listeners", json::array())) {
+    const int port = l.value("port", 80);
+    const int target_port = l.value("target_port", port);
+    std::string proto = Upper(Str(l, "protocol", "http"));
+    std::string target_proto = Upper(Str(l, "target_protocol", Str(l, "protocol", "http")));
+    Result<json> listener = ensure_child("listeners", "listeners", "listener",
+                                         {{"name", r.cloud_name + "-" + std::to_string(port)},
+                                          {"protocol", proto},
+                                          {"protocol_port", port},
+                                          {"loadbalancer_id", lb_id}});
+    if (!listener.ok()) return listener.status();
+    Result<json> pool = ensure_child("pools", "pools", "pool",
+                                     {{"name", r.cloud_name + "-" + std::to_string(port)},
+                                      {"protocol", target_proto},
+                                      {"lb_algorithm", "ROUND_ROBIN"},
+                                      {"listener_id", Str(*listener, "id")}});
+    if (!pool.ok()) return pool.status();
+    const std::string pool_id = Str(*pool, "id");
+    pools.push_back(pool_id);
+    if (a.contains("health_check") && a["health_check"].is_object() && Str(*pool, "healthmonitor_id").empty()) {
+      const json& h = a["health_check"];
+      std::string type = Upper(Str(h, "protocol", "tcp"));
+      json hm = {{"name", r.cloud_name + "-" + std::to_string(port)},
+                 {"pool_id", pool_id},
+                 {"type", type},
+                 {"delay", h.value("interval_s", 10)},
+                 {"timeout", h.value("timeout_s", 5)},
+                 {"max_retries", h.value("healthy_threshold", 3)},
+                 {"max_retries_down", h.value("unhealthy_threshold", 3)}};
+      if (type == "HTTP" || type == "HTTPS") {
+        hm["url_path"] = Str(h, "path", "/");
+        hm["expected_codes"] = "200";
+      }
+      Result<json> m = ensure_child("healthmonitors", "healthmonitors", "healthmonitor", hm);
+      if (!m.ok()) return m.status();
+    }
+    ORCH_RETURN_IF_ERROR(SetMembers(lb_id, pool_id, ips, target_port, subnet_id, ctx));
+  }
+  Result<json> final = WaitLbActive(lb_id, ctx);
+  if (!final.ok()) return final.status();
+  ObservedResource o;
+  o.id = lb_id;
+  o.cloud_name = r.cloud_name;
+  o.outputs = {{"ip", Str(*final, "vip_address")}, {"pools", pools}, {"subnet_id", subnet_id}};
+  return o;
+}
+
+Status OpenStackProvider::SetMembers(const std::string& lb_id, const std::string& pool_id,
+                                     const std::vector<std::string>& ips, int port, const std::string& subnet_id,
+                                     engine::ApplyContext& ctx) {
+  auto current = lbaas_->List("/lbaas/pools/" + pool_id + "/members", "members");
+  if (!current.ok()) return current.status();
+  std::vector<std::string> have, want = ips;
+  for (const json& m : *current) have.push_back(Str(m, "address") + ":" + Str(m, "protocol_port"));
+  std::vector<std::string> want_keys;
+  for (const std::string& ip : want) want_keys.push_back(ip + ":" + std::to_string(port));
+  std::sort(have.begin(), have.end());
+  std::sort(want_keys.begin(), want_keys.end());
+  if (have == want_keys) return Status::OK();
+  json members = json::array();
+  for (const std::string& ip : want)
+    members.push_back({{"address", ip}, {"protocol_port", port}, {"subnet_id", subnet_id}});
+  // One batch update replaces the whole member list.
+  return LbMutate(lb_id, "updating the members of pool " + pool_id, [&]() -> Result<json> {
+    Result<json> u = lbaas_->Put("/lbaas/pools/" + pool_id + "/members", {{"members", members}});
+    if (!u.ok()) return u.status();
+    return json::object();
+  }, ctx).status();
+}
+
+Result<ObservedResource> OpenStackProvider::UpdateLoadBalancer(const model::Resource& r,
+                                                               const state::ResourceState& prior,
+                                                               engine::ApplyContext& ctx) {
+  const json& a = r.attributes;
+  std::string subnet_id = Str(prior.outputs, "subnet_id");
+  json pools = prior.outputs.value("pools", json::array());
+  const std::vector<std::string> ips = Ips(a.contains("targets") ? a["targets"].value("private_ips", json()) : json());
+  const json listeners = a.value("listeners", json::array());
+  if (pools.size() != listeners.size() || subnet_id.empty()) {
+    // State from elsewhere: find the pools by name.
+    pools = json::array();
+    for (const json& l : listeners) {
+      std::string name = r.cloud_name + "-" + std::to_string(l.value("port", 80));
+      auto found = lbaas_->List("/lbaas/pools?name=" + UrlEncode(name) + "&loadbalancer_id=" + prior.id, "pools");
+      if (!found.ok()) return found.status();
+      if (found->empty()) return Status::NotFound("pool " + name + " of load balancer " + prior.id + " is gone");
+      pools.push_back(Str((*found)[0], "id"));
+    }
+    Result<json> lb = lbaas_->Get("/lbaas/loadbalancers/" + prior.id);
+    if (!lb.ok()) return lb.status();
+    subnet_id = Str((*lb)["loadbalancer"], "vip_subnet_id");
+  }
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    int port = listeners[i].value("target_port", listeners[i].value("port", 80));
+    ORCH_RETURN_IF_ERROR(SetMembers(prior.id, pools[i].get<std::string>(), ips, port, subnet_id, ctx));
+  }
+  ObservedResource o;
+  o.address = r.address.ToString();
+  o.kind = "load_balancer";
+  o.id = prior.id;
+  o.cloud_name = prior.cloud_name;
+  o.tags = r.tags;
+  o.outputs = prior.outputs;
+  o.outputs["pools"] = pools;
+  o.outputs["subnet_id"] = subnet_id;
+  return o;
+}
+
+Status OpenStackProvider::DeleteLoadBalancer(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  std::lock_guard<std::mutex> queue(LbLock(prior.id));
+  Status st = RetryBusy([&] { return lbaas_->Delete("/lbaas/loadbalancers/" + prior.id + "?cascade=true"); }, ctx,
+                        "load balancer " + prior.cloud_name);
+  if (st.IsNotFound()) return Status::OK();
+  if (!st.ok()) return st;
+  return WaitFor("load balancer " + prior.cloud_name + " to be deleted", tuning_.lb_timeout_ms, ctx,
+                 [&]() -> Result<bool> {
+                   Result<json> g = lbaas_->Get("/lbaas/loadbalancers/" + prior.id);
+                   if (g.ok()) return Str((*g)["loadbalancer"], "provisioning_status") == "DELETED";
+                   if (g.status().IsNotFound()) return true;
+                   return g.status();
+                 });
+}
+
+}  // namespace orch::providers::openstack

@@ -1,0 +1,492 @@
+#include "providers/openstack/os_provider.h"
+
+#include <algorithm>
+
+#include "http/redact.h"
+#include "util/strings.h"
+
+namespace orch::providers::openstack {
+
+using common::UrlEncode;
+using engine::ObservedResource;
+using nlohmann::json;
+
+std::string Str(const json& j, const std::string& key, const std::string& fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
+  return fallback;
+}
+
+bool Uncertain(const Status& st) {
+  return http::MaybeApplied(st) || st.IsTimeout() || st.IsTransient() || st.IsRateLimited();
+}
+
+std::string DeploymentTag(const std::string& d) { return std::string(model::kTagDeployment) + "=" + d; }
+std::string TierTag(const std::string& t) { return std::string(model::kTagTier) + "=" + t; }
+std::string AddressTag(const std::string& a) { return std::string(model::kTagAddress) + "=" + a; }
+
+std::vector<std::string> EncodeTags(const std::map<std::string, std::string>& tags) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : tags) out.push_back(k + "=" + v);
+  return out;
+}
+
+std::map<std::string, std::string> DecodeTags(const json& tags) {
+  std::map<std::string, std::string> out;
+  if (!tags.is_array()) return out;
+  for (const json& t : tags) {
+    if (!t.is_string()) continue;
+    std::string s = t;
+    size_t eq = s.find('=');
+    if (eq == std::string::npos) continue;
+    std::string k = s.substr(0, eq);
+    if (k == model::kTagDeployment || k == model::kTagAddress || k == model::kTagTier) out[k] = s.substr(eq + 1);
+  }
+  return out;
+}
+
+// ---- Service ----
+
+Service::Service(Keystone* keystone, http::HttpClient* http, env::Clock* clock, std::string name, std::string base_url,
+                 common::ErrorMapper* errors, common::Pager* pager)
+    : keystone_(keystone),
+      auth_(keystone, std::move(name)),
+      base_url_(std::move(base_url)),
+      rest_(http, clock, base_url_, &auth_, pager, errors, nullptr) {}
+
+template <typename T>
+Result<T> Service::Renewing(const std::function<Result<T>()>& call) {
+  Result<std::string> before = keystone_->Token();
+  if (!before.ok()) return before.status();
+  Result<T> r = call();
+  if (!r.ok() && r.status().code() == StatusCode::kUnauthenticated) {
+    keystone_->Invalidate(*before);  // expired or revoked: renew once
+    r = call();
+  }
+  return r;
+}
+
+Result<json> Service::Get(const std::string& path) {
+  return Renewing<json>([&] { return rest_.Get(path); });
+}
+
+Result<json> Service::Post(const std::string& path, const json& body, http::SendOutcome* outcome) {
+  return Renewing<json>([&] { return rest_.Post(path, body, outcome); });
+}
+
+Result<json> Service::Put(const std::string& path, const json& body) {
+  return Renewing<json>([&]() -> Result<json> {
+    Result<common::RestResponse> r = rest_.Call("PUT", path, body);
+    if (!r.ok()) return r.status();
+    return std::move(r->body);
+  });
+}
+
+Status Service::Delete(const std::string& path) {
+  Result<bool> r = Renewing<bool>([&]() -> Result<bool> {
+    Status st = rest_.Delete(path);
+    if (!st.ok()) return st;
+    return true;
+  });
+  return r.status();
+}
+
+Result<std::vector<json>> Service::List(const std::string& path, const std::string& key) {
+  return Renewing<std::vector<json>>([&] { return rest_.List(path, key); });
+}
+
+// ---- provider ----
+
+OpenStackProvider::OpenStackProvider(const engine::ProviderEnv& env, Tuning tuning, ConfigSources sources)
+    : env_(env), tuning_(tuning), sources_(std::move(sources)) {
+  if (!env_.clock) env_.clock = env::Clock::Real();
+}
+
+OpenStackProvider::~OpenStackProvider() = default;
+
+engine::Capabilities OpenStackProvider::GetCapabilities() const {
+  engine::Capabilities c;
+  c.kinds = {model::Kind::kNetwork,  model::Kind::kFirewall,   model::Kind::kSshKey,
+             model::Kind::kImage,    model::Kind::kInstance,   model::Kind::kVolume,
+             model::Kind::kFloatingIp, model::Kind::kLoadBalancer};
+  c.native_instance_groups = false;
+  c.batch_create = true;
+  return c;
+}
+
+static int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
+  if (settings.is_object() && settings.contains(key)) {
+    const json& v = settings[key];
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_string()) {
+      try {
+        return std::stoll(v.get<std::string>());
+      } catch (...) {
+      }
+    }
+  }
+  return fallback;
+}
+
+Status OpenStackProvider::Configure(const engine::ProviderConfig& config) {
+  config_ = config;
+  json settings = config.settings;
+  if (!config.endpoint.empty() && Str(settings, "auth_url").empty()) settings["auth_url"] = config.endpoint;
+  Result<CloudConfig> cc = LoadCloudConfig(settings, config.region, sources_);
+  if (!cc.ok()) return cc.status().WithPrefix("provider '" + config.name + "' (openstack)");
+  cloud_ = *cc;
+  tuning_.poll_initial_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.poll_initial_ms);
+  tuning_.poll_max_ms = std::max(tuning_.poll_initial_ms, SettingMs(config.settings, "poll_max_interval_ms", tuning_.poll_max_ms));
+  if (!env_.transport) return Status::Internal("openstack provider has no HTTP transport");
+  http_ = std::make_unique<http::HttpClient>(env_.transport, env_.clock, tuning_.retry);
+  keystone_ = std::make_unique<Keystone>(http_.get(), env_.clock, cloud_);
+  return Status::OK();
+}
+
+// Version document of a versioned endpoint: {"version": {...}} or
+// {"versions": [...]} -> (min, max) of the entry whose id starts with `id`.
+static std::pair<std::string, std::string> VersionRange(const json& doc, const std::string& id) {
+  std::vector<json> entries;
+  if (doc.is_object() && doc.contains("version") && doc["version"].is_object()) entries.push_back(doc["version"]);
+  if (doc.is_object() && doc.contains("versions") && doc["versions"].is_array())
+    for (const json& v : doc["versions"]) entries.push_back(v);
+  for (const json& v : entries)
+    if (Str(v, "id").rfind(id, 0) == 0) return {Str(v, "min_version"), Str(v, "version")};
+  return {"", ""};
+}
+
+Status OpenStackProvider::Ready() {
+  std::lock_guard<std::mutex> lock(ready_mu_);
+  if (ready_) return Status::OK();
+  if (!keystone_) return Status::Internal("openstack provider used before Configure");
+  ORCH_RETURN_IF_ERROR(keystone_->Token().status());
+  auto endpoint = [&](const char* type) -> Result<std::string> { return keystone_->Endpoint(type); };
+  Result<std::string> nova = endpoint("compute"), neutron = endpoint("network"), glance = endpoint("image"),
+                      cinder = endpoint("volumev3"), octavia = endpoint("load-balancer");
+  for (auto* r : {&nova, &neutron, &glance})
+    if (!r->ok()) return r->status();
+  compute_ = std::make_unique<Service>(keystone_.get(), http_.get(), env_.clock, "compute", *nova, &errors_, &pager_);
+  network_ = std::make_unique<Service>(keystone_.get(), http_.get(), env_.clock, "network", *neutron + "/v2.0", &errors_, &pager_);
+  image_ = std::make_unique<Service>(keystone_.get(), http_.get(), env_.clock, "image", *glance, &errors_, &pager_);
+  if (cinder.ok())
+    volume_ = std::make_unique<Service>(keystone_.get(), http_.get(), env_.clock, "volume", *cinder, &errors_, &pager_);
+  if (octavia.ok())
+    lbaas_ = std::make_unique<Service>(keystone_.get(), http_.get(), env_.clock, "load-balancer", *octavia + "/v2",
+                                       &errors_, &pager_);
+
+  // Microversions: the highest we support within what the service offers.
+  Result<json> cv = compute_->Get(*nova);
+  if (!cv.ok()) return cv.status().WithPrefix("reading the compute version document");
+  auto [cmin, cmax] = VersionRange(*cv, "v2.1");
+  std::string mv = PickMicroversion(kComputeMin, kComputeMax, cmin, cmax);
+  if (mv.empty())
+    return Status::NotSupported("the compute API offers microversions " + cmin + ".." + cmax +
+                                "; this provider needs one in " + kComputeMin + ".." + kComputeMax);
+  compute_->auth()->SetMicroversion(mv);
+  if (volume_) {
+    std::string root = *cinder;
+    size_t v3 = root.find("/v3");
+    if (v3 != std::string::npos) root = root.substr(0, v3 + 3) + "/";
+    Result<json> vv = volume_->Get(root);
+    if (vv.ok()) {
+      auto [vmin, vmax] = VersionRange(*vv, "v3");
+      std::string vmv = PickMicroversion(kVolumeMin, kVolumeMax, vmin, vmax);
+      if (!vmv.empty()) volume_->auth()->SetMicroversion(vmv);
+    }
+  }
+  poller_ = std::make_unique<ServerPoller>(this, "/servers/detail?tags=" + UrlEncode(DeploymentTag(config_.deployment)));
+  ready_ = true;
+  return Status::OK();
+}
+
+int64_t OpenStackProvider::TotalRequests() const {
+  int64_t n = 0;
+  for (const auto* s : {compute_.get(), network_.get(), image_.get(), volume_.get(), lbaas_.get()})
+    if (s) n += s->requests();
+  return n;
+}
+
+void OpenStackProvider::Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {
+  for (const std::string& t : EncodeTags(resource.tags)) {
+    if (t.size() > 60 && resource.address.kind == model::Kind::kInstance)
+      diags->Error(where, resource.address.ToString() + ": Nova tag '" + t + "' is longer than 60 characters");
+  }
+  if (resource.address.kind == model::Kind::kInstance && resource.attributes.contains("user_data") &&
+      resource.attributes["user_data"].is_string() && resource.attributes["user_data"].get<std::string>().size() > 49152)
+    diags->Error(where, resource.address.ToString() + ": Nova user_data is limited to 64 KiB after base64");
+}
+
+ObservedResource OpenStackProvider::ObserveServer(const json& s) const {
+  ObservedResource o;
+  o.kind = "instance";
+  o.id = Str(s, "id");
+  o.cloud_name = Str(s, "name");
+  o.tags = DecodeTags(s.value("tags", json::array()));
+  auto a = o.tags.find(std::string(model::kTagAddress));
+  if (a != o.tags.end()) o.address = a->second;
+  std::string priv, pub;
+  if (s.contains("addresses") && s["addresses"].is_object())
+    for (const auto& [net, addrs] : s["addresses"].items()) {
+      if (!addrs.is_array()) continue;
+      for (const json& ad : addrs) {
+        if (ad.value("version", 4) != 4) continue;
+        std::string type = Str(ad, "OS-EXT-IPS:type", "fixed");
+        if (type == "floating" && pub.empty()) pub = Str(ad, "addr");
+        if (type == "fixed" && priv.empty()) priv = Str(ad, "addr");
+      }
+    }
+  o.outputs = {{"id", o.id}, {"private_ip", priv}, {"public_ip", pub}, {"status", Str(s, "status")}};
+  return o;
+}
+
+// Reverses "<deployment>-<middle>" names ("" when not of that form).
+static std::string Middle(const std::string& name, const std::string& deployment) {
+  std::string prefix = deployment + "-";
+  if (name.size() <= prefix.size() || name.rfind(prefix, 0) != 0) return "";
+  return name.substr(prefix.size());
+}
+
+Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::string& deployment) {
+  ORCH_RETURN_IF_ERROR(Ready());
+  std::vector<ObservedResource> out;
+  const std::string dep_tag = UrlEncode(DeploymentTag(deployment));
+  auto tagged = [&](const json& obj, const std::string& kind, json outputs) {
+    ObservedResource o;
+    o.kind = kind;
+    o.id = Str(obj, "id");
+    o.cloud_name = Str(obj, "name");
+    o.tags = DecodeTags(obj.value("tags", json::array()));
+    o.address = o.tags[std::string(model::kTagAddress)];
+    outputs["id"] = o.id;
+    o.outputs = std::move(outputs);
+    if (!o.address.empty()) out.push_back(std::move(o));
+  };
+
+  auto servers = compute_->List("/servers/detail?tags=" + dep_tag, "servers");
+  if (!servers.ok()) return servers.status().WithPrefix("listing servers");
+  for (const json& s : *servers) {
+    ObservedResource o = ObserveServer(s);
+    if (!o.address.empty() && Str(s, "OS-EXT-STS:task_state") != "deleting") out.push_back(std::move(o));
+  }
+
+  auto nets = network_->List("/networks?tags=" + dep_tag, "networks");
+  if (!nets.ok()) return nets.status().WithPrefix("listing networks");
+  for (const json& n : *nets) tagged(n, "network", json::object());
+
+  auto sgs = network_->List("/security-groups?tags=" + dep_tag, "security_groups");
+  if (!sgs.ok()) return sgs.status().WithPrefix("listing security groups");
+  for (const json& g : *sgs) tagged(g, "firewall", json::object());
+
+  auto fips = network_->List("/floatingips?tags=" + dep_tag, "floatingips");
+  if (!fips.ok()) return fips.status().WithPrefix("listing floating IPs");
+  for (const json& f : *fips) tagged(f, "floating_ip", {{"ip", Str(f, "floating_ip_address")}});
+
+  if (lbaas_) {
+    auto lbs = lbaas_->List("/lbaas/loadbalancers?tags=" + dep_tag, "loadbalancers");
+    if (!lbs.ok()) return lbs.status().WithPrefix("listing load balancers");
+    for (const json& l : *lbs)
+      if (Str(l, "provisioning_status") != "PENDING_DELETE") tagged(l, "load_balancer", {{"ip", Str(l, "vip_address")}});
+  }
+
+  if (volume_) {
+    auto vols = volume_->List("/volumes/detail", "volumes");
+    if (!vols.ok()) return vols.status().WithPrefix("listing volumes");
+    for (const json& v : *vols) {
+      json md = v.value("metadata", json::object());
+      if (Str(md, std::string(model::kTagDeployment)) != deployment || Str(v, "status") == "deleting") continue;
+      ObservedResource o;
+      o.kind = "volume";
+      o.id = Str(v, "id");
+      o.cloud_name = Str(v, "name");
+      o.address = Str(md, std::string(model::kTagAddress));
+      o.tags = {{std::string(model::kTagDeployment), deployment}, {std::string(model::kTagAddress), o.address}};
+      if (!Str(md, std::string(model::kTagTier)).empty()) o.tags[std::string(model::kTagTier)] = Str(md, std::string(model::kTagTier));
+      o.outputs = {{"id", o.id}};
+      if (!o.address.empty()) out.push_back(std::move(o));
+    }
+  }
+
+  auto keys = compute_->List("/os-keypairs", "keypairs");
+  if (!keys.ok()) return keys.status().WithPrefix("listing keypairs");
+  for (const json& k : *keys) {
+    const json& kp = k.contains("keypair") ? k["keypair"] : k;
+    std::string m = Middle(Str(kp, "name"), deployment);
+    if (m.empty()) continue;
+    ObservedResource o;
+    o.kind = "ssh_key";
+    o.id = Str(kp, "name");
+    o.cloud_name = o.id;
+    o.address = "ssh_key." + m + "@" + config_.name;
+    o.tags = {{std::string(model::kTagDeployment), deployment}, {std::string(model::kTagAddress), o.address}};
+    o.outputs = {{"id", o.id}, {"fingerprint", Str(kp, "fingerprint")}};
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Result<ObservedResource> OpenStackProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
+  ORCH_RETURN_IF_ERROR(Ready());
+  Result<ObservedResource> res = Status::NotSupported("");
+  switch (r.address.kind) {
+    case model::Kind::kNetwork: res = CreateNetwork(r, ctx); break;
+    case model::Kind::kSshKey: res = CreateSshKey(r, ctx); break;
+    case model::Kind::kImage: res = CreateImage(r, ctx); break;
+    case model::Kind::kInstance: res = CreateInstance(r, ctx); break;
+    case model::Kind::kVolume: res = CreateVolume(r, ctx); break;
+    case model::Kind::kFloatingIp: res = CreateFloatingIp(r, ctx); break;
+    case model::Kind::kFirewall: res = CreateFirewall(r, ctx); break;
+    case model::Kind::kLoadBalancer: res = CreateLoadBalancer(r, ctx); break;
+    default:
+      return Status::NotSupported(r.address.ToString() + ": OpenStack has no " +
+                                  std::string(model::KindName(r.address.kind)) +
+                                  " here (instance groups are expanded into servers)");
+  }
+  if (!res.ok()) return res.status().WithPrefix(r.address.ToString());
+  res->address = r.address.ToString();
+  res->kind = std::string(model::KindName(r.address.kind));
+  if (res->tags.empty()) res->tags = r.tags;
+  if (res->cloud_name.empty()) res->cloud_name = r.cloud_name;
+  res->outputs["id"] = res->id;
+  return res;
+}
+
+static json WithoutMembers(json a) {
+  if (a.is_object() && a.contains("targets") && a["targets"].is_object()) a["targets"].erase("private_ips");
+  return a;
+}
+
+static json WithoutRules(json a) {
+  if (a.is_object()) a.erase("rules");
+  return a;
+}
+
+engine::ChangeAction OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  if (desired.attributes == prior.attributes) return engine::ChangeAction::kNoop;
+  if (desired.address.kind == model::Kind::kLoadBalancer &&
+      WithoutMembers(desired.attributes) == WithoutMembers(prior.attributes))
+    return engine::ChangeAction::kUpdate;
+  if (desired.address.kind == model::Kind::kFirewall &&
+      WithoutRules(desired.attributes) == WithoutRules(prior.attributes))
+    return engine::ChangeAction::kUpdate;
+  return engine::ChangeAction::kReplace;
+}
+
+Result<ObservedResource> OpenStackProvider::Update(const model::Resource& r, const state::ResourceState& prior,
+                                                   engine::ApplyContext& ctx) {
+  ORCH_RETURN_IF_ERROR(Ready());
+  if (r.address.kind == model::Kind::kLoadBalancer) {
+    Result<ObservedResource> o = UpdateLoadBalancer(r, prior, ctx);
+    if (!o.ok()) return o.status().WithPrefix(r.address.ToString());
+    return o;
+  }
+  if (r.address.kind == model::Kind::kFirewall) {
+    Status st = SyncRules(prior.id, r.attributes.value("rules", json::array()), ctx);
+    if (!st.ok()) return st.WithPrefix(r.address.ToString());
+    ObservedResource o;
+    o.address = r.address.ToString();
+    o.kind = "firewall";
+    o.id = prior.id;
+    o.cloud_name = prior.cloud_name;
+    o.tags = r.tags;
+    o.outputs = prior.outputs;
+    return o;
+  }
+  return Status::NotSupported(r.address.ToString() + ": in-place updates of this kind are not supported; it is replaced");
+}
+
+Status OpenStackProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  std::optional<model::Kind> kind = model::KindFromName(prior.kind);
+  if (!kind) return Status::InvalidArgument(prior.address + ": unknown kind '" + prior.kind + "'");
+  if (*kind == model::Kind::kImage) return Status::OK();  // looked up, never owned
+  if (prior.id.empty()) return Status::OK();
+  ORCH_RETURN_IF_ERROR(Ready());
+  Status st;
+  switch (*kind) {
+    case model::Kind::kNetwork: st = DeleteNetwork(prior, ctx); break;
+    case model::Kind::kSshKey: st = compute_->Delete("/os-keypairs/" + UrlEncode(prior.id)); break;
+    case model::Kind::kInstance: st = DeleteInstance(prior, ctx); break;
+    case model::Kind::kVolume: st = DeleteVolume(prior, ctx); break;
+    case model::Kind::kFloatingIp: st = DeleteFloatingIp(prior, ctx); break;
+    case model::Kind::kFirewall: st = DeleteFirewall(prior, ctx); break;
+    case model::Kind::kLoadBalancer: st = DeleteLoadBalancer(prior, ctx); break;
+    default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
+  }
+  if (st.IsNotFound()) return Status::OK();
+  return st.ok() ? st : st.WithPrefix(prior.address);
+}
+
+Status OpenStackProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
+  if (ctx.IsCancelled()) return Status::Cancelled("cancelled");
+  env_.clock->SleepForMicros(ms * 1000);
+  return Status::OK();
+}
+
+Result<json> OpenStackProvider::CreateOnce(const std::string& what, const Lookup& lookup, const Post& post,
+                                           bool lookup_first, engine::ApplyContext& ctx) {
+  bool look = lookup_first;
+  Status last;
+  int64_t backoff = tuning_.poll_initial_ms;
+  for (int attempt = 0; attempt < tuning_.create_attempts; ++attempt) {
+    if (look) {
+      Result<std::optional<json>> found = lookup();
+      if (!found.ok()) return found.status().WithPrefix("looking for " + what + " after an uncertain create");
+      if (found->has_value()) {
+        if (ctx.progress) ctx.progress("adopting " + what + " created by an earlier request");
+        return std::move(**found);
+      }
+    }
+    http::SendOutcome outcome;
+    Result<json> r = post(&outcome);
+    if (r.ok()) return r;
+    last = r.status();
+    if (!Uncertain(last)) return last;
+    look = true;
+    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
+    backoff = std::min(backoff * 2, tuning_.poll_max_ms);
+  }
+  return last;
+}
+
+Status OpenStackProvider::RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx,
+                                    const std::string& what) {
+  int64_t backoff = tuning_.poll_initial_ms;
+  const int64_t start = env_.clock->MonotonicMicros();
+  for (;;) {
+    Status st = op();
+    if (!st.IsConflict() && !(Uncertain(st) && !st.IsTimeout())) return st;
+    if ((env_.clock->MonotonicMicros() - start) / 1000 > tuning_.busy_timeout_ms) return st;
+    if (ctx.progress) ctx.progress("waiting for " + what + " to be free");
+    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
+    backoff = std::min(backoff * 2, tuning_.poll_max_ms);
+  }
+}
+
+Status OpenStackProvider::WaitFor(const std::string& what, int64_t timeout_ms, engine::ApplyContext& ctx,
+                                  const std::function<Result<bool>()>& check) {
+  common::PollOptions o;
+  o.initial_interval_ms = tuning_.poll_initial_ms;
+  o.max_interval_ms = tuning_.poll_max_ms;
+  o.timeout_ms = timeout_ms;
+  o.cancelled = ctx.cancelled;
+  o.what = what;
+  if (ctx.progress) ctx.progress("waiting for " + what);
+  return common::Poll(env_.clock, o, check);
+}
+
+std::mutex& OpenStackProvider::LbLock(const std::string& lb_id) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto& m = lb_locks_[lb_id];
+  if (!m) m = std::make_unique<std::mutex>();
+  return *m;
+}
+
+void Register(engine::ProviderRegistry* registry) {
+  registry->Register("openstack", [](const engine::ProviderEnv& env) -> std::unique_ptr<engine::Provider> {
+    return std::make_unique<OpenStackProvider>(env);
+  });
+}
+
+}  // namespace orch::providers::openstack

@@ -1,0 +1,263 @@
+// The OpenStack provider (docs/providers/openstack.md): neutral resources ->
+// Keystone-authenticated Nova, Neutron, Glance, Cinder and Octavia calls.
+// Discovery by tags (metadata for Cinder, names for keypairs), no duplicate
+// after a lost response (look by tag/name before any retried create), one
+// filtered server list per poll round, group members created in one
+// min_count/max_count request, one mutation queue per load balancer.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/provider.h"
+#include "engine/registry.h"
+#include "http/http_client.h"
+#include "providers/common/operation_poller.h"
+#include "providers/common/rest_client.h"
+#include "providers/openstack/cloud_config.h"
+#include "providers/openstack/errors.h"
+#include "providers/openstack/keystone.h"
+
+namespace orch::providers::openstack {
+
+// Microversions this provider speaks (the highest the service also offers
+// within these bounds is used). Compute >= 2.64 for server group `policy`,
+// tags at create (2.52) and soft-anti-affinity (2.15).
+inline constexpr const char* kComputeMin = "2.64";
+inline constexpr const char* kComputeMax = "2.79";
+inline constexpr const char* kVolumeMin = "3.0";
+inline constexpr const char* kVolumeMax = "3.59";
+
+struct Tuning {
+  int64_t poll_initial_ms = 500;
+  int64_t poll_max_ms = 5000;
+  int64_t server_timeout_ms = 15 * 60 * 1000;
+  int64_t volume_timeout_ms = 10 * 60 * 1000;
+  int64_t lb_timeout_ms = 20 * 60 * 1000;
+  int64_t busy_timeout_ms = 10 * 60 * 1000;  // 409 in-use / immutable retries
+  int64_t batch_window_ms = 300;             // how long the first group member waits for siblings
+  int create_attempts = 5;
+  http::RetryPolicy retry;
+};
+
+// One service endpoint. Calls that get 401 renew the token and are sent
+// once more.
+class Service {
+ public:
+  Service(Keystone* keystone, http::HttpClient* http, env::Clock* clock, std::string name, std::string base_url,
+          common::ErrorMapper* errors, common::Pager* pager);
+  Result<nlohmann::json> Get(const std::string& path);
+  Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body, http::SendOutcome* outcome = nullptr);
+  Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body);
+  Status Delete(const std::string& path);  // NotFound returned as is
+  Result<std::vector<nlohmann::json>> List(const std::string& path, const std::string& key);
+  KeystoneAuthenticator* auth() { return &auth_; }
+  const std::string& base_url() const { return base_url_; }
+  int64_t requests() const { return rest_.requests(); }
+
+ private:
+  template <typename T>
+  Result<T> Renewing(const std::function<Result<T>()>& call);
+
+  Keystone* keystone_;
+  KeystoneAuthenticator auth_;
+  std::string base_url_;
+  common::RestClient rest_;
+};
+
+class OpenStackProvider;
+
+// Waits for servers with one GET servers/detail?tags=<deployment tag> per
+// round shared by every waiting thread.
+class ServerPoller {
+ public:
+  ServerPoller(OpenStackProvider* p, std::string list_path) : p_(p), list_path_(std::move(list_path)) {}
+  // The server once ACTIVE (an ERROR comes back with Nova's fault
+  // message), or, with `gone`, once the list no longer shows it.
+  Result<nlohmann::json> Wait(const std::string& id, bool gone, engine::ApplyContext& ctx);
+  int rounds() const;
+
+ private:
+  OpenStackProvider* p_;
+  std::string list_path_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool polling_ = false;
+  int round_ = 0;
+  int64_t interval_ms_ = 0;
+  int64_t next_poll_micros_ = 0;
+  Status last_error_;
+  std::map<std::string, nlohmann::json> seen_;
+};
+
+// Coalesces concurrent creates of one group's instances (same request body
+// apart from name and address) into one POST /servers with
+// min_count = max_count = members.
+class ServerBatcher {
+ public:
+  struct Member {
+    std::string address;
+    int index = 0;
+    std::string cloud_name;
+  };
+  using CreateFn = std::function<std::vector<Result<nlohmann::json>>(const std::vector<Member>& members)>;
+  explicit ServerBatcher(OpenStackProvider* p) : p_(p) {}
+  // Joins (or opens) the batch of `key`; the opener waits the batch window,
+  // then runs `create` for every member. Returns this member's server.
+  Result<nlohmann::json> Join(const std::string& key, const Member& me, const CreateFn& create);
+  int batches() const;
+
+ private:
+  struct Batch {
+    std::vector<Member> members;
+    std::vector<Result<nlohmann::json>> results;
+    bool done = false;
+  };
+  OpenStackProvider* p_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<Batch>> open_;
+  int batches_ = 0;
+};
+
+class OpenStackProvider final : public engine::Provider {
+ public:
+  explicit OpenStackProvider(const engine::ProviderEnv& env, Tuning tuning = {},
+                             ConfigSources sources = RealConfigSources());
+  ~OpenStackProvider() override;
+
+  std::string Type() const override { return "openstack"; }
+  engine::Capabilities GetCapabilities() const override;
+  Status Configure(const engine::ProviderConfig& config) override;
+  void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
+  Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
+  // Load balancer: a change of targets.private_ips only (the group scaled)
+  // is an update (one batch member update); firewall rule changes are
+  // updates (rules synced); anything else replaces.
+  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
+  Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
+                                          engine::ApplyContext& ctx) override;
+  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+
+  // Authenticates, finds the endpoints and negotiates microversions once.
+  Status Ready();
+  Keystone* keystone() { return keystone_.get(); }
+  Service* compute() { return compute_.get(); }
+  Service* network() { return network_.get(); }
+  Service* image() { return image_.get(); }
+  Service* volume() { return volume_.get(); }
+  Service* lbaas() { return lbaas_.get(); }
+  ServerPoller* poller() { return poller_.get(); }
+  ServerBatcher* batcher() { return &batcher_; }
+  env::Clock* clock() { return env_.clock; }
+  const Tuning& tuning() const { return tuning_; }
+  int64_t TotalRequests() const;
+
+  // Sleeps `ms` unless cancelled.
+  Status Sleep(int64_t ms, engine::ApplyContext& ctx);
+
+ private:
+  using Lookup = std::function<Result<std::optional<nlohmann::json>>()>;
+  using Post = std::function<Result<nlohmann::json>(http::SendOutcome*)>;
+  // POST; after an answer that may have been lost look first and adopt.
+  Result<nlohmann::json> CreateOnce(const std::string& what, const Lookup& lookup, const Post& post, bool lookup_first,
+                                    engine::ApplyContext& ctx);
+  // Repeats `op` while it answers Conflict (in use, immutable, pending).
+  Status RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx, const std::string& what);
+  Status WaitFor(const std::string& what, int64_t timeout_ms, engine::ApplyContext& ctx,
+                 const std::function<Result<bool>()>& check);
+
+  // Neutron: create `singular` in `collection` with our tags (tags at create
+  // when the server accepts them, else PUT afterwards), adopting one found
+  // by `name` + deployment tag after a lost answer.
+  Result<nlohmann::json> NeutronCreate(const std::string& collection, const std::string& singular,
+                                       nlohmann::json body, const std::vector<std::string>& tags,
+                                       const Lookup& lookup, engine::ApplyContext& ctx);
+  Status EnsureNeutronTags(const std::string& collection, const nlohmann::json& obj, const std::vector<std::string>& tags);
+  Result<std::optional<nlohmann::json>> FindTagged(const std::string& collection, const std::string& tag,
+                                                   const std::string& name = "");
+  Result<std::string> ExternalNetwork();
+  Result<std::string> FlavorId(const std::string& size);
+  Result<std::string> ImageId(const std::string& image);
+  // The membership security group of a tier's cloud tag (created on demand).
+  Result<std::string> TierSecurityGroup(const std::string& target_tag, engine::ApplyContext& ctx);
+  Result<std::string> ServerGroup(const std::string& name, engine::ApplyContext& ctx);
+  std::mutex& LbLock(const std::string& lb_id);
+
+  Result<engine::ObservedResource> CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx);
+  Status SyncRules(const std::string& sg_id, const nlohmann::json& rules, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateSshKey(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateImage(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateInstance(const model::Resource& r, engine::ApplyContext& ctx);
+  std::vector<Result<nlohmann::json>> CreateServers(const nlohmann::json& body, const std::vector<ServerBatcher::Member>& members,
+                                                    const std::map<std::string, std::string>& tags, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateVolume(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateFloatingIp(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> UpdateLoadBalancer(const model::Resource& r, const state::ResourceState& prior,
+                                                      engine::ApplyContext& ctx);
+  // Waits for the load balancer to be ACTIVE, then runs `mutation`, again
+  // after each 409 "immutable" answer, and waits for ACTIVE once more.
+  Result<nlohmann::json> LbMutate(const std::string& lb_id, const std::string& what,
+                                  const std::function<Result<nlohmann::json>()>& mutation, engine::ApplyContext& ctx);
+  // Sets the pool's members to `ips`:`port` with one batch update (none
+  // when they already match).
+  Status SetMembers(const std::string& lb_id, const std::string& pool_id, const std::vector<std::string>& ips, int port,
+                    const std::string& subnet_id, engine::ApplyContext& ctx);
+  Result<nlohmann::json> WaitLbActive(const std::string& lb_id, engine::ApplyContext& ctx);
+  Status DeleteNetwork(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteFirewall(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteInstance(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteFloatingIp(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteLoadBalancer(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  // Deletes the deployment's leftover membership security groups and empty
+  // server groups (after the last network goes).
+  void SweepDeployment(engine::ApplyContext& ctx);
+
+  engine::ObservedResource ObserveServer(const nlohmann::json& s) const;
+
+  engine::ProviderEnv env_;
+  Tuning tuning_;
+  ConfigSources sources_;
+  engine::ProviderConfig config_;
+  CloudConfig cloud_;
+  std::unique_ptr<http::HttpClient> http_;
+  std::unique_ptr<Keystone> keystone_;
+  OsErrorMapper errors_;
+  OpenStackPager pager_;
+  std::mutex ready_mu_;
+  bool ready_ = false;
+  std::unique_ptr<Service> compute_, network_, image_, volume_, lbaas_;
+  std::unique_ptr<ServerPoller> poller_;
+  ServerBatcher batcher_{this};
+  std::mutex cache_mu_;
+  std::mutex create_mu_;  // serializes find-or-create of shared groups
+  std::map<std::string, std::string> flavors_;  // name and id -> id
+  std::string external_network_;
+  std::map<std::string, std::string> tier_groups_;    // target tag -> security group id
+  std::map<std::string, std::string> server_groups_;  // name -> server group id
+  std::map<std::string, std::unique_ptr<std::mutex>> lb_locks_;
+  int neutron_tags_on_create_ = -1;  // unknown / 0 no / 1 yes
+};
+
+void Register(engine::ProviderRegistry* registry);
+
+// Tag strings "<key>=<value>" of the kTag* entries; decoding ignores others.
+std::vector<std::string> EncodeTags(const std::map<std::string, std::string>& tags);
+std::map<std::string, std::string> DecodeTags(const nlohmann::json& tags);
+std::string DeploymentTag(const std::string& deployment);
+std::string TierTag(const std::string& tier);
+std::string AddressTag(const std::string& address);
+std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+bool Uncertain(const Status& st);
+
+}  // namespace orch::providers::openstack
