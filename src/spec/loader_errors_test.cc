@@ -44,6 +44,16 @@ TEST_F(LoaderErrorsTest, DuplicateKeyReportsSecondOccurrence) {
               ElementsAre("spec.yaml:9:5: error: duplicate key 'size' (first defined on line 7)"));
 }
 
+// Maps inside lists are walked by the tree check (duplicate keys, merge
+// keys); found by fuzzing under AddressSanitizer, which reported a dangling
+// node reference in that walk.
+TEST_F(LoaderErrorsTest, MapsInsideATopLevelListAreChecked) {
+  EXPECT_THAT(Errors("- deployment: a\n  deployment: b\n- tiers: {}\n"),
+              ElementsAre("spec.yaml:1:1: error: the spec must be a map with keys such as 'deployment', "
+                          "'providers' and 'tiers', got a list",
+                          "spec.yaml:2:3: error: duplicate key 'deployment' (first defined on line 1)"));
+}
+
 TEST_F(LoaderErrorsTest, DuplicateTopLevelKey) {
   EXPECT_THAT(Errors(std::string(kPrelude) + "deployment: other\n"),
               ElementsAre("spec.yaml:9:1: error: duplicate key 'deployment' (first defined on line 1)"));

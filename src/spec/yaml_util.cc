@@ -145,8 +145,10 @@ class TreeChecker {
     } else if (node.IsMap()) {
       std::map<std::string, YAML::Mark> seen;
       for (auto it = node.begin(); it != node.end(); ++it) {
-        const YAML::Node& key = it->first;
-        const YAML::Node& value = it->second;
+        // Copies: it-> returns a proxy that dies with the full expression, so a
+        // reference to its members would dangle (yaml-cpp nodes are handles).
+        const YAML::Node key = it->first;
+        const YAML::Node value = it->second;
         if (!key.IsScalar()) {
           ReportOnce(key.Mark(), "map keys must be plain strings");
           if (!Walk(key, depth + 1)) return false;
