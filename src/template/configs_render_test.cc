@@ -207,6 +207,20 @@ TEST(TemplateConfigsTest, EveryTemplateOfEveryConfigRendersAndPassesCloudInitSch
   }
   EXPECT_EQ(valid, files);
   EXPECT_GE(files, 10);
+  // The shell scripts the templates write must at least parse (bash -n).
+  std::ofstream(dir / "bash_syntax.py") << R"(import glob, subprocess, sys, yaml
+bad = 0
+for f in sorted(glob.glob(sys.argv[1] + "/*.yaml")):
+    for w in yaml.safe_load(open(f)).get("write_files", []):
+        if w.get("content", "").startswith("#!/bin/bash"):
+            r = subprocess.run(["bash", "-n"], input=w["content"], text=True, capture_output=True)
+            if r.returncode:
+                bad += 1
+                print(f, w["path"], r.stderr)
+sys.exit(1 if bad else 0)
+)";
+  EXPECT_EQ(std::system(("python3 '" + (dir / "bash_syntax.py").string() + "' '" + dir.string() + "'").c_str()), 0)
+      << "a rendered shell script does not parse";
   std::printf("cloud-init schema: %d of %d rendered files valid\n", valid, files);
   if (!HasFailure()) fs::remove_all(dir);
 }
