@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Outputs after a real deploy of configs/quickstart.yaml to cloudsim:
+# node 0 created before node 1 before node 2 (seed references),
 # `output --json` (addresses per tier, load balancer, floating IP),
 # `output --ansible-inventory` parsed by Debian's `ansible-inventory --list`,
 # `output --ssh-config` read by `ssh -G`, and `graph` rendered by Graphviz
@@ -32,6 +33,12 @@ echo "graph: $nodes resources, $(grep -c -- ' -> ' "$work/graph.dot") edges"
 
 cloudsim_start "$build" "$work" --time-scale 0.02 --seed 11
 orch deploy "$spec" --auto-approve >"$work/deploy.out" 2>&1 || { cat "$work/deploy.out"; fail "deploy failed"; }
+# Seeds order the ring: node 1 starts after node 0 is complete, node 2 after node 1.
+line() { grep -n -m1 -F "$1" "$work/deploy.out" | cut -d: -f1; }
+[ "$(line 'cassandra.instance[0]: create complete')" -lt "$(line 'cassandra.instance[1]: create started')" ] ||
+  fail "cassandra node 1 started before node 0 was complete"
+[ "$(line 'cassandra.instance[1]: create complete')" -lt "$(line 'cassandra.instance[2]: create started')" ] ||
+  fail "cassandra node 2 started before node 1 was complete"
 
 # JSON: addresses per tier, the load balancer and the floating IP.
 orch output "$spec" --json >"$work/out.json"
