@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include "cli/packer_run.h"
 
 namespace orch::cli {
@@ -201,6 +203,26 @@ TEST(PackerInvocation, OpenStackCredentialsAsOsVariablesAndGceFamilies) {
   EXPECT_TRUE(Has(g->argv, "-var=base_image="));
   EXPECT_TRUE(Has(g->argv, "-var=project_id=proj-1"));
   EXPECT_TRUE(Has(g->argv, "-var=zone=us-central1-b"));
+}
+
+TEST(RunPackerTest, PassesExtraEnvironmentStreamsLinesAndReturnsTheExitStatus) {
+  std::string script = ::testing::TempDir() + "/fake_packer.sh";
+  {
+    std::ofstream f(script);
+    f << "#!/bin/sh\necho \"1,,ui,say,token=$DIGITALOCEAN_API_TOKEN args=$*\"\nprintf 'no newline at end'\nexit 3\n";
+  }
+  ASSERT_EQ(chmod(script.c_str(), 0700), 0);
+  std::vector<std::string> lines;
+  std::atomic<bool> cancel{false};
+  auto rc = RunPacker({script, "build", "-machine-readable"}, {{"DIGITALOCEAN_API_TOKEN", "tok"}},
+                      [&](const std::string& l) { lines.push_back(l); }, &cancel);
+  ASSERT_TRUE(rc.ok()) << rc.status().ToString();
+  EXPECT_EQ(*rc, 3);
+  EXPECT_EQ(lines, (std::vector<std::string>{"1,,ui,say,token=tok args=build -machine-readable", "no newline at end"}));
+  auto missing = RunPacker({::testing::TempDir() + "/no-such-packer"}, {}, [](const std::string&) {}, nullptr);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(*missing, 127);
+  std::remove(script.c_str());
 }
 
 spec::Spec SpecWithPackerImage(const std::string& template_path) {

@@ -179,6 +179,10 @@ Result<int> RunPacker(const std::vector<std::string>& argv, const std::map<std::
     return Status::Internal(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    // Its own process group: packer runs its builds in child processes, and
+    // a cancel must reach all of them (a terminal's Ctrl-C reaches only us,
+    // and we forward it once).
+    setpgid(0, 0);
     dup2(fds[1], STDOUT_FILENO);
     execvpe(args[0], args.data(), envp.data());
     std::fprintf(stderr, "error: cannot run '%s': %s\n", args[0], std::strerror(errno));
@@ -190,7 +194,7 @@ Result<int> RunPacker(const std::vector<std::string>& argv, const std::map<std::
   char buf[4096];
   while (true) {
     if (cancel && cancel->load() && !forwarded) {
-      kill(pid, SIGINT);  // Packer cleans up what it created, then exits
+      kill(-pid, SIGINT);  // Packer cleans up what it created, then exits
       forwarded = true;
     }
     pollfd p{fds[0], POLLIN, 0};

@@ -69,7 +69,8 @@ Result<std::vector<ManifestBuild>> LastRunBuilds(const nlohmann::json& manifest)
 
 // Runs `argv` (argv[0] searched in PATH) with the current environment plus
 // `extra_env`, feeding each stdout line to `on_line`; stderr is passed
-// through. While it runs, a set `*cancel` forwards SIGINT to the child once.
+// through. The child runs in its own process group; while it runs, a set
+// `*cancel` sends SIGINT to that group once.
 // Returns the exit status (128+signal when killed by one).
 Result<int> RunPacker(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
                       const std::function<void(const std::string&)>& on_line, const std::atomic<bool>* cancel);

@@ -10,6 +10,8 @@
 #     and calls `orchestrator image register` from shell-local; the next deploy
 #     replaces the droplets with ones from the new snapshot;
 #  5. teardown leaves no droplet and keeps the image records.
+# Also: a failing build and an interrupted one (SIGINT: packer cleans up,
+# exit 130) record nothing.
 # Exits 77 (skipped) when packer is not installed.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -86,6 +88,29 @@ assert r["built_micros"] > 0, r
 PY
 [ "$(api /droplets | python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["total"])')" = 0 ] ||
   fail "packer left its build droplet"
+
+# A failing build records nothing: packer's error is shown, exit 1.
+if orch image build cassandra --spec "$spec" --packer-build digitalocean-bare --packer-var region=xx9 \
+  >"$work/bad.out" 2>&1; then fail "a build in an unknown region succeeded"; fi
+grep -q "error: packer build exited 1: .*" "$work/bad.out" || { cat "$work/bad.out" >&2; fail "failed-build message"; }
+grep -q "No image was recorded" "$work/bad.out" || fail "failed-build message"
+[ "$(recorded)" = "$id1" ] || fail "a failed build changed the record"
+
+# SIGINT during a build: packer is asked to clean up, exit 130, nothing recorded.
+snapshots() { api "/images?private=true&per_page=200" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["images"]))'; }
+before=$(snapshots)
+"$build/orchestrator" --state-dir "$work/state" image build cassandra --spec "$spec" \
+  --packer-build digitalocean-bare >"$work/int.out" 2>&1 &
+ipid=$!
+for _ in $(seq 1 100); do grep -q "Waiting for droplet to become active" "$work/int.out" && break; sleep 0.1; done
+kill -INT "$ipid"
+rc=0; wait "$ipid" || rc=$?
+[ "$rc" = 130 ] || { cat "$work/int.out" >&2; fail "interrupted build exited $rc, not 130"; }
+grep -q "interrupted; Packer was asked to clean up" "$work/int.out" || fail "interrupt message"
+[ "$(recorded)" = "$id1" ] || fail "an interrupted build changed the record"
+[ "$(api /droplets | python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["total"])')" = 0 ] ||
+  fail "the interrupted build left its droplet"
+[ "$(snapshots)" = "$before" ] || fail "the interrupted build still made a snapshot"
 
 # 3. plan names the build; deploy uses it.
 orch plan "$spec" >"$work/plan1.out" 2>&1 || { cat "$work/plan1.out" >&2; fail "plan after build"; }

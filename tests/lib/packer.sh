@@ -23,7 +23,7 @@ wait_keeping_secret() {
   local pid=$1 secret=$2 leaked=0 p rc=0
   while kill -0 "$pid" 2>/dev/null; do
     for p in $(pgrep -f 'packer build' || true); do
-      if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$secret"; then leaked=1; fi
+      if tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$secret"; then leaked=1; fi
     done
     sleep 0.2
   done
