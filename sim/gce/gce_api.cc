@@ -114,6 +114,7 @@ GceApi::GceApi(SimContext* ctx, Options options) : ctx_(ctx), options_(std::move
       {"firewalls", "global", "compute#firewall", "firewall", "firewall", 5, 5},
       {"networks", "global", "compute#network", "network", "network", 15, 15},
       {"subnetworks", "regions", "compute#subnetwork", "subnetwork", "subnetwork", 10, 10},
+      {"disks", "zones", "compute#disk", "disk", "disk", 3, 3},
   };
   BuildCatalog();
   Reset();
@@ -502,6 +503,8 @@ HttpResponse GceApi::Insert(Call& c, const CollSpec& spec) {
     r = PrepareNetwork(c);
   } else if (coll == "subnetworks") {
     r = PrepareSubnetwork(c);
+  } else if (coll == "disks") {
+    r = PrepareDisk(c);
   }
   std::string rel = Rel(c.scope, coll, name);
   std::string op_type = OpType(coll, "insert");
@@ -594,12 +597,18 @@ void GceApi::RegisterRoutes(Router& router) {
     std::string igm = p + "/" + scope + "/instanceGroupManagers/{instanceGroupManager}";
     Add(router, "POST", igm + "/resize", Access::kWrite, [this](Call& c) { return Resize(c); });
     Add(router, "POST", igm + "/listManagedInstances", Access::kRead, [this](Call& c) { return ListManaged(c); });
+    Add(router, "POST", igm + "/setInstanceTemplate", Access::kWrite, [this](Call& c) { return SetInstanceTemplate(c); });
+    Add(router, "POST", igm + "/setTargetPools", Access::kWrite, [this](Call& c) { return SetTargetPools(c); });
+    Add(router, "POST", igm + "/recreateInstances", Access::kWrite, [this](Call& c) { return RecreateInstances(c); });
   }
   for (const std::string scope : {"zones/{zone}", "regions/{region}"}) {
     std::string as = p + "/" + scope + "/autoscalers";
     Add(router, "PATCH", as, Access::kWrite, [this](Call& c) { return UpdateAutoscaler(c, true); });
     Add(router, "PUT", as, Access::kWrite, [this](Call& c) { return UpdateAutoscaler(c, false); });
   }
+  std::string inst = p + "/zones/{zone}/instances/{instance}";
+  Add(router, "POST", inst + "/attachDisk", Access::kWrite, [this](Call& c) { return AttachDisk(c); });
+  Add(router, "POST", inst + "/detachDisk", Access::kWrite, [this](Call& c) { return DetachDisk(c); });
   std::string tp = p + "/regions/{region}/targetPools/{targetPool}";
   Add(router, "POST", tp + "/addInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, true); });
   Add(router, "POST", tp + "/removeInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, false); });

@@ -199,6 +199,17 @@ class GceApi : public Api {
   HttpResponse Resize(Call& c);
   HttpResponse UpdateAutoscaler(Call& c, bool patch);
   HttpResponse ListManaged(Call& c);
+  // setInstanceTemplate, setTargetPools, recreateInstances (instances.cc).
+  HttpResponse SetInstanceTemplate(Call& c);
+  // Standalone disks, attachDisk/detachDisk (disks.cc).
+  Resource PrepareDisk(Call& c);
+  json DiskUsers(const std::string& self_link) const;
+  json RenderDisk(const Resource& r) const;
+  json AttachExisting(const json& d, const std::string& zone, const std::string& field, int index);
+  HttpResponse AttachDisk(Call& c);
+  HttpResponse DetachDisk(Call& c);
+  HttpResponse SetTargetPools(Call& c);
+  HttpResponse RecreateInstances(Call& c);
   HttpResponse TargetPoolMembers(Call& c, bool add);
   HttpResponse GetFromFamily(Call& c);
   HttpResponse WaitOp(Call& c);

@@ -90,9 +90,8 @@ json GceApi::Disks(const json& in, const std::string& zone, const std::string& n
     if (boot && i != 0) FailInvalid(f + ".boot", "true", "Boot disk must be the first disk attached to the instance.");
     boot_seen = boot_seen || boot;
     if (d.contains("source")) {
-      // Standalone persistent disks are not modelled, so none exists.
-      std::string src = d["source"].get<std::string>();
-      FailNotFound("projects/" + options_.project + "/zones/" + zone + "/disks/" + LastSegment(src));
+      out.push_back(AttachExisting(d, zone, f, static_cast<int>(i)));
+      continue;
     }
     const json params = d.value("initializeParams", json::object());
     if (!params.contains("sourceImage")) FailRequired(f + ".initializeParams.sourceImage");
@@ -708,6 +707,88 @@ HttpResponse GceApi::Resize(Call& c) {
   return OpResponse(c, op);
 }
 
+// "zones/z/instances/x" of a full or partial instance URL.
+static std::string RelTail(const std::string& ref) {
+  size_t p = ref.find("zones/");
+  return p == std::string::npos ? ref : ref.substr(p);
+}
+
+// The template a member was created from (its "instance-template" metadata).
+static json MemberTemplate(const Resource& inst, const Resource& igm) {
+  if (inst.body.contains("metadata") && inst.body["metadata"].contains("items")) {
+    for (const json& item : inst.body["metadata"]["items"]) {
+      if (item.value("key", "") == "instance-template") return item["value"];
+    }
+  }
+  return igm.body["instanceTemplate"];
+}
+
+HttpResponse GceApi::SetInstanceTemplate(Call& c) {
+  Resource& igm = Get(c.scope, "instanceGroupManagers", c.params.at("instanceGroupManager"));
+  if (!c.body.contains("instanceTemplate") || !c.body["instanceTemplate"].is_string()) {
+    FailRequired("resource.instanceTemplate");
+  }
+  std::string tmpl = c.body["instanceTemplate"];
+  std::string rel = Resolve(tmpl, "instanceTemplates", "global");
+  if (rel.empty()) FailInvalid("resource.instanceTemplate", tmpl, "The referenced instance template resource cannot be found.");
+  // New members use it; existing ones keep theirs until recreated (updatePolicy OPPORTUNISTIC).
+  igm.body["instanceTemplate"] = Url(rel);
+  igm.body["versions"][0]["instanceTemplate"] = Url(rel);
+  std::string op = NewOp(c.scope, "compute.instanceGroupManagers.setInstanceTemplate", igm.body["selfLink"],
+                         igm.body["id"], ctx_->Latency(2));
+  return OpResponse(c, op);
+}
+
+HttpResponse GceApi::SetTargetPools(Call& c) {
+  Resource& igm = Get(c.scope, "instanceGroupManagers", c.params.at("instanceGroupManager"));
+  json pools = json::array();
+  std::string region = c.region;
+  if (region.empty() && catalog_zones_.contains(c.zone)) region = catalog_zones_[c.zone]["_region"];
+  for (const json& tp : c.body.value("targetPools", json::array())) {
+    std::string ref = tp.is_string() ? tp.get<std::string>() : "";
+    std::string rel = Resolve(ref, "targetPools", "regions/" + region);
+    if (rel.empty()) FailNotFound("projects/" + options_.project + "/regions/" + region + "/targetPools/" + LastSegment(ref));
+    pools.push_back(Url(rel));
+  }
+  igm.body["targetPools"] = pools;
+  igm.body["fingerprint"] = ctx_->RandomHex(8);
+  std::string op = NewOp(c.scope, "compute.instanceGroupManagers.setTargetPools", igm.body["selfLink"], igm.body["id"],
+                         ctx_->Latency(2));
+  return OpResponse(c, op);
+}
+
+HttpResponse GceApi::RecreateInstances(Call& c) {
+  Resource& igm = Get(c.scope, "instanceGroupManagers", c.params.at("instanceGroupManager"));
+  if (!c.body.contains("instances") || !c.body["instances"].is_array()) FailRequired("resource.instances");
+  // Each named member is deleted and a new one made from the current template.
+  json keep = json::array();
+  std::vector<json> gone;
+  for (const json& m : igm.aux["members"]) {
+    std::string url = Url("zones/" + m["zone"].get<std::string>() + "/instances/" + m["name"].get<std::string>());
+    bool named = false;
+    for (const json& ref : c.body["instances"]) {
+      if (ref.is_string() && (ref == url || RelTail(ref.get<std::string>()) == RelTail(url))) named = true;
+    }
+    (named ? gone.push_back(m) : keep.push_back(m));
+  }
+  if (gone.size() != c.body["instances"].size()) {
+    FailInvalid("resource.instances", c.body["instances"].dump(), "Instance is not a member of the group.");
+  }
+  double at = ctx_->Now() + ctx_->Latency(20);
+  for (const json& m : gone) {
+    std::string scope = "zones/" + m["zone"].get<std::string>();
+    if (Resource* inst = Find(scope, "instances", m["name"])) {
+      BeforeDelete("instances", scope, *inst);
+      ScheduleDelete(scope, "instances", m["name"], at);
+    }
+  }
+  igm.aux["members"] = keep;
+  ReconcileIgm(c.scope, igm, at);
+  std::string op = NewOp(c.scope, "compute.instanceGroupManagers.recreateInstances", igm.body["selfLink"],
+                         igm.body["id"], ctx_->Latency(2));
+  return OpResponse(c, op);
+}
+
 HttpResponse GceApi::ListManaged(Call& c) {
   Resource& igm = Get(c.scope, "instanceGroupManagers", c.params.at("instanceGroupManager"));
   json list = json::array();
@@ -722,7 +803,7 @@ HttpResponse GceApi::ListManaged(Call& c) {
                     {"id", ri["id"]},
                     {"instanceStatus", status},
                     {"currentAction", action},
-                    {"version", {{"instanceTemplate", igm.body["instanceTemplate"]}}}});
+                    {"version", {{"instanceTemplate", MemberTemplate(*inst, igm)}}}});
   }
   for (const json& f : igm.aux["failed"]) {
     list.push_back({{"instance", Url("zones/" + f["zone"].get<std::string>() + "/instances/" + f["name"].get<std::string>())},

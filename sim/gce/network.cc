@@ -380,6 +380,7 @@ HttpResponse GceApi::TargetPoolMembers(Call& c, bool add) {
 
 json GceApi::Render(const std::string& coll, const Resource& r) const {
   double now = ctx_->Now();
+  if (coll == "disks") return RenderDisk(r);
   if (coll == "instances") {
     json j = r.body;
     if (r.delete_at >= 0) {
@@ -546,6 +547,7 @@ std::string GceApi::UsedBy(const std::string& self_link) const {
       {"targetPools", {"forwardingRules", "instanceGroupManagers"}},
       {"httpHealthChecks", {"targetPools"}},
       {"addresses", {}},
+      {"disks", {"instances"}},
   };
   std::string rel = self_link.substr(Base().size() + 1);
   std::string coll = rel.substr(0, rel.rfind('/'));
