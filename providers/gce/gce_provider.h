@@ -1,0 +1,132 @@
+// The GCE provider (docs/providers/gce.md): neutral resources -> Compute
+// Engine v1 objects. Networks are custom-mode VPCs with one subnetwork;
+// native instance groups are an instance template + managed instance group
+// + autoscaler; load balancers are network load balancing (HTTP health
+// check, target pool, forwarding rule on a reserved address). Every insert
+// carries a deterministic requestId and its Operation is awaited with
+// `wait`; discovery lists by label filter (or name prefix and description
+// for kinds without labels).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/provider.h"
+#include "engine/registry.h"
+#include "http/http_client.h"
+#include "providers/common/rest_client.h"
+#include "providers/gce/auth.h"
+#include "providers/gce/client.h"
+
+namespace orch::providers::gce {
+
+inline constexpr const char* kDefaultEndpoint = "https://compute.googleapis.com/compute/v1";
+
+struct Tuning {
+  ClientTuning client;
+  int64_t poll_initial_ms = 500;
+  int64_t poll_max_ms = 5000;
+  int64_t group_timeout_ms = 20 * 60 * 1000;
+  http::RetryPolicy retry;
+};
+
+class GceProvider final : public engine::Provider {
+ public:
+  explicit GceProvider(const engine::ProviderEnv& env, Tuning tuning = {});
+  ~GceProvider() override;
+
+  std::string Type() const override { return "gce"; }
+  engine::Capabilities GetCapabilities() const override;
+  Status Configure(const engine::ProviderConfig& config) override;
+  void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
+  Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
+  // Groups: a change of min/max/cpu_target or of the instance attributes is
+  // an in-place update (autoscaler patch; new template rolled out). Other
+  // kinds: equal attributes no-op, else replace.
+  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
+  Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
+                                          engine::ApplyContext& ctx) override;
+  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+
+  GceClient* client() { return client_.get(); }
+  OAuthAuthenticator* auth() { return auth_.get(); }
+  const std::string& project() const { return project_; }
+
+ private:
+  // One GCE object of a neutral resource.
+  struct Part {
+    std::string collection;  // "global/networks", "zones/Z/instances"...
+    std::string name;
+    nlohmann::json body;     // insert body (name, labels/description included)
+    std::string part;        // requestId component
+    std::string what;        // "network gcedemo-main", for messages
+  };
+  // Inserts `p` unless it exists: lookup first on a resumed attempt; a 409
+  // alreadyExists is adopted when the object's tags prove it is ours.
+  // Returns the object as GET reports it once its Operation is done.
+  Result<nlohmann::json> Ensure(const Part& p, const model::Resource& r, engine::ApplyContext& ctx);
+  bool Ours(const nlohmann::json& object, const model::Resource& r) const;
+  std::string Zone(const nlohmann::json& attributes) const;
+  std::string Region(const nlohmann::json& attributes) const;
+  bool RegionalGroups() const { return config_.zones.size() > 1; }
+  std::string GroupScope() const;  // "regions/R" or "zones/Z"
+
+  Result<engine::ObservedResource> CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateImage(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateInstance(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateVolume(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateFloatingIp(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateGroup(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> UpdateGroup(const model::Resource& r, const state::ResourceState& prior,
+                                               engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx);
+  Status DeleteNetwork(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteFirewall(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteGroup(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteLoadBalancer(const state::ResourceState& prior, engine::ApplyContext& ctx);
+  Status DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx);
+
+  nlohmann::json InstanceProperties(const model::Resource& r, const std::string& zone) const;
+  nlohmann::json TemplateBody(const model::Resource& r, const std::string& name) const;
+  nlohmann::json AutoscalerBody(const model::Resource& r, const std::string& group_link) const;
+  // Waits until the group is stable and reports it with its members.
+  Result<engine::ObservedResource> ObserveGroup(const std::string& name, const std::string& address,
+                                                engine::ApplyContext* ctx);
+  // `object` once GET of `path` reports status `want` (polled).
+  Result<nlohmann::json> WaitStatus(const nlohmann::json& object, const std::string& path, const std::string& want,
+                                    engine::ApplyContext& ctx);
+  engine::ObservedResource ObserveInstance(const nlohmann::json& i) const;
+  Result<std::vector<nlohmann::json>> ListInstances(const std::string& filter);
+
+  engine::ProviderEnv env_;
+  Tuning tuning_;
+  engine::ProviderConfig config_;
+  std::string endpoint_;
+  std::string project_;
+  std::unique_ptr<RateQuotaTransport> transport_;
+  std::unique_ptr<http::HttpClient> http_;
+  std::unique_ptr<OAuthAuthenticator> auth_;
+  GcePager pager_;
+  GceErrorMapper errors_;
+  std::unique_ptr<common::RestClient> rest_;
+  std::unique_ptr<GceClient> client_;
+};
+
+// Adds the "gce" factory.
+void Register(engine::ProviderRegistry* registry);
+
+// Helpers shared by the .cc files.
+std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+std::string LastSegment(const std::string& url);
+// "https://.../projects/p/zones/z/instances/x" -> "zones/z/instances/x".
+std::string RelativeLink(const std::string& url);
+// The outputs "instances" of group `group_name`: its members among
+// `instances` (named "<group>-xxxx", no address label), by name.
+nlohmann::json MemberList(const std::vector<nlohmann::json>& instances, const std::string& group_name);
+// The first 8 hex digits of SHA-256 of the JSON text.
+std::string ShortHash(const nlohmann::json& j);
+
+}  // namespace orch::providers::gce

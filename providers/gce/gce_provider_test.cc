@@ -1,0 +1,419 @@
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+#include "providers/gce/auth.h"
+#include "providers/gce/client.h"
+#include "providers/gce/gce_provider.h"
+#include "testing/fake_clock.h"
+#include "testing/scripted_transport.h"
+#include "util/strings.h"
+
+namespace orch::providers::gce {
+namespace {
+
+using nlohmann::json;
+const char* kEndpoint = "http://gce.test/compute/v1";
+const char* kProjectBase = "http://gce.test/compute/v1/projects/p1";
+const char* kTokenUri = "http://gce.test/token";
+
+// A fresh 2048-bit RSA key: private PEM and public PEM.
+struct KeyPair {
+  std::string private_pem, public_pem;
+};
+
+KeyPair MakeKey() {
+  static KeyPair cached = [] {
+    KeyPair k;
+    EVP_PKEY* pkey = EVP_RSA_gen(2048);
+    BIO* priv = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(priv, pkey, nullptr, nullptr, 0, nullptr, nullptr);
+    BIO* pub = BIO_new(BIO_s_mem());
+    PEM_write_bio_PUBKEY(pub, pkey);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(priv, &data);
+    k.private_pem.assign(data, n);
+    n = BIO_get_mem_data(pub, &data);
+    k.public_pem.assign(data, n);
+    BIO_free(priv);
+    BIO_free(pub);
+    EVP_PKEY_free(pkey);
+    return k;
+  }();
+  return cached;
+}
+
+json KeyJson() {
+  return {{"type", "service_account"},         {"project_id", "p1"},
+          {"private_key_id", "kid1"},          {"private_key", MakeKey().private_pem},
+          {"client_email", "sa@p1.iam.gserviceaccount.com"}, {"token_uri", kTokenUri}};
+}
+
+std::string Base64UrlDecode(std::string s) {
+  for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (s.size() % 4) s += '=';
+  std::string out(s.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(s.data()),
+                          static_cast<int>(s.size()));
+  size_t pad = 0;
+  if (s.size() >= 1 && s[s.size() - 1] == '=') ++pad;
+  if (s.size() >= 2 && s[s.size() - 2] == '=') ++pad;
+  out.resize(n - pad);
+  return out;
+}
+
+env::HttpResponse Reply(int status, const json& body) {
+  env::HttpResponse r;
+  r.status = status;
+  r.body = body.is_null() ? "" : body.dump();
+  return r;
+}
+
+json TokenBody(const std::string& token, int expires_in = 3600) {
+  return {{"access_token", token}, {"expires_in", expires_in}, {"token_type", "Bearer"}};
+}
+
+json GoogleError(int code, const std::string& reason, const std::string& message) {
+  return {{"error", {{"code", code}, {"message", message},
+                     {"errors", json::array({{{"reason", reason}, {"domain", "global"}, {"message", message}}})}}}};
+}
+
+std::string BearerOf(const env::HttpRequest& r) {
+  for (const auto& [k, v] : r.headers)
+    if (k == "Authorization") return v;
+  return "";
+}
+
+TEST(GceJwt, SignatureVerifiesWithThePublicKey) {
+  Result<std::string> jwt = ServiceAccountAssertion(KeyJson(), 1700000000);
+  ASSERT_TRUE(jwt.ok()) << jwt.status().ToString();
+  std::vector<std::string> parts = Split(*jwt, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  json header = json::parse(Base64UrlDecode(parts[0]));
+  json claims = json::parse(Base64UrlDecode(parts[1]));
+  EXPECT_EQ(header["alg"], "RS256");
+  EXPECT_EQ(header["kid"], "kid1");
+  EXPECT_EQ(claims["iss"], "sa@p1.iam.gserviceaccount.com");
+  EXPECT_EQ(claims["aud"], kTokenUri);
+  EXPECT_EQ(claims["scope"], kComputeScope);
+  EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 3600);
+  EXPECT_EQ(claims["iat"], 1700000000);
+
+  std::string pub = MakeKey().public_pem;
+  BIO* bio = BIO_new_mem_buf(pub.data(), static_cast<int>(pub.size()));
+  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ASSERT_NE(key, nullptr);
+  auto verify = [&](const std::string& input, const std::string& sig) {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    bool ok = EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+              EVP_DigestVerify(md, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                               reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+    EVP_MD_CTX_free(md);
+    return ok;
+  };
+  std::string sig = Base64UrlDecode(parts[2]);
+  EXPECT_TRUE(verify(parts[0] + "." + parts[1], sig));
+  EXPECT_FALSE(verify(parts[0] + "." + parts[1] + "x", sig));  // a changed claim set fails
+  EVP_PKEY_free(key);
+}
+
+TEST(GceJwt, Base64UrlHasNoPadding) {
+  EXPECT_EQ(Base64Url("a"), "YQ");
+  EXPECT_EQ(Base64Url("ab"), "YWI");
+  EXPECT_EQ(Base64Url("abc"), "YWJj");
+  EXPECT_EQ(Base64Url("\xfb\xff"), "-_8");
+}
+
+TEST(GceAuth, TokenIsCachedAndRefreshedBeforeExpiry) {
+  testing::FakeClock clock;
+  testing::ScriptedTransport transport;
+  http::HttpClient http(&transport, &clock);
+  transport.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-one-aaaa")));
+  transport.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-two-bbbb")));
+  OAuthAuthenticator auth(&clock, std::make_unique<ServiceAccountSource>(&http, &clock, KeyJson()));
+  env::HttpRequest r1, r2, r3;
+  ASSERT_TRUE(auth.Authenticate(&r1).ok());
+  clock.Advance((3600 - kRefreshMarginSeconds - 10) * 1000000LL);
+  ASSERT_TRUE(auth.Authenticate(&r2).ok());
+  EXPECT_EQ(BearerOf(r1), "Bearer tok-one-aaaa");
+  EXPECT_EQ(BearerOf(r2), "Bearer tok-one-aaaa");
+  EXPECT_EQ(auth.fetches(), 1);
+  clock.Advance(20 * 1000000LL);  // inside the refresh margin, still before expiry
+  ASSERT_TRUE(auth.Authenticate(&r3).ok());
+  EXPECT_EQ(BearerOf(r3), "Bearer tok-two-bbbb");
+  EXPECT_EQ(auth.fetches(), 2);
+  // The grant is a form-encoded JWT bearer assertion.
+  std::string body = transport.Requests()[0].body;
+  EXPECT_NE(body.find("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion="), std::string::npos);
+}
+
+TEST(GceAuth, TokenErrorNamesGooglesReason) {
+  testing::FakeClock clock;
+  testing::ScriptedTransport transport;
+  http::HttpClient http(&transport, &clock);
+  transport.Expect("POST", kTokenUri,
+                   Reply(400, {{"error", "invalid_grant"}, {"error_description", "Invalid JWT Signature."}}));
+  ServiceAccountSource source(&http, &clock, KeyJson());
+  Result<TokenSource::Token> t = source.Fetch();
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(t.status().message().find("invalid_grant: Invalid JWT Signature."), std::string::npos);
+}
+
+TEST(GceAuth, MetadataServerNeedsTheFlavorHeader) {
+  testing::FakeClock clock;
+  testing::ScriptedTransport transport;
+  http::HttpClient http(&transport, &clock);
+  transport.Expect("GET", "http://169.254.0.9:80/computeMetadata/v1/instance/service-accounts/default/token",
+                   Reply(200, TokenBody("meta-token-1")));
+  MetadataSource source(&http, "169.254.0.9:80");
+  Result<TokenSource::Token> t = source.Fetch();
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->access_token, "meta-token-1");
+  bool flavor = false;
+  const std::vector<env::HttpRequest> sent = transport.Requests();
+  for (const auto& [k, v] : sent[0].headers) flavor = flavor || (k == "Metadata-Flavor" && v == "Google");
+  EXPECT_TRUE(flavor);
+}
+
+TEST(GceLabels, EncodingIsReversibleAndValid) {
+  for (const std::string s : {"api.instance[2]", "cassandra.volume.data[1]", "ssh_key.ops@gcp", "My_Deploy", "plain-1"}) {
+    std::string e = EncodeLabelValue(s);
+    for (char c : e) EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') << e;
+    EXPECT_EQ(DecodeLabelValue(e).value_or("?"), s);
+  }
+  EXPECT_EQ(EncodeLabelValue("api.instance[2]"), "api_2einstance_5b2_5d");
+  EXPECT_EQ(EncodeLabelValue("plain-1"), "plain-1");
+  EXPECT_FALSE(DecodeLabelValue("bad_z").has_value());
+  EXPECT_FALSE(DecodeLabelValue("cut_4").has_value());
+  json labels = EncodeLabels({{"orchestrator-deployment", "d"}, {"orchestrator-address", "web.lb"}, {"other", "x"}});
+  EXPECT_EQ(labels, json({{"orchestrator-deployment", "d"}, {"orchestrator-address", "web_2elb"}}));
+  EXPECT_EQ(DecodeLabels(labels)["orchestrator-address"], "web.lb");
+}
+
+TEST(GceRequestId, DeterministicPerAttemptAndBody) {
+  json body = {{"name", "x"}};
+  std::string a = RequestId("dep", "api.group", "template", 1, body);
+  EXPECT_EQ(a, RequestId("dep", "api.group", "template", 1, body));
+  EXPECT_NE(a, RequestId("dep", "api.group", "template", 2, body));
+  EXPECT_NE(a, RequestId("dep", "api.group", "group", 1, body));
+  EXPECT_NE(a, RequestId("dep", "web.group", "template", 1, body));
+  EXPECT_NE(a, RequestId("dep", "api.group", "template", 1, json{{"name", "y"}}));
+  ASSERT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '5');  // version 5
+}
+
+TEST(GcePager, FollowsNextPageTokenKeepingTheQuery) {
+  GcePager pager;
+  auto next = pager.NextUrl("http://h/x?maxResults=500&filter=a%3Db", {{"nextPageToken", "t/1"}});
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(*next, "http://h/x?maxResults=500&filter=a%3Db&pageToken=t%2F1");
+  auto again = pager.NextUrl(*next, {{"nextPageToken", "t2"}});
+  EXPECT_EQ(*again, "http://h/x?maxResults=500&filter=a%3Db&pageToken=t2");
+  EXPECT_FALSE(pager.NextUrl("http://h/x", json::object()).has_value());
+}
+
+// A client wired like the provider's, over a scripted transport.
+class GceClientTest : public ::testing::Test {
+ protected:
+  GceClientTest()
+      : quota_(&transport_),
+        http_(&quota_, &clock_, Policy()),
+        auth_(&clock_, std::make_unique<ServiceAccountSource>(&http_, &clock_, KeyJson())),
+        rest_(&http_, &clock_, kProjectBase, &auth_, &pager_, &errors_, nullptr),
+        client_(&rest_, &auth_, &clock_, Tuning()) {}
+  static http::RetryPolicy Policy() {
+    http::RetryPolicy p;
+    p.seed = 1;
+    p.initial_backoff_ms = 10;
+    return p;
+  }
+  static ClientTuning Tuning() {
+    ClientTuning t;
+    t.retry_sleep_ms = 10;
+    return t;
+  }
+  json Op(const std::string& status, json error = nullptr) {
+    json op = {{"kind", "compute#operation"}, {"name", "op-1"}, {"status", status},
+               {"selfLink", std::string(kProjectBase) + "/global/operations/op-1"}};
+    if (!error.is_null()) op["error"] = error;
+    return op;
+  }
+  testing::FakeClock clock_;
+  testing::ScriptedTransport transport_;
+  RateQuotaTransport quota_;
+  http::HttpClient http_;
+  OAuthAuthenticator auth_;
+  GcePager pager_;
+  GceErrorMapper errors_;
+  common::RestClient rest_;
+  GceClient client_;
+  engine::ApplyContext ctx_;
+};
+
+TEST_F(GceClientTest, ListFollowsPagesWithTheFilter) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-list-1")));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks?maxResults=500&filter=name%20eq%20d-.%2A",
+                    Reply(200, {{"items", {{{"name", "a"}}}}, {"nextPageToken", "p2"}}));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks?maxResults=500&filter=name%20eq%20d-.%2A&pageToken=p2",
+                    Reply(200, {{"items", {{{"name", "b"}}}}}));
+  Result<std::vector<json>> items = client_.List("/global/networks", "name eq d-.*");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[1]["name"], "b");
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceClientTest, WaitRepeatsUntilDoneAndSurfacesTheError) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-wait-1")));
+  transport_.Expect("POST", std::string(kProjectBase) + "/zones/z/instances?requestId=rid", Reply(200, Op("PENDING")));
+  transport_.Expect("POST", std::string(kProjectBase) + "/global/operations/op-1/wait", Reply(200, Op("RUNNING")));
+  json error = {{"errors", json::array({{{"code", "QUOTA_EXCEEDED"},
+                                         {"message", "Quota 'CPUS' exceeded.  Limit: 24.0 in region us-central1."}}})}};
+  transport_.Expect("POST", std::string(kProjectBase) + "/global/operations/op-1/wait", Reply(200, Op("DONE", error)));
+  std::vector<std::string> recorded;
+  ctx_.record_operation = [&](const std::string& op) { recorded.push_back(op); };
+  Status st = client_.MutateAndWait("POST", "/zones/z/instances", {{"name", "i"}}, "rid", ctx_, "instance i");
+  EXPECT_EQ(st.code(), StatusCode::kQuotaExceeded);
+  EXPECT_NE(st.message().find("instance i"), std::string::npos);
+  EXPECT_NE(st.message().find("Quota 'CPUS' exceeded"), std::string::npos);
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0], std::string(kProjectBase) + "/global/operations/op-1");
+  EXPECT_EQ(client_.waits(), 2);
+}
+
+TEST_F(GceClientTest, ZoneExhaustionIsReportedAsSuch) {
+  json op = Op("DONE", {{"errors", json::array({{{"code", "ZONE_RESOURCE_POOL_EXHAUSTED"}, {"message", "no room"}}})}});
+  Status st = OperationError(op);
+  EXPECT_NE(st.message().find("ZONE_RESOURCE_POOL_EXHAUSTED"), std::string::npos);
+  EXPECT_NE(st.message().find("try another zone"), std::string::npos);
+}
+
+TEST_F(GceClientTest, LostInsertIsRepeatedWithTheSameRequestId) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-lost-1")));
+  transport_.ExpectReset("POST", std::string(kProjectBase) + "/global/networks?requestId=rid-9");
+  transport_.Expect("POST", std::string(kProjectBase) + "/global/networks?requestId=rid-9", Reply(200, Op("DONE")));
+  Result<json> op = client_.Mutate("POST", "/global/networks", {{"name", "n"}}, "rid-9", ctx_);
+  ASSERT_TRUE(op.ok()) << op.status().ToString();
+  EXPECT_EQ((*op)["status"], "DONE");
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceClientTest, RateLimit403IsRetriedAndQuotaFailsFast) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-rate-1")));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/n",
+                    Reply(403, GoogleError(403, "rateLimitExceeded", "Quota exceeded for quota metric 'Queries'")));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/n", Reply(200, {{"name", "n"}}));
+  EXPECT_TRUE(client_.Get("/global/networks/n").ok());
+  transport_.Expect("POST", std::string(kProjectBase) + "/zones/z/instances",
+                    Reply(403, GoogleError(403, "quotaExceeded", "Quota 'CPUS' exceeded. Limit: 24.0")));
+  Result<json> r = client_.Mutate("POST", "/zones/z/instances", {{"name", "i"}}, "rid", ctx_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kQuotaExceeded);
+  EXPECT_NE(r.status().message().find("CPUS"), std::string::npos);
+  EXPECT_EQ(transport_.RequestCount(), 4u);  // the quota error was not retried
+}
+
+TEST_F(GceClientTest, ExpiredTokenIsReplacedAfterA401) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-old-1")));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/n",
+                    Reply(401, GoogleError(401, "authError", "Invalid Credentials")));
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-new-2")));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/n", Reply(200, {{"name", "n"}}));
+  ASSERT_TRUE(client_.Get("/global/networks/n").ok());
+  EXPECT_EQ(BearerOf(transport_.Requests()[3]), "Bearer tok-new-2");
+  EXPECT_EQ(auth_.fetches(), 2);
+}
+
+// Provider-level: a 409 is adopted only when the description names us.
+class GceProviderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/gce-key-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    key_path_ = tmpl;
+    std::ofstream(key_path_) << KeyJson().dump();
+    Tuning t;
+    t.retry.seed = 1;
+    t.retry.initial_backoff_ms = 1;
+    t.client.retry_sleep_ms = 1;
+    provider_ = std::make_unique<GceProvider>(engine::ProviderEnv{&clock_, &transport_, ""}, t);
+    engine::ProviderConfig c;
+    c.name = "gcp";
+    c.type = "gce";
+    c.deployment = "demo";
+    c.region = "us-central1";
+    c.zones = {"us-central1-a"};
+    c.endpoint = kEndpoint;
+    c.settings = {{"project", "p1"}, {"credentials", key_path_}};
+    ASSERT_TRUE(provider_->Configure(c).ok());
+  }
+  void TearDown() override { std::remove(key_path_.c_str()); }
+
+  model::Resource Firewall() {
+    model::Resource r;
+    r.address = *model::Address::Parse("web.firewall");
+    r.cloud_name = "demo-web-fw";
+    r.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "web.firewall"}};
+    r.attributes = {{"rules", {{{"protocol", "tcp"}, {"ports", "80"}, {"sources", {"0.0.0.0/0"}}, {"source_tags", json::array()}}}},
+                    {"target_tag", "demo-web"}};
+    return r;
+  }
+
+  testing::FakeClock clock_;
+  testing::ScriptedTransport transport_;
+  std::unique_ptr<GceProvider> provider_;
+  std::string key_path_;
+};
+
+TEST_F(GceProviderTest, AlreadyExistsIsAdoptedWhenTheTagsProveItIsOurs) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-prov-1")));
+  transport_.Expect("POST", std::string(kProjectBase) + "/global/firewalls?requestId=",
+                    Reply(409, GoogleError(409, "alreadyExists", "The resource 'demo-web-fw-0' already exists")));
+  json existing = {{"name", "demo-web-fw-0"},
+                   {"description", DescriptionFor(Firewall().tags)},
+                   {"selfLink", std::string(kProjectBase) + "/global/firewalls/demo-web-fw-0"}};
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/firewalls/demo-web-fw-0", Reply(200, existing));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> r = provider_->Create(Firewall(), ctx);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "demo-web-fw");
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceProviderTest, AlreadyExistsOfSomethingElseIsAClearError) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-prov-2")));
+  transport_.Expect("POST", std::string(kProjectBase) + "/global/firewalls?requestId=",
+                    Reply(409, GoogleError(409, "alreadyExists", "The resource 'demo-web-fw-0' already exists")));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/firewalls/demo-web-fw-0",
+                    Reply(200, {{"name", "demo-web-fw-0"}, {"description", "made by hand"}}));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> r = provider_->Create(Firewall(), ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict);
+  EXPECT_NE(r.status().message().find("web.firewall"), std::string::npos);
+  EXPECT_NE(r.status().message().find("already exists"), std::string::npos);
+}
+
+TEST_F(GceProviderTest, DeleteOfSomethingGoneSucceeds) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-prov-3")));
+  transport_.Expect("DELETE", std::string(kProjectBase) + "/zones/us-central1-a/instances/demo-web-0",
+                    Reply(404, GoogleError(404, "notFound", "The resource was not found")));
+  state::ResourceState prior;
+  prior.address = "web.instance[0]";
+  prior.kind = "instance";
+  prior.id = "zones/us-central1-a/instances/demo-web-0";
+  engine::ApplyContext ctx;
+  EXPECT_TRUE(provider_->Delete(prior, ctx).ok());
+}
+
+}  // namespace
+}  // namespace orch::providers::gce
