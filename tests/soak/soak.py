@@ -376,7 +376,7 @@ def summary(path):
             left = r.get("leftovers", "")
             s["leftovers"] += left if isinstance(left, int) else sum(int(x.split("=")[1]) for x in left.split())
     hdr = ("section", "provider", "runs", "failed", "faults inj.", "kills", "dups", "leftovers", "fuzz execs", "secs")
-    fmt = "%-12s %-13s %6s %6s %11s %6s %5s %9s %11s %6s"
+    fmt = "%-10s %-20s %5s %6s %11s %6s %5s %9s %10s %6s"
     print(fmt % hdr)
     total = collections.Counter()
     for (sec, prov), s in rows.items():
