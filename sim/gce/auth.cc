@@ -9,8 +9,6 @@ namespace cloudsim::gce {
 
 namespace {
 
-const double kTokenLifetime = 3600;
-
 std::string FormDecode(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -61,7 +59,7 @@ void ReplaceAll(std::string* s, const std::string& from, const std::string& to) 
 
 std::string GceApi::IssueToken() {
   std::string token = "ya29.c." + ctx_->RandomHex(32) + ctx_->RandomHex(32) + ctx_->RandomHex(32);
-  tokens_[token] = ctx_->Now() + kTokenLifetime;
+  tokens_[token] = ctx_->Now() + options_.token_lifetime;
   return token;
 }
 
@@ -110,7 +108,7 @@ HttpResponse GceApi::TokenEndpoint(const HttpRequest& req) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   std::string token = IssueToken();
-  return HttpResponse::Json(200, {{"access_token", token}, {"expires_in", 3599}, {"token_type", "Bearer"}})
+  return HttpResponse::Json(200, {{"access_token", token}, {"expires_in", static_cast<int64_t>(options_.token_lifetime) - 1}, {"token_type", "Bearer"}})
       .SetHeader("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate");
 }
 
@@ -139,7 +137,7 @@ HttpResponse GceApi::Metadata(const HttpRequest& req, const std::string& what) {
   if (path == "instance/service-accounts/default/token") {
     std::lock_guard<std::mutex> lock(mu_);
     std::string token = IssueToken();
-    HttpResponse r = HttpResponse::Json(200, {{"access_token", token}, {"expires_in", 3599}, {"token_type", "Bearer"}});
+    HttpResponse r = HttpResponse::Json(200, {{"access_token", token}, {"expires_in", static_cast<int64_t>(options_.token_lifetime) - 1}, {"token_type", "Bearer"}});
     r.SetHeader("Metadata-Flavor", "Google");
     return r;
   }

@@ -81,6 +81,9 @@ Options Options::FromEnv() {
   Options o;
   if (const char* v = std::getenv("CLOUDSIM_GCE_PROJECT"); v && *v) o.project = v;
   if (const char* v = std::getenv("CLOUDSIM_GCE_CPUS_QUOTA"); v && *v) o.cpus_quota = std::atoi(v);
+  if (const char* v = std::getenv("CLOUDSIM_GCE_TOKEN_LIFETIME"); v && *v && std::atof(v) >= 2) {
+    o.token_lifetime = std::atof(v);
+  }
   if (const char* v = std::getenv("CLOUDSIM_GCE_REQUESTS_PER_MINUTE"); v && *v) o.requests_per_minute = std::atoi(v);
   if (const char* v = std::getenv("CLOUDSIM_GCE_EXHAUSTED_ZONES"); v && *v) {
     std::stringstream ss(v);

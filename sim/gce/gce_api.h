@@ -36,6 +36,7 @@ struct Options {
   int cpus_quota = 24;               // vCPUs per region
   int requests_per_minute = 1500;    // per project per simulated minute; 0 = unlimited
   std::set<std::string> exhausted_zones;  // inserts there fail ZONE_RESOURCE_POOL_EXHAUSTED
+  double token_lifetime = 3600;      // seconds an access token is valid (expires_in = this - 1)
   static Options FromEnv();
 };
 
