@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -181,12 +182,14 @@ OAuthAuthenticator::OAuthAuthenticator(env::Clock* clock, std::unique_ptr<TokenS
 Result<std::string> OAuthAuthenticator::Current() {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t now = clock_->NowMicros();
-  if (!token_.empty() && now < expires_at_micros_ - kRefreshMarginSeconds * 1000000) return token_;
+  if (!token_.empty() && now < expires_at_micros_) return token_;
   Result<TokenSource::Token> t = source_->Fetch();
   if (!t.ok()) return t.status();
   ++fetches_;
   token_ = t->access_token;
-  expires_at_micros_ = now + t->expires_in * 1000000;
+  // Refresh kRefreshMarginSeconds early, or a tenth of the lifetime for short-lived tokens.
+  int64_t margin = std::min<int64_t>(kRefreshMarginSeconds, t->expires_in / 10);
+  expires_at_micros_ = now + (t->expires_in - margin) * 1000000;
   return token_;
 }
 

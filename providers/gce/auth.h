@@ -6,8 +6,9 @@
 //   4. the metadata server (GCE_METADATA_HOST, default metadata.google.internal).
 // A service-account key is exchanged for an access token with an RS256 JWT
 // (OpenSSL) at the key's token_uri; an authorized_user file with its refresh
-// token. Tokens are cached and fetched again kRefreshMarginSeconds before
-// they expire, or at once after Invalidate() (a 401 from the API).
+// token. Tokens are cached and fetched again kRefreshMarginSeconds (at most
+// a tenth of their lifetime) before they expire, or at once after
+// Invalidate() (a 401 from the API).
 // Every token and private key is registered with http::RegisterSecret.
 // Thread-safe.
 #pragma once
@@ -105,7 +106,7 @@ class OAuthAuthenticator final : public common::Authenticator {
   std::unique_ptr<TokenSource> source_;
   mutable std::mutex mu_;
   std::string token_;
-  int64_t expires_at_micros_ = 0;
+  int64_t expires_at_micros_ = 0;  // when to fetch a new one
   int fetches_ = 0;
 };
 
