@@ -262,6 +262,15 @@ Result<ObservedResource> OpenStackProvider::CreateInstance(const model::Resource
   if (ctx.record_operation) ctx.record_operation("server:" + id);
   Result<json> active = poller_->Wait(id, false, ctx);
   if (!active.ok()) return active.status();
+  if (created->value("_untagged", false)) {
+    // A batch member: its address tag, and its own name (Nova's "-1", "-2"
+    // suffixes would clash with members created alone later).
+    Status st = RetryBusy([&] { return compute_->Put("/servers/" + id + "/tags/" + UrlEncode(address_tag), nullptr).status(); },
+                          ctx, "server " + id);
+    if (st.ok()) st = compute_->Put("/servers/" + id, {{"server", {{"name", r.cloud_name}}}}).status();
+    if (!st.ok()) return st.WithPrefix("tagging and naming server " + id);
+    (*active)["name"] = r.cloud_name;
+  }
   ObservedResource o = ObserveServer(*active);
   o.tags = r.tags;
   return o;
@@ -353,18 +362,10 @@ std::vector<Result<json>> OpenStackProvider::CreateServers(const json& body_in,
                                 std::to_string(members.size()) + " servers");
       continue;
     }
-    json& s = (*servers)[k];
-    const std::string tag = AddressTag(members[m].address);
-    Result<json> put = compute_->Put("/servers/" + Str(s, "id") + "/tags/" + UrlEncode(tag), nullptr);
-    // Nova's "-1", "-2" suffixes would clash with the names of members
-    // created alone later: each server takes its member's name.
-    if (put.ok()) put = compute_->Put("/servers/" + Str(s, "id"), {{"server", {{"name", members[m].cloud_name}}}});
-    if (!put.ok()) {
-      out[m] = put.status().WithPrefix("tagging and naming server " + Str(s, "id"));
-      continue;
-    }
-    s["name"] = members[m].cloud_name;
-    out[m] = s;
+    // Nova refuses tag changes while a server is building: the member tags
+    // and names it once ACTIVE (CreateInstance).
+    (*servers)[k]["_untagged"] = true;
+    out[m] = (*servers)[k];
   }
   return out;
 }
