@@ -72,14 +72,18 @@ json Links(Model* m, const std::string& project, const std::string& id) {
           {{"rel", "bookmark"}, {"href", m->Base(kVolumePrefix) + "/" + project + "/volumes/" + id}}};
 }
 
-json VolumeView(Model* m, const json& v, int mv, bool admin) {
+// `admin`: the caller holds the admin role (migration and provider fields, attachment host,
+// os-vol-host/mig attributes). `extended`: a show or detailed list, which adds the
+// os-vol-* extension attributes (the tenant to every caller, the rest to admins).
+json VolumeView(Model* m, const json& v, int mv, bool admin, bool extended) {
   std::string status = VolumeStatus(m, v);
   bool ready = status != "creating";
   json attachments = json::array();
   if (v.contains("_attachment") && (status == "in-use" || status == "detaching")) {
     const json& a = v["_attachment"];
     attachments.push_back({{"id", v["id"]}, {"attachment_id", a["attachment_id"]}, {"volume_id", v["id"]},
-                           {"server_id", a["server_id"]}, {"host_name", "cloudsim-compute"}, {"device", a["device"]},
+                           {"server_id", a["server_id"]}, {"host_name", admin ? json("cloudsim-compute") : json()},
+                           {"device", a["device"]},
                            {"attached_at", a["attached_at"]}});
   }
   double updated = v.value("_updated", 0.0);
@@ -91,17 +95,18 @@ json VolumeView(Model* m, const json& v, int mv, bool admin) {
               {"snapshot_id", nullptr}, {"source_volid", nullptr}, {"metadata", v["metadata"]},
               {"links", Links(m, v["_project"], v["id"])}, {"user_id", v["_user"]}, {"bootable", v["bootable"]},
               {"encrypted", false}, {"replication_status", nullptr}, {"consistencygroup_id", nullptr},
-              {"multiattach", v["multiattach"]}, {"attachments", attachments}, {"migration_status", nullptr}};
+              {"multiattach", v["multiattach"]}, {"attachments", attachments}};
+  if (admin) out["migration_status"] = nullptr;
   if (mv >= 13) out["group_id"] = nullptr;
-  if (mv >= 21) out["provider_id"] = nullptr;
+  if (admin && mv >= 21) out["provider_id"] = nullptr;
   if (mv >= 48) {
     out["shared_targets"] = false;
     out["service_uuid"] = ready ? json("8f4b1d6e-7c0a-4b8e-9c1d-2f3a4b5c6d7e") : json();
   }
   if (mv >= 63) out["volume_type_id"] = "0a1b2c3d-0000-4000-8000-00000000d3fa";
   if (mv >= 65) out["consumes_quota"] = true;
-  if (admin) {
-    out["os-vol-tenant-attr:tenant_id"] = v["_project"];
+  if (extended) out["os-vol-tenant-attr:tenant_id"] = v["_project"];
+  if (extended && admin) {
     out["os-vol-mig-status-attr:migstat"] = nullptr;
     out["os-vol-mig-status-attr:name_id"] = nullptr;
     out["os-vol-host-attr:host"] = ready ? json("cloudsim-volume@lvmdriver-1#lvmdriver-1") : json();
@@ -109,7 +114,7 @@ json VolumeView(Model* m, const json& v, int mv, bool admin) {
   return out;
 }
 
-bool IsAdmin(const Caller& c) { return std::find(c.roles.begin(), c.roles.end(), "admin") != c.roles.end(); }
+bool IsAdmin(const Caller& c) { return c.IsAdmin(); }
 
 HttpResponse NotFound(const std::string& id) { return CinderError(404, "Volume " + id + " could not be found."); }
 
@@ -174,7 +179,7 @@ HttpResponse CreateVolume(Model* m, const HttpRequest& req, const Caller& c, con
             {"multiattach", in.value("multiattach", false)}, {"_project", project}, {"_user", c.user_id},
             {"_created", now}, {"_ready_at", now + m->ctx->Latency(kCreateSeconds)}};
   m->volumes[id] = v;
-  return HttpResponse::Json(202, {{"volume", VolumeView(m, v, mv, false)}});
+  return HttpResponse::Json(202, {{"volume", VolumeView(m, v, mv, IsAdmin(c), false)}});
 }
 
 HttpResponse ListVolumes(Model* m, const HttpRequest& req, const Caller& c, const std::string& project, int mv, bool detail) {
@@ -207,7 +212,7 @@ HttpResponse ListVolumes(Model* m, const HttpRequest& req, const Caller& c, cons
   size_t end = std::min(rows.size(), start + limit);
   for (size_t i = start; i < end; ++i) {
     const json& v = *rows[i];
-    if (detail) out.push_back(VolumeView(m, v, mv, IsAdmin(c)));
+    if (detail) out.push_back(VolumeView(m, v, mv, IsAdmin(c), true));
     else out.push_back({{"id", v["id"]}, {"links", Links(m, project, v["id"])}, {"name", v["name"]}});
   }
   json body = {{"volumes", out}};
@@ -267,7 +272,7 @@ void RegisterCinder(Router& router, Model* m) {
   });
   VolRoute(router, m, "GET", "/volumes/{id}", [m](const HttpRequest&, const PathParams& p, const Caller& c, int mv) {
     json* v = FindVolume(m, p.at("project_id"), p.at("id"));
-    return v ? HttpResponse::Json(200, {{"volume", VolumeView(m, *v, mv, IsAdmin(c))}}) : NotFound(p.at("id"));
+    return v ? HttpResponse::Json(200, {{"volume", VolumeView(m, *v, mv, IsAdmin(c), true)}}) : NotFound(p.at("id"));
   });
   VolRoute(router, m, "PUT", "/volumes/{id}", [m](const HttpRequest& req, const PathParams& p, const Caller& c, int mv) {
     json* v = FindVolume(m, p.at("project_id"), p.at("id"));
@@ -282,7 +287,7 @@ void RegisterCinder(Router& router, Model* m) {
       (*v)[it.key()] = it.value();
     }
     (*v)["_updated"] = m->Now();
-    return HttpResponse::Json(200, {{"volume", VolumeView(m, *v, mv, IsAdmin(c))}});
+    return HttpResponse::Json(200, {{"volume", VolumeView(m, *v, mv, IsAdmin(c), false)}});
   });
   VolRoute(router, m, "DELETE", "/volumes/{id}", [m](const HttpRequest&, const PathParams& p, const Caller&, int) {
     json* v = FindVolume(m, p.at("project_id"), p.at("id"));

@@ -1,5 +1,6 @@
 #include "openstack/model.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -242,6 +243,8 @@ void Model::Tick() {
   }
 }
 
+bool Caller::IsAdmin() const { return std::find(roles.begin(), roles.end(), "admin") != roles.end(); }
+
 bool Model::Authenticate(const HttpRequest& req, Caller* caller) {
   std::string token = req.Header("x-auth-token");
   if (token.empty()) return false;
@@ -264,8 +267,14 @@ void Model::Route(Router& router, Service svc, const std::string& method, const 
                Caller caller;
                HttpResponse r;
                if (auth && !Authenticate(req, &caller)) {
-                 r = Unauthorized();
-                 r.SetHeader("WWW-Authenticate", "Keystone uri=\"" + Base(kIdentityPrefix) + "\"");
+                 // keystonemiddleware answers for the other services; Glance wraps the 401 in its
+                 // own error form.
+                 r = svc == Service::kImage
+                         ? GlanceError(401, "This server could not verify that you are authorized to access the "
+                                            "document you requested. Either you supplied the wrong credentials "
+                                            "(e.g., bad password), or your browser does not understand how to "
+                                            "supply the credentials required.")
+                         : Unauthorized();
                } else {
                  try {
                    r = handler(req, params, caller);
@@ -275,7 +284,14 @@ void Model::Route(Router& router, Service svc, const std::string& method, const 
                    r = ServiceError(svc, 400, std::string("Invalid input: ") + e.what());
                  }
                }
-               r.SetHeader("x-openstack-request-id", "req-" + Uuid());
+               if (r.status == 401) {
+                 // Keystone names its own versioned URL; the services name the identity root.
+                 r.SetHeader("WWW-Authenticate", "Keystone uri=\"" + Base(kIdentityPrefix) +
+                                                     (svc == Service::kIdentity ? "/v3" : "") + "\"");
+               }
+               // Glance and Octavia reject a missing token before their request-id middleware runs.
+               bool no_request_id = r.status == 401 && (svc == Service::kImage || svc == Service::kLoadBalancer);
+               if (!no_request_id) r.SetHeader("x-openstack-request-id", "req-" + Uuid());
                return r;
              });
 }
@@ -380,7 +396,6 @@ std::string Model::CreatePort(const std::string& network_id, const std::string& 
                                                      {"bound_drivers", {{"0", "openvswitch"}}}}
                                               : json::object()},
                {"port_security_enabled", port_security},
-               {"ip_allocation", "immediate"},
                {"tags", json::array()},
                {"created_at", now},
                {"updated_at", now},

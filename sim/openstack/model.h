@@ -44,6 +44,9 @@ struct Caller {
   std::string user_id;
   std::string project_id;
   std::vector<std::string> roles;
+
+  // Holds the admin role: the services' default policies show admin-only fields.
+  bool IsAdmin() const;
 };
 
 struct Model {
@@ -190,6 +193,11 @@ struct NeutronColl {
 const std::vector<NeutronColl>& NeutronColls();
 const NeutronColl& NeutronCollOf(const std::string& path);
 HttpResponse NeutronNotFound(const NeutronColl& c, const std::string& id);
+// A Neutron object as `caller` sees it: private keys dropped, and for callers without the admin
+// role also what Neutron's default policy keeps to admins (provider:*, binding:* but the vnic
+// type, router distributed/ha). Networks carry is_default only when external (create answers
+// add it back for the others, as Neutron does).
+json NeutronView(const json& doc, const Caller& caller);
 // GET list with attribute filters, tags filters, fields, sorting and limit/marker pagination.
 HttpResponse NeutronList(Model* m, const HttpRequest& req, const Caller& caller, const NeutronColl& c);
 // 409 OverQuota when the project already has `limit` objects in `docs`.

@@ -109,6 +109,17 @@ bool NeutronCheckAttrs(const json& in, const std::set<std::string>& allowed, Htt
   return true;
 }
 
+json NeutronView(const json& doc, const Caller& caller) {
+  json out = Public(doc);
+  if (out.contains("is_default") && !out.value("router:external", false)) out.erase("is_default");
+  if (caller.IsAdmin()) return out;
+  for (const char* k : {"provider:network_type", "provider:physical_network", "provider:segmentation_id",
+                        "binding:host_id", "binding:profile", "binding:vif_details", "binding:vif_type",
+                        "distributed", "ha"})
+    out.erase(k);
+  return out;
+}
+
 HttpResponse NeutronList(Model* m, const HttpRequest& req, const Caller& caller, const NeutronColl& c) {
   const Docs& docs = m->*(c.docs);
   // Unknown filter attributes are rejected (filter-validation extension).
@@ -172,7 +183,7 @@ HttpResponse NeutronList(Model* m, const HttpRequest& req, const Caller& caller,
   json items = json::array();
   size_t end = std::min(rows.size(), start + limit);
   for (size_t i = start; i < end; ++i) {
-    json item = Public(*rows[i]);
+    json item = NeutronView(*rows[i], caller);
     if (!fields.empty()) {
       json f = json::object();
       for (const auto& k : fields)
@@ -255,7 +266,9 @@ HttpResponse CreateNetwork(Model* m, const json& body, const Caller& c) {
               {"provider:physical_network", external ? json("physnet1") : json()},
               {"provider:segmentation_id", external ? json() : json(m->ctx->RandomInt(100, 4000))}};
   m->networks[id] = doc;
-  return HttpResponse::Json(201, {{"network", doc}});
+  json view = NeutronView(doc, c);
+  view["is_default"] = doc["is_default"];
+  return HttpResponse::Json(201, {{"network", view}});
 }
 
 HttpResponse CreateSubnet(Model* m, const json& body, const Caller& c) {
@@ -410,7 +423,7 @@ HttpResponse CreatePortApi(Model* m, const json& body, const Caller& c) {
                         "binding:vnic_type", "binding:host_id", "port_security_enabled"})
     if (in.contains(k)) p[k] = in[k];
   if (in.contains("security_groups")) p["security_groups"] = in["security_groups"];
-  return HttpResponse::Json(201, {{"port", p}});
+  return HttpResponse::Json(201, {{"port", NeutronView(p, c)}});
 }
 
 HttpResponse CreateSecurityGroup(Model* m, const json& body, const Caller& c) {
@@ -507,6 +520,9 @@ HttpResponse CreateRule(Model* m, const json& body, const Caller& c) {
             {"description", in.value("description", "")}, {"tags", json::array()}, {"created_at", now},
             {"updated_at", now}, {"revision_number", 0}, {"project_id", c.project_id}};
   m->security_group_rules[id] = r;
+  // The create answer lacks the standard attributes that reads of the rule show.
+  r.erase("standard_attr_id");
+  r.erase("tags");
   return HttpResponse::Json(201, {{"security_group_rule", r}});
 }
 
@@ -555,7 +571,7 @@ HttpResponse DeleteDoc(Model* m, const NeutronColl& c, const std::string& id) {
   return HttpResponse::Empty(204);
 }
 
-HttpResponse UpdateDoc(Model* m, const NeutronColl& c, const std::string& id, const json& body) {
+HttpResponse UpdateDoc(Model* m, const NeutronColl& c, const std::string& id, const json& body, const Caller& caller) {
   Docs& docs = m->*(c.docs);
   auto it = docs.find(id);
   if (it == docs.end()) return NeutronNotFound(c, id);
@@ -576,7 +592,7 @@ HttpResponse UpdateDoc(Model* m, const NeutronColl& c, const std::string& id, co
   for (auto f = in.begin(); f != in.end(); ++f) it->second[f.key()] = f.value();
   it->second["updated_at"] = IsoZ(m->Now());
   it->second["revision_number"] = it->second.value("revision_number", 0) + 1;
-  json view = c.path == "security-groups" ? SecurityGroupView(m, it->second) : it->second;
+  json view = c.path == "security-groups" ? SecurityGroupView(m, it->second) : NeutronView(it->second, caller);
   return HttpResponse::Json(200, {{c.singular, view}});
 }
 
@@ -676,11 +692,12 @@ void RegisterNeutron(Router& router, Model* m) {
         if (sg.contains("id") && !req.HasQuery("fields")) sg = SecurityGroupView(m, m->security_groups[sg["id"].get<std::string>()]);
       return HttpResponse::Json(200, body);
     });
-    m->Route(router, S, "GET", coll + "/{id}", true, [m, c](const HttpRequest&, const PathParams& p, const Caller&) {
+    m->Route(router, S, "GET", coll + "/{id}", true,
+             [m, c](const HttpRequest&, const PathParams& p, const Caller& caller) {
       const Docs& docs = m->*(c.docs);
       auto it = docs.find(p.at("id"));
       if (it == docs.end()) return NeutronNotFound(c, p.at("id"));
-      json view = c.path == "security-groups" ? SecurityGroupView(m, it->second) : Public(it->second);
+      json view = c.path == "security-groups" ? SecurityGroupView(m, it->second) : NeutronView(it->second, caller);
       return HttpResponse::Json(200, {{c.singular, view}});
     });
     if (c.path == "routers" || c.path == "floatingips") continue;  // neutron_l3.cc
@@ -698,10 +715,11 @@ void RegisterNeutron(Router& router, Model* m) {
       }
       return CreateRule(m, body, caller);
     });
-    m->Route(router, S, "PUT", coll + "/{id}", true, [m, c](const HttpRequest& req, const PathParams& p, const Caller&) {
+    m->Route(router, S, "PUT", coll + "/{id}", true,
+             [m, c](const HttpRequest& req, const PathParams& p, const Caller& caller) {
       json body;
       if (!ParseBody(req, &body)) return NeutronError(400, "HTTPBadRequest", "Invalid JSON body");
-      return UpdateDoc(m, c, p.at("id"), body);
+      return UpdateDoc(m, c, p.at("id"), body, caller);
     });
     m->Route(router, S, "DELETE", coll + "/{id}", true, [m, c](const HttpRequest&, const PathParams& p, const Caller&) {
       return DeleteDoc(m, c, p.at("id"));

@@ -78,7 +78,7 @@ HttpResponse CreateRouter(Model* m, const HttpRequest& req, const Caller& c) {
     if (g.status != 0) return g;
   }
   m->routers[id] = r;
-  return HttpResponse::Json(201, {{"router", Public(r)}});
+  return HttpResponse::Json(201, {{"router", NeutronView(r, c)}});
 }
 
 HttpResponse RouterInterface(Model* m, const HttpRequest& req, const std::string& rid, bool add) {
@@ -257,7 +257,10 @@ HttpResponse CreateFloatingIp(Model* m, const HttpRequest& req, const Caller& c)
     }
   }
   m->floatingips[id] = fip;
-  return HttpResponse::Json(201, {{"floatingip", Public(fip)}});
+  // The L3 agent reports an association ACTIVE only after the API has answered.
+  json view = NeutronView(fip, c);
+  view["status"] = "DOWN";
+  return HttpResponse::Json(201, {{"floatingip", view}});
 }
 
 }  // namespace
@@ -271,7 +274,8 @@ void RegisterNeutronL3(Router& router, Model* m) {
            [m](const HttpRequest& req, const PathParams& p, const Caller&) { return RouterInterface(m, req, p.at("id"), true); });
   m->Route(router, S, "PUT", v2 + "/routers/{id}/remove_router_interface", true,
            [m](const HttpRequest& req, const PathParams& p, const Caller&) { return RouterInterface(m, req, p.at("id"), false); });
-  m->Route(router, S, "PUT", v2 + "/routers/{id}", true, [m](const HttpRequest& req, const PathParams& p, const Caller&) {
+  m->Route(router, S, "PUT", v2 + "/routers/{id}", true,
+           [m](const HttpRequest& req, const PathParams& p, const Caller& c) {
     auto it = m->routers.find(p.at("id"));
     if (it == m->routers.end()) return NeutronError(404, "RouterNotFound", "Router " + p.at("id") + " could not be found.");
     json body;
@@ -290,14 +294,17 @@ void RegisterNeutronL3(Router& router, Model* m) {
       if (in.contains(k)) r[k] = in[k];
     Touch(m, &r);
     it->second = r;
-    return HttpResponse::Json(200, {{"router", Public(r)}});
+    return HttpResponse::Json(200, {{"router", NeutronView(r, c)}});
   });
   m->Route(router, S, "DELETE", v2 + "/routers/{id}", true, [m](const HttpRequest&, const PathParams& p, const Caller&) {
     auto it = m->routers.find(p.at("id"));
     if (it == m->routers.end()) return NeutronError(404, "RouterNotFound", "Router " + p.at("id") + " could not be found.");
+    std::string attached;
     for (const auto& [pid, port] : m->ports)
       if (port["device_id"] == p.at("id") && port["device_owner"] == "network:router_interface")
-        return NeutronError(409, "RouterInUse", "Router " + p.at("id") + " still has ports");
+        attached += (attached.empty() ? "" : ", ") + pid;
+    if (!attached.empty())
+      return NeutronError(409, "RouterInUse", "Router " + p.at("id") + " has ports still attached: " + attached);
     for (const auto& [fid, f] : m->floatingips)
       if (f["router_id"] == p.at("id"))
         return NeutronError(409, "RouterInUse", "Router " + p.at("id") + " still has ports");
@@ -308,7 +315,8 @@ void RegisterNeutronL3(Router& router, Model* m) {
   });
   m->Route(router, S, "POST", v2 + "/floatingips", true,
            [m](const HttpRequest& req, const PathParams&, const Caller& c) { return CreateFloatingIp(m, req, c); });
-  m->Route(router, S, "PUT", v2 + "/floatingips/{id}", true, [m](const HttpRequest& req, const PathParams& p, const Caller&) {
+  m->Route(router, S, "PUT", v2 + "/floatingips/{id}", true,
+           [m](const HttpRequest& req, const PathParams& p, const Caller& c) {
     auto it = m->floatingips.find(p.at("id"));
     if (it == m->floatingips.end())
       return NeutronError(404, "FloatingIPNotFound", "Floating IP " + p.at("id") + " could not be found");
@@ -325,8 +333,12 @@ void RegisterNeutronL3(Router& router, Model* m) {
     }
     if (in.contains("description")) fip["description"] = in["description"];
     Touch(m, &fip);
+    // The answer still shows the status from before the change: the L3 agent reports the new
+    // one (ACTIVE when associated, DOWN when not) after the API has answered.
+    json view = NeutronView(fip, c);
+    view["status"] = it->second["status"];
     it->second = fip;
-    return HttpResponse::Json(200, {{"floatingip", Public(fip)}});
+    return HttpResponse::Json(200, {{"floatingip", view}});
   });
   m->Route(router, S, "DELETE", v2 + "/floatingips/{id}", true, [m](const HttpRequest&, const PathParams& p, const Caller&) {
     auto it = m->floatingips.find(p.at("id"));

@@ -31,8 +31,50 @@ bool IsBase64(const std::string& s) {
   return true;
 }
 
+// Python's repr() of a string.
+std::string PyQuote(const std::string& v) {
+  char q = v.find('\'') != std::string::npos && v.find('"') == std::string::npos ? '"' : '\'';
+  std::string out(1, q);
+  for (char ch : v) {
+    if (ch == '\\') out += "\\\\";
+    else if (ch == '\n') out += "\\n";
+    else if (ch == '\t') out += "\\t";
+    else if (ch == '\r') out += "\\r";
+    else if (ch == q) out += std::string("\\") + q;
+    else out += ch;
+  }
+  return out + q;
+}
+
+// A JSON value as Python's str() shows it once parsed (Nova quotes the offending part of a
+// request this way in its schema errors); objects keep the order they are given in.
+template <class J>
+std::string PyStr(const J& v, bool top = true) {
+  if (v.is_string()) return top ? v.template get<std::string>() : PyQuote(v.template get<std::string>());
+  if (v.is_null()) return "None";
+  if (v.is_boolean()) return v.template get<bool>() ? "True" : "False";
+  std::string out;
+  if (v.is_array()) {
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + PyStr(x, false);
+    return "[" + out + "]";
+  }
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it)
+      out += (out.empty() ? "" : ", ") + PyQuote(it.key()) + ": " + PyStr(it.value(), false);
+    return "{" + out + "}";
+  }
+  return v.dump();
+}
+
 std::string BadField(const std::string& field, const json& value, const std::string& why) {
-  return "Invalid input for field/attribute " + field + ". Value: " + value.dump() + ". " + why;
+  return "Invalid input for field/attribute " + field + ". Value: " + PyStr(value) + ". " + why;
+}
+
+// BadField for the request's "server" object, quoted in the order it was sent.
+std::string BadServer(const HttpRequest& req, const std::string& why) {
+  nlohmann::ordered_json body = nlohmann::ordered_json::parse(req.body, nullptr, false);
+  nlohmann::ordered_json server = body.is_object() && body.contains("server") ? body["server"] : nullptr;
+  return "Invalid input for field/attribute server. Value: " + PyStr(server) + ". " + why;
 }
 
 enum class Phase { kBuild, kActive, kShutoff, kError };
@@ -89,7 +131,24 @@ std::string SnapshotTask(Model* m, const json& s) {
   return f < 0.2 ? "image_snapshot" : f < 0.4 ? "image_pending_upload" : "image_uploading";
 }
 
-json ServerView(Model* m, const json& s, int mv) {
+// Task state while the server builds: Nova schedules, maps block devices, then spawns.
+std::string BuildTask(Model* m, const json& s) {
+  double start = s["_created"].get<double>(), end = s.value("_active_at", start), now = m->Now();
+  double f = (now - start) / std::max(end - start, 1e-9);
+  return f < 0.25 ? "scheduling" : f < 0.35 ? "block_device_mapping" : "spawning";
+}
+
+// True in the last third of a delete: Nova has marked the instance DELETED and not yet
+// removed it, so a GET still finds it (status DELETED, no task) before the 404.
+bool DeletedShown(Model* m, const json& s) {
+  if (!s.contains("_delete_at")) return false;
+  double end = s["_delete_at"].get<double>(), start = s.value("_delete_from", end);
+  return m->Now() >= start + (end - start) * 2 / 3;
+}
+
+// `c` decides the admin-only fields (OS-EXT-SRV-ATTR:*, host_status); `in_list` drops what only
+// the single-server answers carry (server_groups).
+json ServerView(Model* m, const json& s, int mv, const Caller& c, bool in_list) {
   Phase ph = PhaseOf(m, s);
   bool built = ph != Phase::kBuild;
   std::string id = s["id"];
@@ -103,9 +162,14 @@ json ServerView(Model* m, const json& s, int mv) {
     flavor = {{"id", s["flavor_id"]},
               {"links", {{{"rel", "bookmark"}, {"href", m->Base(kComputePrefix) + "/flavors/" + s["flavor_id"].get<std::string>()}}}}};
   }
-  std::string task = s.contains("_delete_at") ? "deleting" : ph == Phase::kBuild ? "spawning" : SnapshotTask(m, s);
-  std::string vm_state = ph == Phase::kBuild ? "building" : ph == Phase::kError ? "error"
+  bool deleted = DeletedShown(m, s);
+  std::string task = deleted                    ? ""
+                     : s.contains("_delete_at") ? "deleting"
+                     : ph == Phase::kBuild      ? BuildTask(m, s)
+                                                : SnapshotTask(m, s);
+  std::string vm_state = deleted ? "deleted" : ph == Phase::kBuild ? "building" : ph == Phase::kError ? "error"
                          : ph == Phase::kShutoff ? "stopped" : "active";
+  std::string status = deleted ? "DELETED" : StatusOf(m, s);
   json vols = json::array();
   for (const auto& v : s["_volumes"]) {
     json e = {{"id", v["volume_id"]}};
@@ -113,7 +177,7 @@ json ServerView(Model* m, const json& s, int mv) {
     vols.push_back(e);
   }
   double updated = std::max(s.value("_updated", 0.0), built ? s.value("_active_at", 0.0) : 0.0);
-  json out = {{"id", id}, {"name", s["name"]}, {"status", StatusOf(m, s)}, {"tenant_id", s["_project"]},
+  json out = {{"id", id}, {"name", s["name"]}, {"status", status}, {"tenant_id", s["_project"]},
               {"user_id", s["_user"]}, {"metadata", s["metadata"]}, {"hostId", built ? s["_host_id"] : json("")},
               {"image", s["image_id"].get<std::string>().empty()
                             ? json("")
@@ -122,14 +186,11 @@ json ServerView(Model* m, const json& s, int mv) {
               {"flavor", flavor}, {"created", IsoZ(s["_created"].get<double>())}, {"updated", IsoZ(updated)},
               {"addresses", built ? Addresses(m, s) : json::object()}, {"accessIPv4", s.value("accessIPv4", "")},
               {"accessIPv6", s.value("accessIPv6", "")}, {"links", Links(m, "servers", id)},
-              {"OS-DCF:diskConfig", "MANUAL"}, {"progress", 0},
+              {"OS-DCF:diskConfig", "MANUAL"},
               {"OS-EXT-AZ:availability_zone", built ? "nova" : ""}, {"config_drive", ""},
               {"key_name", s["key_name"]},
               {"OS-SRV-USG:launched_at", built && ph != Phase::kError ? json(IsoMicro(s["_active_at"].get<double>())) : json()},
               {"OS-SRV-USG:terminated_at", nullptr},
-              {"OS-EXT-SRV-ATTR:host", built ? json("cloudsim-compute") : json()},
-              {"OS-EXT-SRV-ATTR:instance_name", s["_instance_name"]},
-              {"OS-EXT-SRV-ATTR:hypervisor_hostname", built ? json("cloudsim-compute") : json()},
               {"OS-EXT-STS:task_state", task.empty() ? json() : json(task)}, {"OS-EXT-STS:vm_state", vm_state},
               {"OS-EXT-STS:power_state", ph == Phase::kActive ? 1 : ph == Phase::kShutoff ? 4 : 0},
               {"os-extended-volumes:volumes_attached", vols}};
@@ -139,7 +200,15 @@ json ServerView(Model* m, const json& s, int mv) {
     out["security_groups"] = sgs;
   }
   if (ph == Phase::kError) out["fault"] = s["_fault"];
-  if (mv >= 3) {
+  // Nova reports progress only in these states.
+  if (status == "ACTIVE" || status == "BUILD") out["progress"] = 0;
+  bool admin = c.IsAdmin();
+  if (admin) {
+    out["OS-EXT-SRV-ATTR:host"] = built ? json("cloudsim-compute") : json();
+    out["OS-EXT-SRV-ATTR:instance_name"] = s["_instance_name"];
+    out["OS-EXT-SRV-ATTR:hypervisor_hostname"] = built ? json("cloudsim-compute") : json();
+  }
+  if (admin && mv >= 3) {
     out["OS-EXT-SRV-ATTR:reservation_id"] = s["_reservation_id"];
     out["OS-EXT-SRV-ATTR:launch_index"] = s["_launch_index"];
     out["OS-EXT-SRV-ATTR:hostname"] = s["_hostname"];
@@ -149,11 +218,11 @@ json ServerView(Model* m, const json& s, int mv) {
     out["OS-EXT-SRV-ATTR:user_data"] = s["user_data"];
   }
   if (mv >= 9) out["locked"] = false;
-  if (mv >= 16) out["host_status"] = built ? "UP" : "";
+  if (admin && mv >= 16) out["host_status"] = built ? "UP" : "";
   if (mv >= 19) out["description"] = s.value("description", json());
   if (mv >= 26) out["tags"] = s["tags"];
   if (mv >= 63) out["trusted_image_certificates"] = nullptr;
-  if (mv >= 71) out["server_groups"] = s["_groups"];
+  if (mv >= 71 && !in_list) out["server_groups"] = s["_groups"];
   if (mv >= 73) out["locked_reason"] = nullptr;
   return out;
 }
@@ -193,11 +262,12 @@ HttpResponse CreateServer(Model* m, const HttpRequest& req, const Caller& c, int
   if (mv >= 90) allowed.insert("hostname");
   for (auto it = in.begin(); it != in.end(); ++it)
     if (!allowed.count(it.key()))
-      return NovaError(400, BadField("server", in, "Additional properties are not allowed ('" + it.key() + "' was unexpected)"));
+      return NovaError(400, BadServer(req, "Additional properties are not allowed ('" + it.key() + "' was unexpected)"));
   for (const char* req_key : {"name", "flavorRef"})
-    if (!in.contains(req_key)) return NovaError(400, BadField("server", in, std::string("'") + req_key + "' is a required property"));
+    if (!in.contains(req_key))
+      return NovaError(400, BadServer(req, std::string("'") + req_key + "' is a required property"));
   if (mv >= 37 && !in.contains("networks"))
-    return NovaError(400, BadField("server", in, "'networks' is a required property"));
+    return NovaError(400, BadServer(req, "'networks' is a required property"));
   if (!in["name"].is_string() || in["name"].get<std::string>().empty() || in["name"].get<std::string>().size() > 255)
     return NovaError(400, BadField("name", in["name"], "'" + in["name"].dump() + "' is not a valid name"));
   std::string name = in["name"];
@@ -405,7 +475,7 @@ HttpResponse ListServers(Model* m, const HttpRequest& req, const Caller& c, int 
   json out = json::array();
   size_t end = std::min(rows.size(), start + limit);
   for (size_t i = start; i < end; ++i) {
-    if (detail) out.push_back(ServerView(m, *rows[i], mv));
+    if (detail) out.push_back(ServerView(m, *rows[i], mv, c, true));
     else out.push_back({{"id", (*rows[i])["id"]}, {"name", (*rows[i])["name"]}, {"links", Links(m, "servers", (*rows[i])["id"])}});
   }
   json body = {{"servers", out}};
@@ -421,6 +491,12 @@ HttpResponse VmStateConflict(Model* m, const json& s, const std::string& action)
   std::string state = PhaseOf(m, s) == Phase::kBuild ? "building" : PhaseOf(m, s) == Phase::kError ? "error"
                       : PhaseOf(m, s) == Phase::kShutoff ? "stopped" : "active";
   return NovaError(409, "Cannot '" + action + "' instance " + s["id"].get<std::string>() + " while it is in vm_state " + state);
+}
+
+// Nova changes tags only of servers in vm_state active or stopped (of the states modelled here).
+bool TagsChangeable(Model* m, const json& s) {
+  Phase ph = PhaseOf(m, s);
+  return ph == Phase::kActive || ph == Phase::kShutoff;
 }
 
 // POST /servers/{id}/action {"createImage": {"name", "metadata"}}: the
@@ -520,7 +596,7 @@ void RegisterNovaServers(Router& router, Model* m) {
   });
   NovaRoute(router, m, "GET", "/servers/{id}", [m](const HttpRequest&, const PathParams& p, const Caller& c, int mv) {
     const json* s = FindServer(m, p.at("id"), c);
-    return s ? HttpResponse::Json(200, {{"server", ServerView(m, *s, mv)}}) : NotFound(p.at("id"));
+    return s ? HttpResponse::Json(200, {{"server", ServerView(m, *s, mv, c, false)}}) : NotFound(p.at("id"));
   });
   NovaRoute(router, m, "PUT", "/servers/{id}", [m](const HttpRequest& req, const PathParams& p, const Caller& c, int mv) {
     if (!FindServer(m, p.at("id"), c)) return NotFound(p.at("id"));
@@ -536,7 +612,7 @@ void RegisterNovaServers(Router& router, Model* m) {
       s[k == "hostname" ? "_hostname" : k] = it.value();
     }
     s["_updated"] = m->Now();
-    return HttpResponse::Json(200, {{"server", ServerView(m, s, mv)}});
+    return HttpResponse::Json(200, {{"server", ServerView(m, s, mv, c, false)}});
   });
   NovaRoute(router, m, "DELETE", "/servers/{id}", [m](const HttpRequest&, const PathParams& p, const Caller& c, int) {
     if (!FindServer(m, p.at("id"), c)) return NotFound(p.at("id"));
@@ -544,6 +620,7 @@ void RegisterNovaServers(Router& router, Model* m) {
     if (!s.contains("_delete_at")) {
       double at = m->Now() + m->ctx->Latency(kDeleteSeconds);
       s["_delete_at"] = at;
+      s["_delete_from"] = m->Now();
       s["_updated"] = m->Now();
       m->Due(at, "server", p.at("id"));
     }
@@ -669,6 +746,7 @@ void RegisterNovaServers(Router& router, Model* m) {
   NovaRoute(router, m, "PUT", "/servers/{id}/tags/{tag}", [m](const HttpRequest&, const PathParams& p, const Caller& c, int mv) {
     if (mv < 26) return NovaError(404, "The resource could not be found.");
     if (!FindServer(m, p.at("id"), c)) return NotFound(p.at("id"));
+    if (!TagsChangeable(m, m->servers[p.at("id")])) return VmStateConflict(m, m->servers[p.at("id")], "update tag");
     json& tags = m->servers[p.at("id")]["tags"];
     if (std::find(tags.begin(), tags.end(), json(p.at("tag"))) != tags.end()) return HttpResponse::Empty(204);
     if (tags.size() >= 50) return NovaError(400, "The number of tags exceeded the per-server limit 50");
@@ -680,9 +758,10 @@ void RegisterNovaServers(Router& router, Model* m) {
   NovaRoute(router, m, "DELETE", "/servers/{id}/tags/{tag}", [m](const HttpRequest&, const PathParams& p, const Caller& c, int mv) {
     if (mv < 26) return NovaError(404, "The resource could not be found.");
     if (!FindServer(m, p.at("id"), c)) return NotFound(p.at("id"));
+    if (!TagsChangeable(m, m->servers[p.at("id")])) return VmStateConflict(m, m->servers[p.at("id")], "delete tag");
     json& tags = m->servers[p.at("id")]["tags"];
     auto t = std::find(tags.begin(), tags.end(), json(p.at("tag")));
-    if (t == tags.end()) return NovaError(404, "Tag " + p.at("tag") + " could not be found.");
+    if (t == tags.end()) return NovaError(404, "Instance " + p.at("id") + " has no tag '" + p.at("tag") + "'");
     tags.erase(t);
     return HttpResponse::Empty(204);
   });

@@ -79,8 +79,9 @@ json View(Model* m, const Kind& k, const json& o) {
     out["loadbalancers"] = {{{"id", o["_lb"]}}};
     out["listeners"] = o.value("_listener", "").empty() ? json::array() : json{{{"id", o["_listener"]}}};
     out["members"] = Refs(m->members, "_pool", id);
+    // Octavia leaves unset attributes out: healthmonitor_id only once the pool has one.
     json hm = Refs(m->healthmonitors, "_pool", id);
-    out["healthmonitor_id"] = hm.empty() ? json() : hm[0]["id"];
+    if (!hm.empty()) out["healthmonitor_id"] = hm[0]["id"];
   } else if (&k == &kMonitor) {
     out["pools"] = {{{"id", o["_pool"]}}};
   }

@@ -25,13 +25,17 @@ import jsonschema
 ALLOWED_MISSING = {
     "apiref/neutron-network-show-response.json": {
         "network.dns_domain", "network.l2_adjacency", "network.pvlan", "network.qos_policy_id",
-        "network.vlan_transparent", "network.qinq"},
+        "network.vlan_transparent", "network.qinq",
+        # Zed shows is_default only on external networks (and in create answers).
+        "network.is_default"},
     "apiref/neutron-subnet-show-response.json": {
         "subnet.segment_id", "subnet.dns_publish_fixed_ip", "subnet.router:external"},
     "apiref/neutron-port-show-response.json": {
         "port.data_plane_status", "port.dns_assignment", "port.dns_domain", "port.dns_name",
         "port.qos_network_policy_id", "port.qos_policy_id", "port.propagate_uplink_status", "port.pvlan_type",
-        "port.pvlan_community", "port.hardware_offload_type"},
+        "port.pvlan_community", "port.hardware_offload_type",
+        # Only with the segments service plugin (routed networks); the Zed lab's ports lack it.
+        "port.ip_allocation"},
     "apiref/neutron-router-show-response.json": {"router.service_type_id", "router.conntrack_helpers"},
     "apiref/neutron-floatingip-show-response.json": {
         "floatingip.dns_domain", "floatingip.dns_name", "floatingip.port_forwardings",

@@ -71,7 +71,11 @@ TEST(KeystoneTest, EveryServiceRequiresAValidToken) {
                                  "/load-balancer/v2/lbaas/loadbalancers", "/identity/v3/auth/catalog"}) {
     Reply none = h.Call("GET", path);
     EXPECT_EQ(none.status, 401) << path;
-    EXPECT_EQ(none.body["error"]["code"], 401) << path;
+    // Glance wraps the 401 in its own error form.
+    if (path.rfind("/image", 0) == 0)
+      EXPECT_EQ(none.body["code"], "401 Unauthorized") << path;
+    else
+      EXPECT_EQ(none.body["error"]["code"], 401) << path;
     EXPECT_EQ(h.Call("GET", path, nullptr, {{"x-auth-token", "gAAAAbogus"}}).status, 401) << path;
   }
   ASSERT_FALSE(h.Login().empty());

@@ -87,14 +87,17 @@ TEST_F(NeutronTest, RouterFloatingIpAndReachability) {
   Reply assoc = h.Call("PUT", "/network/v2.0/floatingips/" + fid, {{"floatingip", {{"port_id", pid}}}});
   ASSERT_EQ(assoc.status, 200);
   EXPECT_EQ(assoc.body["floatingip"]["router_id"], rid);
-  EXPECT_EQ(assoc.body["floatingip"]["status"], "ACTIVE");
+  // The answer shows the status from before; the L3 agent's ACTIVE follows.
+  EXPECT_EQ(assoc.body["floatingip"]["status"], "DOWN");
+  EXPECT_EQ(h.Call("GET", "/network/v2.0/floatingips/" + fid).body["floatingip"]["status"], "ACTIVE");
   EXPECT_EQ(assoc.body["floatingip"]["fixed_ip_address"], port.body["port"]["fixed_ips"][0]["ip_address"]);
   EXPECT_EQ(assoc.body["floatingip"]["port_details"]["network_id"], net);
   EXPECT_EQ(h.Call("PUT", "/network/v2.0/routers/" + rid + "/remove_router_interface", {{"subnet_id", sub}}).status, 409);
   EXPECT_EQ(h.Call("DELETE", "/network/v2.0/networks/" + net).body["NeutronError"]["type"], "NetworkInUse");
   Reply dis = h.Call("PUT", "/network/v2.0/floatingips/" + fid, {{"floatingip", {{"port_id", nullptr}}}});
   EXPECT_EQ(dis.body["floatingip"]["port_id"], nullptr);
-  EXPECT_EQ(dis.body["floatingip"]["status"], "DOWN");
+  EXPECT_EQ(dis.body["floatingip"]["status"], "ACTIVE");
+  EXPECT_EQ(h.Call("GET", "/network/v2.0/floatingips/" + fid).body["floatingip"]["status"], "DOWN");
   EXPECT_EQ(h.Call("DELETE", "/network/v2.0/routers/" + rid).status, 409);
   EXPECT_EQ(h.Call("PUT", "/network/v2.0/routers/" + rid + "/remove_router_interface", {{"subnet_id", sub}}).status, 200);
   EXPECT_EQ(h.Call("DELETE", "/network/v2.0/floatingips/" + fid).status, 204);
