@@ -148,6 +148,10 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
   if (!has.ok()) return has.status();
   if (!*has) {
     Result<json> add = network_->Put("/routers/" + router_id + "/add_router_interface", {{"subnet_id", subnet_id}});
+    // A retried PUT whose first try went through answers 400 "Router
+    // already has a port on subnet": attached, as wanted.
+    if (!add.ok() && add.status().message().find("already has a port on subnet") != std::string::npos)
+      add = json::object();
     if (!add.ok()) {
       Result<bool> again = has_interface();  // lost answer, or already attached
       if (!again.ok() || !*again) return add.status().WithPrefix("attaching the subnet to the router");
