@@ -40,6 +40,43 @@ TEST_F(RestClientTest, ListFollowsLinksPagesNext) {
   EXPECT_TRUE(transport_.Unexpected().empty());
 }
 
+TEST_F(RestClientTest, ListWithoutItsArrayIsAnErrorNotAnEmptyList) {
+  // Read as empty, such an answer would make the plan create everything again.
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets", 200, R"({"links":{},"meta":{"total":0}})");
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets", 200, R"({"droplets":{"id":1}})");
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets", 200, "");
+  for (int i = 0; i < 3; ++i) {
+    auto items = rest_.List("/droplets", "droplets");
+    ASSERT_FALSE(items.ok()) << i;
+    EXPECT_NE(items.status().message().find("no 'droplets' array"), std::string::npos) << items.status().ToString();
+  }
+}
+
+TEST_F(RestClientTest, NextPageLinkToAnotherHostStaysOnTheApiOrigin) {
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets?per_page=200", 200,
+                         R"({"droplets":[{"id":1}],"links":{"pages":{"next":"https://collector.example:8443/v2/droplets?page=2&per_page=200"}}})");
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets?page=2&per_page=200", 200, R"({"droplets":[{"id":2}]})");
+  auto items = rest_.List("/droplets", "droplets");
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  EXPECT_EQ(items->size(), 2u);
+  for (const auto& r : transport_.Requests()) EXPECT_EQ(r.url.find("collector.example"), std::string::npos) << r.url;
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(RestClientTest, DeeplyNestedAnswerIsRefused) {
+  std::string deep = R"({"droplets":[)" + std::string(100000, '[') + std::string(100000, ']') + "]}";
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets", 200, deep);
+  auto items = rest_.List("/droplets", "droplets");
+  ASSERT_FALSE(items.ok());
+  EXPECT_NE(items.status().message().find("deeper than"), std::string::npos) << items.status().ToString();
+}
+
+TEST(UrlTest, OriginOfUrlsAndPaths) {
+  EXPECT_EQ(Origin("HTTPS://Api.Test:8443/v2/x?y=1"), "https://api.test:8443");
+  EXPECT_EQ(Origin("http://a.b?x"), "http://a.b");
+  EXPECT_EQ(Origin("/v2/x"), "");
+}
+
 TEST_F(RestClientTest, ErrorWithoutMapperUsesStatusCode) {
   transport_.ExpectReply("GET", "http://api.test/v2/x", 404, R"({"id":"not_found","message":"nope"})");
   auto r = rest_.Get("/x");

@@ -1,6 +1,7 @@
 #include "providers/common/rest_client.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "http/redact.h"
@@ -117,7 +118,19 @@ Result<RestResponse> RestClient::Call(const std::string& method, const std::stri
   out.status = r->status;
   out.headers = r->headers;
   if (!r->body.empty()) {
-    out.body = nlohmann::json::parse(r->body, nullptr, false);
+    // Depth is bounded so a hostile answer cannot exhaust the stack of code
+    // walking it.
+    constexpr int kMaxDepth = 128;
+    bool too_deep = false;
+    nlohmann::json::parser_callback_t depth_check = [&](int depth, nlohmann::json::parse_event_t,
+                                                        nlohmann::json&) {
+      if (depth > kMaxDepth) too_deep = true;
+      return !too_deep;
+    };
+    out.body = nlohmann::json::parse(r->body, depth_check, false);
+    if (too_deep)
+      return Status::Internal(method + " " + http::Redact(req.url) + ": response nests deeper than " +
+                              std::to_string(kMaxDepth) + " levels");
     if (out.body.is_discarded())
       return Status::Internal(method + " " + http::Redact(req.url) + ": response is not JSON");
   }
@@ -148,13 +161,24 @@ Result<std::vector<nlohmann::json>> RestClient::List(const std::string& path, co
   for (int page = 0; page < 10000; ++page) {
     Result<nlohmann::json> body = Get(url);
     if (!body.ok()) return body.status();
-    auto it = body->find(key);
-    if (it != body->end() && it->is_array())
-      for (auto& v : *it) items.push_back(std::move(v));
-    if (!pager_) break;
     std::string full = url.rfind("http", 0) == 0 ? url : base_url_ + url;
+    // A list answer without its array is not an empty list: reading it as one
+    // would make the plan create again what already exists.
+    auto it = body->is_object() ? body->find(key) : body->end();
+    if (!body->is_object() || it == body->end() || !it->is_array()) {
+      return Status::Internal("GET " + http::Redact(full) + ": malformed list response: no '" + key +
+                              "' array; nothing is planned from an unreadable list, try again");
+    }
+    for (auto& v : *it) items.push_back(std::move(v));
+    if (!pager_) break;
     std::optional<std::string> next = pager_->NextUrl(full, *body);
     if (!next) break;
+    // The next-page link is followed with the credentials, so only on the
+    // API's own origin: a link naming another host (a proxy that rewrites
+    // badly, or a hostile answer) has its path and query taken onto ours.
+    std::string origin = Origin(*next);
+    if (!origin.empty() && origin != Origin(base_url_)) *next = Origin(base_url_) + next->substr(origin.size());
+    if (*next == full) break;
     url = *next;
   }
   return items;
@@ -163,6 +187,15 @@ Result<std::vector<nlohmann::json>> RestClient::List(const std::string& path, co
 int64_t RestClient::requests() const {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
+}
+
+std::string Origin(const std::string& url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  size_t end = url.find_first_of("/?#", scheme + 3);
+  std::string origin = url.substr(0, end);
+  for (char& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return origin;
 }
 
 std::string AddQuery(const std::string& path, const std::string& query) {

@@ -127,6 +127,9 @@ class RestClient {
   int64_t requests_ = 0;
 };
 
+// "scheme://host[:port]" of an absolute URL, lowercased; "" for a path.
+std::string Origin(const std::string& url);
+
 // "a=b" added to a path that may already hold a query.
 std::string AddQuery(const std::string& path, const std::string& query);
 // Percent-encodes a query value.

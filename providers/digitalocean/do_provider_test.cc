@@ -113,8 +113,14 @@ TEST(DoConfigureTest, TokenFromEnvironmentAndEndpointOverride) {
   c.deployment = "demo";
   ASSERT_TRUE(p.Configure(c).ok());
   transport.ExpectReply("GET", "http://env.test/v2/droplets?", 200, R"({"droplets":[],"links":{}})");
-  for (const char* k : {"volumes", "vpcs", "tags", "firewalls", "load_balancers", "account/keys", "reserved_ips"})
-    transport.ExpectReply("GET", std::string("http://env.test/v2/") + k, 200, "{}");
+  for (auto [path, key] : std::vector<std::pair<std::string, std::string>>{{"volumes", "volumes"},
+                                                                          {"vpcs", "vpcs"},
+                                                                          {"tags", "tags"},
+                                                                          {"firewalls", "firewalls"},
+                                                                          {"load_balancers", "load_balancers"},
+                                                                          {"account/keys", "ssh_keys"},
+                                                                          {"reserved_ips", "reserved_ips"}})
+    transport.ExpectReply("GET", "http://env.test/v2/" + path, 200, "{\"" + key + "\":[]}");
   ASSERT_TRUE(p.Discover("demo").ok());
   auto reqs = transport.Requests();
   ASSERT_FALSE(reqs.empty());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine/provider_call.h"
 #include "model/references.h"
 #include "model/resource.h"
 
@@ -107,7 +108,7 @@ Status DoCreate(const plan::Change& change, const ChangeEnv& env, int min_attemp
   ORCH_RETURN_IF_ERROR(env.writer->Update([&](state::State& s) { s.intents[change.address] = intent; }));
 
   ApplyContext ctx = MakeContext(change, env, resume, attempt);
-  Result<ObservedResource> created = env.provider->Create(prepared->call, ctx);
+  Result<ObservedResource> created = CallProvider(change.address, [&] { return env.provider->Create(prepared->call, ctx); });
   if (!created.ok()) return created.status();
 
   state::ResourceState rs = Record(change, env, *created, prepared->recorded, nullptr);
@@ -128,7 +129,7 @@ Status DoUpdate(const plan::Change& change, const ChangeEnv& env) {
   if (!prepared.ok()) return prepared.status();
 
   ApplyContext ctx = MakeContext(change, env, "", 1);
-  Result<ObservedResource> updated = env.provider->Update(prepared->call, prior, ctx);
+  Result<ObservedResource> updated = CallProvider(change.address, [&] { return env.provider->Update(prepared->call, prior, ctx); });
   if (!updated.ok()) return updated.status();
 
   state::ResourceState rs = Record(change, env, *updated, prepared->recorded, &prior);
@@ -156,7 +157,7 @@ Status DoDelete(const plan::Change& change, const ChangeEnv& env) {
   ORCH_RETURN_IF_ERROR(env.writer->Update([&](state::State& s) { s.intents[change.address] = intent; }));
 
   ApplyContext ctx = MakeContext(change, env, "", attempt);
-  Status st = env.provider->Delete(prior, ctx);
+  Status st = CallProvider(change.address, [&] { return env.provider->Delete(prior, ctx); });
   if (!st.ok()) return st;
 
   return env.writer->Update([&](state::State& s) {

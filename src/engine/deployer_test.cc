@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
 
 #include "engine/test_support.h"
@@ -61,6 +62,30 @@ TEST_F(DeployerTest, PlanThenApplyAndLocksAreAlwaysReleased) {
   EXPECT_EQ(store_.lock_calls(), 2);
   EXPECT_EQ(store_.unlock_calls(), 2);
   EXPECT_EQ(store_.current().resources.size(), 2u);
+}
+
+TEST_F(DeployerTest, AProviderThatThrowsFailsOneChangeNotTheProcess) {
+  // A cloud answer of an unexpected shape can make provider code throw (a
+  // JSON accessor on a missing field); the change fails with a clear message.
+  cloud_.SetCallHook([](const std::string& op, const std::string& address) {
+    if (op == "create" && address == "db.instance[0]") throw std::runtime_error("type must be string, but is null");
+  });
+  Deployer d = MakeDeployer();
+  Result<plan::Plan> p = d.PlanDeploy(Desired(), "sha256:abc");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ApplyResult r = d.Apply(*p);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.failed, 1);
+  EXPECT_EQ(r.skipped, 1);  // api depends on db
+  std::string text;
+  for (const Diagnostic& diag : r.diags.items()) text += FormatDiagnosticLine(diag) + "\n";
+  EXPECT_NE(text.find("db.instance[0]"), std::string::npos) << text;
+  EXPECT_NE(text.find("could not be read (type must be string, but is null)"), std::string::npos) << text;
+  EXPECT_FALSE(store_.locked());
+  cloud_.SetCallHook(nullptr);
+  Result<plan::Plan> again = d.PlanDeploy(Desired(), "sha256:abc");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(d.Apply(*again).ok());
 }
 
 TEST_F(DeployerTest, ApplyRefusesAPlanMadeAgainstAnotherSerial) {

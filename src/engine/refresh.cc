@@ -3,6 +3,7 @@
 #include <thread>
 #include <utility>
 
+#include "engine/provider_call.h"
 #include "model/resource.h"
 
 namespace orch::engine {
@@ -26,7 +27,7 @@ Result<RefreshResult> Refresh(const ProviderSet& providers, const std::string& d
       if (slot.provider == nullptr) {
         slot.found = Status::InvalidArgument("provider is not configured");
       } else {
-        slot.found = slot.provider->Discover(deployment);
+        slot.found = CallProvider("reading its resource lists", [&] { return slot.provider->Discover(deployment); });
       }
       observer->RefreshFinished(slot.name, slot.found.status(),
                                 slot.found.ok() ? static_cast<int>(slot.found->size()) : 0);
