@@ -36,6 +36,7 @@ class Expander {
  private:
   struct Compute {
     bool known_provider = false;
+    std::string provider;
     bool native = false;
     int count = 0;  // instances (client-side)
     std::vector<Address> addresses;
@@ -93,6 +94,7 @@ class Expander {
       return;
     }
     c.known_provider = true;
+    c.provider = t.provider;
     c.native = t.group.has_value() && traits_(p->type).native_instance_groups;
     if (c.native) {
       c.addresses.push_back({t.name, Kind::kInstanceGroup, "", -1});
@@ -252,9 +254,24 @@ class Expander {
         for (const std::string& s : fr.sources) {
           if (s.rfind("tier:", 0) == 0) {
             std::string other = s.substr(5);
-            if (!compute_.count(other))
+            auto it = compute_.find(other);
+            if (it == compute_.end()) {
               diags_->Error(fr.where, "firewall source '" + s + "' of tier '" + t.name + "' names an unknown tier");
-            tags.push_back(CloudName({dep, other}));
+            } else if (it->second.known_provider && it->second.provider != t.provider) {
+              // A tier on another cloud carries no tag this cloud knows: its
+              // machines are let in by their public addresses, known once
+              // they exist (the references order the firewall after them).
+              if (it->second.native) {
+                diags_->Error(fr.where, "firewall source '" + s + "' of tier '" + t.name + "': tier '" + other +
+                                            "' is an instance group on another cloud, whose members' addresses are "
+                                            "not known here; open the port to a CIDR instead");
+              }
+              for (const Address& a : it->second.addresses) {
+                if (a.kind == Kind::kInstance) sources.push_back("${ref:" + a.ToString() + ".public_ip}");
+              }
+            } else {
+              tags.push_back(CloudName({dep, other}));
+            }
           } else {
             sources.push_back(s);
           }

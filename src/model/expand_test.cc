@@ -65,6 +65,16 @@ spec::Spec ThreeTierSpec(const std::string& provider_type) {
   return s;
 }
 
+// Adds provider "gcp" (gce) and moves tier `i` onto it.
+void MoveTierToGce(spec::Spec* s, size_t i) {
+  spec::ProviderSpec gcp;
+  gcp.name = "gcp";
+  gcp.type = "gce";
+  gcp.region = "us";
+  s->providers["gcp"] = gcp;
+  s->tiers[i].provider = "gcp";
+}
+
 ProviderTraits Traits(bool native) { return ProviderTraits{native}; }
 
 const Resource* Find(const Expansion& e, const std::string& addr) {
@@ -175,12 +185,7 @@ TEST(ExpandTest, NativeGroupIsOneResource) {
 
 TEST(ExpandTest, SshKeysArePerProvider) {
   spec::Spec s = ThreeTierSpec("digitalocean");
-  spec::ProviderSpec other;
-  other.name = "gcp";
-  other.type = "gce";
-  other.region = "us";
-  s.providers["gcp"] = other;
-  s.tiers[2].provider = "gcp";
+  MoveTierToGce(&s, 2);
   s.tiers[2].ssh_keys = {"ops"};
   Diagnostics d;
   Expansion e = Expand(s, [](const std::string&) { return Traits(false); }, &d);
@@ -190,6 +195,37 @@ TEST(ExpandTest, SshKeysArePerProvider) {
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k->provider, "gcp");
   EXPECT_EQ(Find(e, "mon.instance[0]")->attributes["ssh_keys"], json::array({"${ref:ssh_key.ops@gcp.id}"}));
+}
+
+TEST(ExpandTest, FirewallSourceTierOnAnotherCloudIsLetInByItsPublicAddresses) {
+  spec::Spec s = ThreeTierSpec("digitalocean");
+  MoveTierToGce(&s, 2);  // mon, one instance
+  spec::FirewallRule scrape;
+  scrape.ports = "9100";
+  scrape.sources = {"tier:mon"};
+  s.tiers[0].firewall.push_back(scrape);  // db: tier:api (same cloud) and tier:mon (other cloud)
+  Diagnostics d;
+  Expansion e = Expand(s, [](const std::string&) { return Traits(false); }, &d);
+  ASSERT_FALSE(d.HasErrors()) << FormatDiagnosticLine(d.items()[0]);
+  const Resource* fw = Find(e, "db.firewall");
+  ASSERT_NE(fw, nullptr);
+  EXPECT_EQ(fw->attributes["rules"][0]["source_tags"], json::array({"demo-api"}));
+  EXPECT_EQ(fw->attributes["rules"][1]["source_tags"], json::array());
+  EXPECT_EQ(fw->attributes["rules"][1]["sources"], json::array({"${ref:mon.instance[0].public_ip}"}));
+  std::vector<std::string> deps = Deps(*fw);
+  EXPECT_NE(std::find(deps.begin(), deps.end(), "mon.instance[0]"), deps.end());
+
+  // A native group on the other cloud has no addresses to name: an error.
+  s.tiers[1].provider = "gcp";
+  s.tiers[0].firewall.resize(1);  // tier:api, now on gcp as a native group
+  s.tiers[0].firewall[0].where = SourceRange{"spec.yaml", {12, 9}, {12, 20}};
+  Diagnostics d2;
+  Expand(s, [](const std::string& type) { return Traits(type == "gce"); }, &d2);
+  ASSERT_TRUE(d2.HasErrors());
+  EXPECT_NE(FormatDiagnosticLine(d2.items()[0]).find("spec.yaml:12:9: error: firewall source 'tier:api' of tier 'db': "
+                                                     "tier 'api' is an instance group on another cloud"),
+            std::string::npos)
+      << FormatDiagnosticLine(d2.items()[0]);
 }
 
 TEST(ExpandTest, UnsupportedFeaturesOnNativeGroupsAreErrors) {
