@@ -394,7 +394,6 @@ void Loader::LoadProvider(const Entry& e) {
     if (!present.count("region")) Missing(e, "region", context);
   }
   if (type == "gce") {
-    if (!present.count("project")) Missing(e, "project", context);
     if (!present.count("zone") && !present.count("zones")) {
       Error(e.key_node, "missing 'zone' or 'zones' " + context + " (e.g. zones: [us-central1-a, us-central1-b])");
     }

@@ -198,8 +198,7 @@ TEST_F(LoaderErrorsTest, ProviderKeysDependOnType) {
                      "  g: {type: gce, region: us-central1, zone: us-east1-b, projcet: p}\n"
                      "  d: {type: digitalocean, region: nyc3, project: p}\n"
                      "  o: {type: openstack, auth_url: 'ftp://x', interface: external}\n"),
-              ElementsAre("spec.yaml:3:3: error: missing 'project' in provider 'g'",
-                          "spec.yaml:3:45: error: zone 'us-east1-b' is not in region 'us-central1'",
+              ElementsAre("spec.yaml:3:45: error: zone 'us-east1-b' is not in region 'us-central1'",
                           "spec.yaml:3:57: error: unknown key 'projcet' in provider 'g'; did you mean 'project'?",
                           "spec.yaml:4:41: error: unknown key 'project' in provider 'd'; expected one of: type, "
                           "region, endpoint, token",
