@@ -67,7 +67,11 @@ TEST(ConfigsTest, QuickstartShape) {
   ASSERT_TRUE(spec->tiers[1].group);
   EXPECT_TRUE(spec->tiers[1].load_balancer);
   EXPECT_EQ(spec->tiers[2].count, 1);
-  for (const auto& [name, p] : spec->providers) EXPECT_EQ(p.type, "digitalocean");
+  // Two clouds: the ring and the API on DigitalOcean, monitoring on GCE.
+  ASSERT_EQ(spec->providers.size(), 2u);
+  EXPECT_EQ(spec->providers.at(spec->tiers[0].provider).type, "digitalocean");
+  EXPECT_EQ(spec->providers.at(spec->tiers[1].provider).type, "digitalocean");
+  EXPECT_EQ(spec->providers.at(spec->tiers[2].provider).type, "gce");
 }
 
 }  // namespace

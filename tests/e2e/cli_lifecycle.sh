@@ -23,7 +23,9 @@ mutations() {
   curl -fsS "$CLOUDSIM_ADMIN/stats" | python3 -c '
 import json,sys
 s=json.load(sys.stdin)
-print(sum(r["count"] for r in s["requests"] if r["method"] in ("POST","PUT","PATCH","DELETE")))'
+# GCE token exchanges and operation waits are POSTs that change nothing.
+reads = ("/token", "/wait", "/listManagedInstances")
+print(sum(r["count"] for r in s["requests"] if r["method"] in ("POST","PUT","PATCH","DELETE") and not r["route"].endswith(reads)))'
 }
 # Fails when two live resources share a name.
 no_duplicates() {

@@ -54,7 +54,9 @@ assert len(t["monitoring"]["floating_ips"]) == 1 and t["monitoring"]["floating_i
 assert t["monitoring"]["instances"][0]["floating_ip"] == t["monitoring"]["floating_ips"][0]
 for tier in t.values():
     for i in tier["instances"]:
-        assert i["private_ip"] and i["public_ip"] and i["provider"] == "do", i
+        assert i["private_ip"] and i["public_ip"], i
+assert {i["provider"] for x in ("cassandra", "api") for i in t[x]["instances"]} == {"do"}, t
+assert t["monitoring"]["instances"][0]["provider"] == "gcp", t["monitoring"]
 print("output --json: %d instances, lb %s" % (sum(len(x["instances"]) for x in t.values()), t["api"]["load_balancer_ip"]))
 PY
 
@@ -73,7 +75,7 @@ for tier, t in out["tiers"].items():
     assert sorted(hosts) == sorted(i["name"] for i in t["instances"]), (tier, hosts)
     for i in t["instances"]:
         v = hostvars[i["name"]]
-        assert v["private_ip"] == i["private_ip"] and v["provider"] == "do", v
+        assert v["private_ip"] == i["private_ip"] and v["provider"] == i["provider"], v
         assert v["address"] == i["address"], v
         assert v["ansible_host"] == i.get("floating_ip", i["public_ip"]), v
 assert sorted(inv["quickstart"]["children"]) == ["api", "cassandra", "monitoring"], inv["quickstart"]
