@@ -175,8 +175,8 @@ import json, sys
 print(" ".join(sorted("%s=%s" % (r["name"], r["id"]) for r in json.load(sys.stdin)["resources"]
                       if not r["name"].startswith("dodemo-x"))))'
 }
-api_get() {  # PATH PYTHON-EXPRESSION-ON-j
-  curl -fsS -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" "$DIGITALOCEAN_API_URL$1" |
+api_get() {  # PATH PYTHON-EXPRESSION-ON-j (the test's own reads ride out injected faults)
+  curl -fsS --retry 8 --retry-delay 0 --retry-all-errors -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" "$DIGITALOCEAN_API_URL$1" |
     python3 -c 'import json,sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"
 }
 before="$(ids droplet) $(ids firewall) $(ids load_balancer) $(ids volume)"

@@ -44,6 +44,16 @@ members() {  # running instances of the api group and their machine types
 import json, sys
 print(sum(1 for r in json.load(sys.stdin)["resources"] if r["name"].startswith("gcedemo-api-")))'
 }
+# The group resizes itself after deploy returns (the autoscaler's new bounds
+# are applied by GCE, not by the orchestrator): wait up to 30 s for it.
+members_become() {
+  local i
+  for i in $(seq 1 60); do
+    [ "$(members)" = "$1" ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
 deploy() {
   local tries=1 i
   [ -z "$faults" ] || tries=4
@@ -78,10 +88,10 @@ echo "second deploy: 0 mutating calls"
 
 sed -i 's/group: {min: 3, max: 10,/group: {min: 5, max: 10,/' "$spec"
 deploy scale-5
-[ "$(members)" = 5 ] || fail "scale to 5: $(members) api instances"
+members_become 5 || fail "scale to 5: $(members) api instances"
 sed -i 's/group: {min: 5, max: 10,/group: {min: 2, max: 4,/' "$spec"
 deploy scale-max-4
-[ "$(members)" = 4 ] || fail "max 4: $(members) api instances"
+members_become 4 || fail "max 4: $(members) api instances"
 
 sed -i 's/size: e2-small/size: e2-medium/' "$spec"
 deploy template
