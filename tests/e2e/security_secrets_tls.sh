@@ -54,7 +54,8 @@ pid=$!
 modes=""
 while kill -0 "$pid" 2>/dev/null; do
   ps -eo args >>"$work/ps.txt" 2>/dev/null || true
-  for f in "$state"/*; do [ -e "$f" ] && modes="$modes $(stat -c '%n=%a' "$f")"; done
+  # A file can vanish between the glob and stat (the lock is released).
+  for f in "$state"/*; do modes="$modes $(stat -c '%n=%a' "$f" 2>/dev/null || true)"; done
   sleep 0.05
 done
 code=0

@@ -147,7 +147,10 @@ def networks(c, n, cleanup):
            {"floatingip": {"port_id": port_id}})
     c.poll("neutron.floatingips.associated", "network", N + "/floatingips/" + fip_id,
            lambda s, b: first(b, "floatingip").get("status", "?"),
-           lambda s, b: first(b, "floatingip").get("status") == "ACTIVE", timeout=20)
+           lambda s, b: first(b, "floatingip").get("status") == "ACTIVE",
+           # The agent sets ACTIVE asynchronously: whether a poll still sees
+           # DOWN first is timing, not behaviour.
+           optional=("DOWN",), timeout=20)
     c.call("neutron.floatingips.tag_add", "network", "PUT", N + "/floatingips/%s/tags/%s" % (fip_id, n("a")))
     c.call("neutron.floatingips.list_by_tags", "network", "GET", N + "/floatingips?tags=" + n("a"))
     c.call("neutron.floatingips.disassociate", "network", "PUT", N + "/floatingips/" + fip_id,
