@@ -59,8 +59,10 @@ Result<std::string> ReadAll(const std::string& path) {
 }
 
 // How long a run that finds the lock taken waits for the holder's details
-// (written right after the holder's flock) before reporting it unnamed.
-constexpr int kHolderDetailsTries = 20;
+// (written right after the holder's flock) before reporting it unnamed: up to
+// 2 s, as a loaded machine (two CI jobs at once) can hold the holder back
+// that long between its flock and its write.
+constexpr int kHolderDetailsTries = 200;
 constexpr int64_t kHolderDetailsPollMicros = 10 * 1000;
 
 Result<std::string> ReadFd(int fd, const std::string& path) {
@@ -226,11 +228,16 @@ Result<LockInfo> FileStateStore::TryLockOnce(const std::string& operation) {
       }
       // The holder writes its details just after taking the flock; a run
       // started at the same instant may look in between, so give it a
-      // moment rather than report a nameless holder.
+      // moment rather than report a nameless holder. The details are read
+      // through the path each time: the file we opened may be one the holder
+      // has since released and removed (deploy locks for the plan, then again
+      // for the apply), which stays empty for good.
       LockInfo holder;
       for (int i = 0; i < kHolderDetailsTries && holder.pid == 0; ++i) {
         if (i > 0) clock_->SleepForMicros(kHolderDetailsPollMicros);
-        Result<std::string> content = ReadFd(fd.get(), lock_path_);
+        Fd current(open(lock_path_.c_str(), O_RDONLY | O_CLOEXEC));
+        if (current.get() < 0) continue;
+        Result<std::string> content = ReadFd(current.get(), lock_path_);
         if (!content.ok() || content->empty()) continue;
         try {
           holder = LockInfo::FromJson(nlohmann::json::parse(*content));
