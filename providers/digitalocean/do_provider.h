@@ -17,6 +17,7 @@
 #include "engine/registry.h"
 #include "http/http_client.h"
 #include "providers/common/operation_poller.h"
+#include "providers/common/create.h"
 #include "providers/common/rest_client.h"
 #include "providers/digitalocean/errors.h"
 
@@ -132,8 +133,8 @@ class DigitalOceanProvider final : public engine::Provider {
   DropletBatcher* batcher() { return batcher_.get(); }
 
  private:
-  using Lookup = std::function<Result<std::optional<nlohmann::json>>()>;
-  using Post = std::function<Result<nlohmann::json>(http::SendOutcome*)>;
+  using Lookup = common::Lookup;
+  using Post = common::Post;
   // POST once; after an answer that may have been lost (or a 5xx/timeout),
   // look first and adopt what is found before any retry.
   Result<nlohmann::json> CreateOnce(const std::string& what, const Lookup& lookup, const Post& post,
@@ -211,8 +212,7 @@ std::string IdText(const nlohmann::json& id);
 // "123" -> 123 as JSON number; anything else stays a string (slugs).
 nlohmann::json NumericOrString(const std::string& s);
 std::vector<std::string> TagList(const nlohmann::json& obj);
-// True when a failed call may still have taken effect (lost answer, 5xx, timeout).
-bool Uncertain(const Status& st);
+using common::Uncertain;
 // The address of a droplet created by a multi-create (which carries no
 // address tag): "T.instance[i]" when it carries `deployment`'s tag and tier
 // tag T and is named exactly CloudName(deployment, T, i); else "".

@@ -198,9 +198,6 @@ Status OperationError(const json& op) {
   return Status::InvalidArgument(detail);
 }
 
-bool Uncertain(const Status& st) {
-  return http::MaybeApplied(st) || st.IsTimeout() || st.IsTransient() || st.IsRateLimited();
-}
 
 GceClient::GceClient(common::RestClient* rest, OAuthAuthenticator* auth, env::Clock* clock, ClientTuning tuning)
     : rest_(rest), auth_(auth), clock_(clock), tuning_(tuning) {}
@@ -240,9 +237,7 @@ Result<std::vector<json>> GceClient::List(const std::string& path, const std::st
 }
 
 Status GceClient::Sleep(int64_t ms, engine::ApplyContext& ctx) {
-  if (ctx.IsCancelled()) return Status::Cancelled("cancelled");
-  clock_->SleepForMicros(ms * 1000);
-  return Status::OK();
+  return common::SleepUnlessCancelled(clock_, ms, ctx);
 }
 
 Result<json> GceClient::Mutate(const std::string& method, const std::string& path, const json& body,

@@ -17,6 +17,7 @@
 
 #include "engine/provider.h"
 #include "env/http_transport.h"
+#include "providers/common/create.h"
 #include "providers/common/rest_client.h"
 #include "providers/gce/auth.h"
 
@@ -114,7 +115,6 @@ class GceClient {
 std::string RequestId(const std::string& deployment, const std::string& address, const std::string& part,
                       int attempt, const nlohmann::json& body);
 
-// True when a failed call may still have taken effect.
-bool Uncertain(const Status& st);
+using common::Uncertain;
 
 }  // namespace orch::providers::gce

@@ -20,10 +20,6 @@ std::string Str(const json& j, const std::string& key, const std::string& fallba
   return fallback;
 }
 
-bool Uncertain(const Status& st) {
-  return http::MaybeApplied(st) || st.IsTimeout() || st.IsTransient() || st.IsRateLimited();
-}
-
 std::string DeploymentTag(const std::string& d) { return std::string(model::kTagDeployment) + "=" + d; }
 std::string TierTag(const std::string& t) { return std::string(model::kTagTier) + "=" + t; }
 std::string AddressTag(const std::string& a) { return std::string(model::kTagAddress) + "=" + a; }
@@ -419,35 +415,13 @@ Status OpenStackProvider::Delete(const state::ResourceState& prior, engine::Appl
 }
 
 Status OpenStackProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
-  if (ctx.IsCancelled()) return Status::Cancelled("cancelled");
-  env_.clock->SleepForMicros(ms * 1000);
-  return Status::OK();
+  return common::SleepUnlessCancelled(env_.clock, ms, ctx);
 }
 
 Result<json> OpenStackProvider::CreateOnce(const std::string& what, const Lookup& lookup, const Post& post,
                                            bool lookup_first, engine::ApplyContext& ctx) {
-  bool look = lookup_first;
-  Status last;
-  int64_t backoff = tuning_.poll_initial_ms;
-  for (int attempt = 0; attempt < tuning_.create_attempts; ++attempt) {
-    if (look) {
-      Result<std::optional<json>> found = lookup();
-      if (!found.ok()) return found.status().WithPrefix("looking for " + what + " after an uncertain create");
-      if (found->has_value()) {
-        if (ctx.progress) ctx.progress("adopting " + what + " created by an earlier request");
-        return std::move(**found);
-      }
-    }
-    http::SendOutcome outcome;
-    Result<json> r = post(&outcome);
-    if (r.ok()) return r;
-    last = r.status();
-    if (!Uncertain(last)) return last;
-    look = true;
-    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
-    backoff = std::min(backoff * 2, tuning_.poll_max_ms);
-  }
-  return last;
+  return common::CreateAdopting(what, lookup, post, lookup_first, ctx, env_.clock,
+                                {tuning_.create_attempts, tuning_.poll_initial_ms, tuning_.poll_max_ms});
 }
 
 Status OpenStackProvider::RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx,

@@ -19,6 +19,7 @@
 #include "engine/registry.h"
 #include "http/http_client.h"
 #include "providers/common/operation_poller.h"
+#include "providers/common/create.h"
 #include "providers/common/rest_client.h"
 #include "providers/openstack/cloud_config.h"
 #include "providers/openstack/errors.h"
@@ -164,8 +165,8 @@ class OpenStackProvider final : public engine::Provider {
   Status Sleep(int64_t ms, engine::ApplyContext& ctx);
 
  private:
-  using Lookup = std::function<Result<std::optional<nlohmann::json>>()>;
-  using Post = std::function<Result<nlohmann::json>(http::SendOutcome*)>;
+  using Lookup = common::Lookup;
+  using Post = common::Post;
   // POST; after an answer that may have been lost look first and adopt.
   Result<nlohmann::json> CreateOnce(const std::string& what, const Lookup& lookup, const Post& post, bool lookup_first,
                                     engine::ApplyContext& ctx);
@@ -258,6 +259,6 @@ std::string DeploymentTag(const std::string& deployment);
 std::string TierTag(const std::string& tier);
 std::string AddressTag(const std::string& address);
 std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
-bool Uncertain(const Status& st);
+using common::Uncertain;
 
 }  // namespace orch::providers::openstack
