@@ -77,6 +77,9 @@ class Cloudsim:
         hello = json.loads(line)
         self.admin = hello["admin"]
         self.env = {k: str(v) for k, v in hello.get("env", {}).items()}
+        # What the cloud holds before any run (OpenStack's external network,
+        # public images, each project's default security group) is not ours.
+        self.initial = {(r["api"], r["kind"], r["id"]) for r in self.get("/resources")["resources"]}
 
     def stop(self):
         if self.proc.poll() is None:
@@ -97,7 +100,9 @@ class Cloudsim:
                        check=True, capture_output=True)
 
     def resources(self, api):
-        return self.get("/resources?api=" + api)["resources"]
+        """Live resources of api that did not exist when cloudsim started."""
+        return [r for r in self.get("/resources?api=" + api)["resources"]
+                if (r["api"], r["kind"], r["id"]) not in self.initial]
 
     def secrets(self):
         """Credential values: variables named like secrets, and the key lines
