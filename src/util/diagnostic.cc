@@ -5,6 +5,10 @@
 
 namespace orch {
 
+namespace {
+constexpr size_t kMaxEchoedColumns = 160;
+}  // namespace
+
 void Diagnostics::Error(SourceRange range, std::string message) {
   items_.push_back({Severity::kError, std::move(range), std::move(message), {}});
 }
@@ -60,8 +64,21 @@ std::string FormatDiagnostic(const Diagnostic& d, const std::string* source) {
   size_t end = source->find('\n', begin);
   std::string text = source->substr(begin, end == std::string::npos ? std::string::npos : end - begin);
   if (!text.empty() && text.back() == '\r') text.pop_back();
-  out += "\n  " + text + "\n  ";
+  // A hostile or minified line is shown as a window around the column, and
+  // control bytes never reach the terminal.
   int col = std::max(1, d.range.start.column);
+  size_t from = 0;
+  if (text.size() > kMaxEchoedColumns) {
+    from = std::min(static_cast<size_t>(col - 1) > kMaxEchoedColumns / 2 ? col - 1 - kMaxEchoedColumns / 2 : 0,
+                    text.size() - kMaxEchoedColumns);
+    bool cut_end = from + kMaxEchoedColumns < text.size();
+    text = (from > 0 ? "..." : "") + text.substr(from, kMaxEchoedColumns) + (cut_end ? "..." : "");
+    col = col - static_cast<int>(from) + (from > 0 ? 3 : 0);
+  }
+  for (char& c : text) {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = '?';
+  }
+  out += "\n  " + text + "\n  ";
   for (int i = 1; i < col && i <= static_cast<int>(text.size()); ++i) out += (text[i - 1] == '\t' ? '\t' : ' ');
   out += "^ near here";
   return out;
