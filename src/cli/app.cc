@@ -23,6 +23,12 @@ std::string StateDir(const GlobalOptions& g) {
   return ".orchestrator";
 }
 
+std::unique_ptr<state::FileStateStore> OpenStateStore(const GlobalOptions& g, const std::string& deployment) {
+  auto store = std::make_unique<state::FileStateStore>(StateDir(g), deployment, env::Clock::Real());
+  store->SetWarningHandler([](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); });
+  return store;
+}
+
 std::optional<int64_t> ParseDurationMs(const std::string& text) {
   if (text.empty()) return std::nullopt;
   size_t pos = 0;

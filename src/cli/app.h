@@ -16,6 +16,7 @@
 #include "model/resource.h"
 #include "plan/plan.h"
 #include "spec/spec.h"
+#include "state/file_state_store.h"
 #include "state/state_store.h"
 #include "util/diagnostic.h"
 
@@ -37,6 +38,10 @@ struct GlobalOptions {
 
 // The state directory the options select.
 std::string StateDir(const GlobalOptions& g);
+
+// The state store of `deployment` in the selected state directory. Its
+// warnings (a stale lock taken over) are printed to stderr as "warning: ...".
+std::unique_ptr<state::FileStateStore> OpenStateStore(const GlobalOptions& g, const std::string& deployment);
 
 // Parses "30s", "5m", "1h", "250ms" or a plain number of seconds.
 std::optional<int64_t> ParseDurationMs(const std::string& text);

@@ -57,7 +57,7 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
     std::fprintf(stderr, "nothing was sent to any cloud.\n");
     return std::nullopt;
   }
-  s.store = std::make_unique<state::FileStateStore>(StateDir(g), s.deployment, env::Clock::Real());
+  s.store = OpenStateStore(g, s.deployment);
   return s;
 }
 
@@ -297,7 +297,7 @@ int RunTeardown(const GlobalOptions& g, const TeardownArgs& a) {
     if (!dep) return kExitError;
     s.emplace();
     s->deployment = *dep;
-    s->store = std::make_unique<state::FileStateStore>(StateDir(g), *dep, env::Clock::Real());
+    s->store = OpenStateStore(g, *dep);
     auto st = s->store->Read();
     if (!st.ok()) {
       Fail("cannot read the state of deployment '" + *dep + "': " + st.status().message());
@@ -343,7 +343,8 @@ int RunTeardown(const GlobalOptions& g, const TeardownArgs& a) {
 int RunState(const GlobalOptions& g, const StateArgs& a) {
   auto dep = ResolveDeployment(g, a.spec, a.deployment, a.vars);
   if (!dep) return kExitError;
-  state::FileStateStore store(StateDir(g), *dep, env::Clock::Real());
+  auto owned = OpenStateStore(g, *dep);
+  state::FileStateStore& store = *owned;
   if (a.action == "unlock") {
     Status st = store.ForceUnlock();
     if (!st.ok()) {
@@ -414,7 +415,8 @@ int RunState(const GlobalOptions& g, const StateArgs& a) {
 int RunOutput(const GlobalOptions& g, const OutputArgs& a) {
   auto dep = ResolveDeployment(g, a.spec, a.deployment, {});
   if (!dep) return kExitError;
-  state::FileStateStore store(StateDir(g), *dep, env::Clock::Real());
+  auto owned = OpenStateStore(g, *dep);
+  state::FileStateStore& store = *owned;
   auto st = store.Read();
   if (!st.ok()) {
     Fail(st.status().message());

@@ -216,8 +216,8 @@ std::optional<int64_t> LockTimeoutMs(const std::string& text) {
 // Records `rec` as the build of spec image `name` in the deployment's state.
 bool RecordImage(const GlobalOptions& g, const std::string& deployment, const std::string& name,
                  const state::ImageRecord& rec, int64_t timeout_ms) {
-  state::FileStateStore store(StateDir(g), deployment, env::Clock::Real());
-  store.SetWarningHandler([](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); });
+  auto owned = OpenStateStore(g, deployment);
+  state::FileStateStore& store = *owned;
   auto lock = store.Lock("image", timeout_ms);
   if (!lock.ok()) {
     Fail(lock.status().message());

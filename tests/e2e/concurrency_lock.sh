@@ -58,9 +58,8 @@ kill -KILL "$e"
 wait "$e" 2>/dev/null || true
 [ -s "$lock" ] || fail "no lock file left by the killed run"
 orch deploy "$spec" --auto-approve >"$work/f.out" 2>&1 || { cat "$work/f.out"; fail "deploy after a killed holder"; }
-# docs/cli.md promises a warning naming the dead holder; deploy does not
-# print it yet (the CLI sets no warning handler on its state store).
-grep -q "taking over the lock.*pid $e" "$work/f.out" || echo "note: no warning naming the dead lock holder $e"
+grep -q "^warning: taking over the lock on deployment .* left by .*pid $e" "$work/f.out" ||
+  { cat "$work/f.out"; fail "no warning naming the dead lock holder $e"; }
 do_duplicates
 [ "$(do_kinds)" = "$want" ] || fail "after the killed scale-in: $(do_kinds), want $want"
 [ -z "$(unrecorded_adopts)" ] || fail "resources missing from the state after the killed run"
