@@ -68,7 +68,12 @@ class Expander {
       return;
     }
     Resource& r = Add({"", Kind::kNetwork, net.name, -1}, net.provider, {spec_.deployment, net.name}, net.where);
-    r.attributes = {{"cidr", net.cidr}, {"region", p->region}};
+    if (!net.existing.empty()) {
+      // A lookup, like an image with a source: found, never created or deleted.
+      r.attributes = {{"existing", net.existing}, {"lookup", true}, {"region", p->region}};
+    } else {
+      r.attributes = {{"cidr", net.cidr}, {"region", p->region}};
+    }
   }
 
   void AddImage(const spec::ImageSpec& img) {

@@ -3,7 +3,10 @@
 //
 // What each spec element becomes (attributes in braces; refs are ${ref:...}
 // strings resolved just before apply, see references.h):
-//   networks.N        network.N      {cidr, region}
+//   networks.N        network.N      {cidr, region}, or {existing, lookup: true, region}
+//                                    for `existing: NAME`: a lookup of a network the cloud
+//                                    already has (like an image lookup: never created, tagged
+//                                    or deleted; providers only find it and forget it)
 //   images.I          image.I        {source, lookup: true}, or
 //                                    {source, packer, lookup: false} for a Packer artifact;
 //                                    a lookup finds an existing image, so "deleting" one

@@ -22,7 +22,7 @@ spec::Spec ThreeTierSpec(const std::string& provider_type) {
   p.zones = {"r1-a", "r1-b"};
   s.providers["cloud"] = p;
   s.images["ubuntu"] = {"ubuntu", "cloud", "ubuntu-22-04", "", {}};
-  s.networks["main"] = {"main", "cloud", "10.10.0.0/16", {}};
+  s.networks["main"] = {"main", "cloud", "10.10.0.0/16", "", {}};
   s.ssh_keys["ops"] = {"ops", "ssh-ed25519 AAAA ops", {}};
 
   spec::TierSpec db;
@@ -93,6 +93,24 @@ std::vector<std::string> Deps(const Resource& r) {
   std::vector<std::string> out;
   for (const Address& a : r.depends_on) out.push_back(a.ToString());
   return out;
+}
+
+TEST(ExpandTest, ExistingNetworkIsALookup) {
+  spec::Spec s = ThreeTierSpec("openstack");
+  s.networks["main"].cidr.clear();
+  s.networks["main"].existing = "project-net";
+  Diagnostics d;
+  Expansion e = Expand(s, [](const std::string&) { return Traits(false); }, &d);
+  ASSERT_FALSE(d.HasErrors()) << FormatDiagnosticLine(d.items()[0]);
+  const Resource* net = Find(e, "network.main");
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->attributes, (json{{"existing", "project-net"}, {"lookup", true}, {"region", "r1"}}));
+  // Tiers use it exactly as a created network: by its id, after it.
+  const Resource* db0 = Find(e, "db.instance[0]");
+  EXPECT_EQ(db0->attributes["network"], "${ref:network.main.id}");
+  EXPECT_NE(std::find(db0->depends_on.begin(), db0->depends_on.end(), Address{"", Kind::kNetwork, "main", -1}),
+            db0->depends_on.end());
+  EXPECT_EQ(Find(e, "api.lb")->attributes["network"], "${ref:network.main.id}");
 }
 
 TEST(ExpandTest, ClientSideGroupsBecomeInstances) {

@@ -28,7 +28,7 @@ inline spec::Spec DemoSpec(int db_count = 3, const std::string& db_size = "m") {
   p.region = "r1";
   s.providers["cloud"] = p;
   s.images["ubuntu"] = {"ubuntu", "cloud", "ubuntu-22-04", "", {}};
-  s.networks["main"] = {"main", "cloud", "10.10.0.0/16", {}};
+  s.networks["main"] = {"main", "cloud", "10.10.0.0/16", "", {}};
   s.ssh_keys["ops"] = {"ops", "ssh-ed25519 AAAA ops", {}};
   spec::TierSpec db;
   db.name = "db";

@@ -131,9 +131,10 @@ class Planner {
     }
   }
 
-  // False when Discover cannot be expected to report this resource.
+  // False when Discover cannot be expected to report this resource. Lookups
+  // (an image by source, a network with `existing`) are never owned.
   bool Observable(const std::string& provider, Kind kind, const json& attributes) const {
-    if (kind == Kind::kImage && attributes.is_object()) {
+    if (attributes.is_object()) {
       auto it = attributes.find("lookup");
       if (it != attributes.end() && it->is_boolean() && it->get<bool>()) return false;
     }

@@ -214,6 +214,24 @@ TEST_F(PlannerTest, UnobservableResourcesTrustTheState) {
   EXPECT_FALSE(MustPlan(in).HasChanges());
 }
 
+TEST_F(PlannerTest, ExistingNetworkIsALookupNeverExpectedInDiscover) {
+  spec::Spec s = DemoSpec();
+  s.networks["main"].cidr.clear();
+  s.networks["main"].existing = "project-net";
+  state::State st = Deployed(s);
+  PlanInput in = Input(Desired(s), st);
+  auto& obs = in.observed["cloud"];
+  obs.erase(std::remove_if(obs.begin(), obs.end(), [](const auto& o) { return o.address == "network.main"; }),
+            obs.end());
+  EXPECT_FALSE(MustPlan(in).HasChanges());
+  // A created network missing from Discover is recreated, as before.
+  PlanInput created = Input(Desired(DemoSpec()), Deployed(DemoSpec()));
+  auto& cobs = created.observed["cloud"];
+  cobs.erase(std::remove_if(cobs.begin(), cobs.end(), [](const auto& o) { return o.address == "network.main"; }),
+             cobs.end());
+  EXPECT_EQ(Find(MustPlan(created), "network.main")->action, Action::kCreate);
+}
+
 TEST_F(PlannerTest, ObservedButNotInStateIsAdopted) {
   state::State st = Deployed(DemoSpec());
   PlanInput in = Input(Desired(DemoSpec()), st);

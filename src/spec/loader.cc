@@ -507,13 +507,20 @@ void Loader::LoadNetworks(const Entry& e) {
     net.name = m.key;
     net.where = At(m.key_node);
     std::set<std::string> present;
-    for (const auto& f : Fields(m, {"provider", "cidr"}, "network '" + m.key + "'", context)) {
+    const Entry* cidr_field = nullptr;
+    std::optional<Text> existing;
+    std::vector<Entry> fields = Fields(m, {"provider", "cidr", "existing"}, "network '" + m.key + "'", context);
+    for (const auto& f : fields) {
       present.insert(f.key);
       auto t = NonEmptyString(f, "'" + f.key + "'");
       if (!t) continue;
       if (f.key == "provider") {
         if (auto p = Reference(*t, provider_names_, "provider")) net.provider = *p;
+      } else if (f.key == "existing") {
+        net.existing = t->value;
+        existing = t;
       } else {
+        cidr_field = &f;
         std::string why = CheckCidr(t->value);
         if (!why.empty()) {
           diags_.Error(t->where, "invalid CIDR " + t->Shown() + " for network '" + m.key + "': " +
@@ -523,9 +530,25 @@ void Loader::LoadNetworks(const Entry& e) {
         }
       }
     }
+    if (cidr_field && existing) {
+      Error(cidr_field->key_node, "network '" + m.key +
+                                      "' has both 'cidr' and 'existing': an existing network keeps its own "
+                                      "subnets; remove 'cidr'");
+      net.cidr.clear();
+    }
+    if (existing) {
+      auto p = spec_.providers.find(net.provider);
+      if (p != spec_.providers.end() && (p->second.type == "digitalocean" || p->second.type == "gce")) {
+        diags_.Error(existing->where, "network '" + m.key + "': 'existing' is not supported for provider type '" +
+                                          p->second.type + "' yet (only openstack); give a 'cidr' instead");
+      }
+    }
     if (m.value.IsMap() || m.value.IsNull()) {
       if (!present.count("provider")) Missing(m, "provider", context);
-      if (!present.count("cidr")) Missing(m, "cidr", context);
+      if (!present.count("cidr") && !present.count("existing")) {
+        Error(m.key_node, "missing 'cidr' " + context +
+                              " (or 'existing' with the name or id of a network the cloud already has)");
+      }
     }
     spec_.networks[net.name] = std::move(net);
   }

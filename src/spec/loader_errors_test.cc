@@ -264,6 +264,25 @@ TEST_F(LoaderErrorsTest, UnknownReferences) {
                           "spec.yaml:15:55: error: unknown network 'other'; defined: main"));
 }
 
+TEST_F(LoaderErrorsTest, ExistingNetworks) {
+  EXPECT_THAT(Errors("deployment: demo\n"
+                     "providers: {os: {type: openstack, cloud: lab}, do: {type: digitalocean, region: nyc3}}\n"
+                     "networks:\n"
+                     "  a: {provider: os, existing: project-net, cidr: 10.0.0.0/24}\n"
+                     "  b: {provider: os}\n"
+                     "  c: {provider: os, existing: ''}\n"
+                     "  d: {provider: do, existing: vpc-1}\n"
+                     "tiers:\n"
+                     "  api: {provider: os, size: s, image: i, network: a}\n"),
+              ElementsAre("spec.yaml:4:44: error: network 'a' has both 'cidr' and 'existing': an existing network "
+                          "keeps its own subnets; remove 'cidr'",
+                          "spec.yaml:5:3: error: missing 'cidr' in network 'b' (or 'existing' with the name or id "
+                          "of a network the cloud already has)",
+                          "spec.yaml:6:31: error: 'existing' must not be empty",
+                          "spec.yaml:7:31: error: network 'd': 'existing' is not supported for provider type "
+                          "'digitalocean' yet (only openstack); give a 'cidr' instead"));
+}
+
 TEST_F(LoaderErrorsTest, ImageAndNetworkMustBelongToTheTierProvider) {
   EXPECT_THAT(Errors("deployment: demo\n"
                      "providers: {do: {type: digitalocean, region: nyc3}, os: {type: openstack, cloud: lab}}\n"

@@ -275,6 +275,19 @@ TEST_F(LoaderTest, NumbersAndBooleansMaySubstitute) {
   EXPECT_TRUE(spec->tiers[0].floating_ip);
 }
 
+TEST_F(LoaderTest, ExistingNetworkByName) {
+  auto spec = LoadText("deployment: demo\n"
+                       "providers: {os: {type: openstack, cloud: lab}}\n"
+                       "networks: {app: {provider: os, existing: project-net}}\n"
+                       "tiers: {api: {provider: os, size: s, image: i, network: app}}\n");
+  ASSERT_TRUE(spec.has_value()) << ::testing::PrintToString(Lines());
+  const NetworkSpec& n = spec->networks.at("app");
+  EXPECT_EQ(n.existing, "project-net");
+  EXPECT_EQ(n.cidr, "");
+  EXPECT_EQ(n.provider, "os");
+  EXPECT_EQ(spec->tiers[0].network, "app");
+}
+
 TEST_F(LoaderTest, LiteralImageIsPassedThrough) {
   auto spec = LoadText("deployment: demo\n"
                        "providers: {do: {type: digitalocean, region: nyc3}}\n"

@@ -41,7 +41,8 @@ struct ImageSpec {
 struct NetworkSpec {
   std::string name;
   std::string provider;
-  std::string cidr;  // validated IPv4 CIDR
+  std::string cidr;      // validated IPv4 CIDR; empty when `existing` is set
+  std::string existing;  // name or id of a network the cloud already has (looked up, never created)
   SourceRange where;
 };
 
