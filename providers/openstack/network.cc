@@ -1,5 +1,6 @@
-// Networks (network + subnet + router with the external gateway), security
-// groups (firewalls and per-tier membership groups), keypairs, images.
+// Networks (network + subnet + router with the external gateway, or the
+// lookup of an existing network), security groups (firewalls and per-tier
+// membership groups), keypairs, images.
 #include <algorithm>
 #include <set>
 
@@ -20,6 +21,24 @@ ObservedResource Observed(const std::string& id, const std::string& name, json o
   o.cloud_name = name;
   o.outputs = std::move(outputs);
   return o;
+}
+
+bool LooksLikeUuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// `lookup: true`: the spec names something the cloud already has (an image
+// by source, a network with `existing`); it is found, never owned.
+bool IsLookup(const json& attributes) {
+  if (!attributes.is_object()) return false;
+  auto it = attributes.find("lookup");
+  return it != attributes.end() && it->is_boolean() && it->get<bool>();
 }
 
 }  // namespace
@@ -96,7 +115,54 @@ Result<std::string> OpenStackProvider::ExternalNetwork() {
   return id;
 }
 
+std::string OpenStackProvider::ProjectDescription() {
+  std::string project = !cloud_.project_name.empty() ? cloud_.project_name
+                        : !cloud_.project_id.empty() ? cloud_.project_id
+                                                     : (keystone_ ? keystone_->project_id() : "");
+  std::string out = "project '" + project + "'";
+  if (!cloud_.region.empty()) out += " in region " + cloud_.region;
+  return out + " (provider '" + config_.name + "', credentials from " + cloud_.source + ")";
+}
+
+Result<ObservedResource> OpenStackProvider::LookupNetwork(const model::Resource& r) {
+  const std::string want = Str(r.attributes, "existing");
+  if (want.empty()) return Status::InvalidArgument("the network has no 'existing' name or id");
+  std::vector<json> found;
+  if (LooksLikeUuid(want)) {  // an id, unless no network has it (then a name that looks like one)
+    auto l = network_->List("/networks?id=" + UrlEncode(want), "networks");
+    if (!l.ok()) return l.status().WithPrefix("looking up network '" + want + "'");
+    found = std::move(*l);
+  }
+  if (found.empty()) {
+    auto l = network_->List("/networks?name=" + UrlEncode(want), "networks");
+    if (!l.ok()) return l.status().WithPrefix("looking up network '" + want + "'");
+    found = std::move(*l);
+  }
+  if (found.empty())
+    return Status::NotFound("no network '" + want + "' is visible to " + ProjectDescription() +
+                            "; list them with `openstack network list`");
+  if (found.size() > 1) {
+    std::vector<std::string> ids;
+    for (const json& n : found) ids.push_back(Str(n, "id"));
+    return Status::InvalidArgument(std::to_string(found.size()) + " networks named '" + want + "' are visible to " +
+                                   ProjectDescription() + " (ids " + Join(ids, ", ") +
+                                   "); give the id of one in 'existing' instead");
+  }
+  const json& net = found[0];
+  const std::string id = Str(net, "id");
+  auto subnets = network_->List("/subnets?network_id=" + UrlEncode(id), "subnets");
+  if (!subnets.ok()) return subnets.status().WithPrefix("listing the subnets of network '" + want + "'");
+  for (const json& s : *subnets) {
+    if (!s.contains("ip_version") || s["ip_version"] != 4) continue;
+    return Observed(id, Str(net, "name"), {{"subnet_id", Str(s, "id")}, {"cidr", Str(s, "cidr")}});
+  }
+  return Status::InvalidArgument("network '" + want + "' (" + id +
+                                 ") has no IPv4 subnet for the servers; add one (`openstack subnet create "
+                                 "--network " + id + " ...`) or name another network");
+}
+
 Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx) {
+  if (IsLookup(r.attributes)) return LookupNetwork(r);
   const std::vector<std::string> tags = EncodeTags(r.tags);
   const std::string addr_tag = AddressTag(r.address.ToString());
   auto find = [&](const char* collection) { return [this, collection, &addr_tag] { return FindTagged(collection, addr_tag); }; };
@@ -161,6 +227,11 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
 }
 
 Status OpenStackProvider::DeleteNetwork(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  if (IsLookup(prior.attributes)) {
+    // Not ours: only what the deployment left behind on it goes.
+    SweepDeployment(ctx);
+    return Status::OK();
+  }
   const std::string addr_tag = AddressTag(prior.address);
   auto routers = network_->List("/routers?tags=" + UrlEncode(addr_tag), "routers");
   if (!routers.ok()) return routers.status();
@@ -399,16 +470,6 @@ Result<ObservedResource> OpenStackProvider::CreateSshKey(const model::Resource& 
   if (!have.empty() && words(have) != words(public_key))
     return Status::Conflict("keypair " + r.cloud_name + " exists with a different public key; delete it or rename the key");
   return Observed(r.cloud_name, r.cloud_name, {{"fingerprint", Str(*k, "fingerprint")}});
-}
-
-static bool LooksLikeUuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
 }
 
 Result<std::string> OpenStackProvider::ImageId(const std::string& image) {

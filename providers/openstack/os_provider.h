@@ -192,7 +192,14 @@ class OpenStackProvider final : public engine::Provider {
   Result<std::string> ServerGroup(const std::string& name, engine::ApplyContext& ctx);
   std::mutex& LbLock(const std::string& lb_id);
 
+  // A created network, or (attribute lookup: true) the existing network
+  // named by `existing` (name or id): exactly one must be visible, with an
+  // IPv4 subnet; it is never tagged, changed or deleted.
   Result<engine::ObservedResource> CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> LookupNetwork(const model::Resource& r);
+  // "project 'demo' in region RegionOne (provider 'os', credentials from
+  // <source>)", for messages.
+  std::string ProjectDescription();
   Result<engine::ObservedResource> CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx);
   Status SyncRules(const std::string& sg_id, const nlohmann::json& rules, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateSshKey(const model::Resource& r, engine::ApplyContext& ctx);
