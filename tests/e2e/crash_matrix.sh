@@ -4,7 +4,8 @@
 # few SIGKILLs at random instants of deploy and teardown. Every run must
 # converge to exactly the fault-free resources (no duplicate), teardown must
 # leave nothing, and no credential may appear in logs, state or output.
-# SOAK_PROVIDERS (default: do-small) picks cases of tests/soak/providers.txt.
+# SOAK_PROVIDERS (default: do-small) picks cases of tests/soak/providers.txt;
+# crash_matrix_gce.sh and crash_matrix_openstack.sh run the other providers.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
