@@ -68,7 +68,7 @@ orch deploy "$spec" --auto-approve >>"$work/orch.log" 2>&1 || fail "scale to 3"
   OS_CLIENT_CONFIG_FILE=$(scripts/openstack-lab env --clouds-yaml)
   orch plan "$spec" --var cloud=lab >"$work/plan.out" 2>&1
 ) || fail "plan with clouds.yaml: $(cat "$work/plan.out")"
-grep -q "0 to add, 0 to change" "$work/plan.out" || fail "clouds.yaml plan is not empty: $(cat "$work/plan.out")"
+grep -q "^No changes\." "$work/plan.out" || fail "clouds.yaml plan is not empty: $(cat "$work/plan.out")"
 echo "clouds.yaml authentication ok"
 
 orch teardown "$spec" --auto-approve >>"$work/orch.log" 2>&1 || fail "teardown"
