@@ -71,10 +71,12 @@ Result<ObservedResource> OpenStackProvider::CreateLoadBalancer(const model::Reso
   const json& a = r.attributes;
   const std::string net = Str(a, "network");
   if (net.empty()) return Status::InvalidArgument("an OpenStack load balancer needs the tier's network");
-  auto subnets = network_->List("/subnets?network_id=" + net, "subnets");
-  if (!subnets.ok()) return subnets.status();
-  if (subnets->empty()) return Status::NotFound("network " + net + " has no subnet for the load balancer VIP");
-  const std::string subnet_id = Str((*subnets)[0], "id");
+  // The members are IPv4 addresses: the VIP goes on the network's IPv4
+  // subnet (an existing network may list an IPv6 one first).
+  Result<std::optional<json>> subnet = Ipv4Subnet(net);
+  if (!subnet.ok()) return subnet.status();
+  if (!subnet->has_value()) return Status::NotFound("network " + net + " has no IPv4 subnet for the load balancer VIP");
+  const std::string subnet_id = Str(**subnet, "id");
   const std::vector<std::string> tags = EncodeTags(r.tags);
   const std::string dep_tag = DeploymentTag(config_.deployment);
   const std::string addr_tag = AddressTag(r.address.ToString());

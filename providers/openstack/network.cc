@@ -115,6 +115,14 @@ Result<std::string> OpenStackProvider::ExternalNetwork() {
   return id;
 }
 
+Result<std::optional<json>> OpenStackProvider::Ipv4Subnet(const std::string& network_id) {
+  auto subnets = network_->List("/subnets?network_id=" + UrlEncode(network_id), "subnets");
+  if (!subnets.ok()) return subnets.status();
+  for (const json& s : *subnets)
+    if (s.contains("ip_version") && s["ip_version"] == 4) return std::optional<json>(s);
+  return std::optional<json>();
+}
+
 std::string OpenStackProvider::ProjectDescription() {
   std::string project = !cloud_.project_name.empty() ? cloud_.project_name
                         : !cloud_.project_id.empty() ? cloud_.project_id
@@ -150,12 +158,10 @@ Result<ObservedResource> OpenStackProvider::LookupNetwork(const model::Resource&
   }
   const json& net = found[0];
   const std::string id = Str(net, "id");
-  auto subnets = network_->List("/subnets?network_id=" + UrlEncode(id), "subnets");
-  if (!subnets.ok()) return subnets.status().WithPrefix("listing the subnets of network '" + want + "'");
-  for (const json& s : *subnets) {
-    if (!s.contains("ip_version") || s["ip_version"] != 4) continue;
-    return Observed(id, Str(net, "name"), {{"subnet_id", Str(s, "id")}, {"cidr", Str(s, "cidr")}});
-  }
+  Result<std::optional<json>> subnet = Ipv4Subnet(id);
+  if (!subnet.ok()) return subnet.status().WithPrefix("listing the subnets of network '" + want + "'");
+  if (subnet->has_value())
+    return Observed(id, Str(net, "name"), {{"subnet_id", Str(**subnet, "id")}, {"cidr", Str(**subnet, "cidr")}});
   return Status::InvalidArgument("network '" + want + "' (" + id +
                                  ") has no IPv4 subnet for the servers; add one (`openstack subnet create "
                                  "--network " + id + " ...`) or name another network");

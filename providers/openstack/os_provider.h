@@ -197,6 +197,8 @@ class OpenStackProvider final : public engine::Provider {
   // IPv4 subnet; it is never tagged, changed or deleted.
   Result<engine::ObservedResource> CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> LookupNetwork(const model::Resource& r);
+  // The network's first IPv4 subnet (none: an empty optional).
+  Result<std::optional<nlohmann::json>> Ipv4Subnet(const std::string& network_id);
   // "project 'demo' in region RegionOne (provider 'os', credentials from
   // <source>)", for messages.
   std::string ProjectDescription();
