@@ -347,6 +347,10 @@ Status DigitalOceanProvider::Delete(const state::ResourceState& prior, engine::A
   switch (*kind) {
     case model::Kind::kImage: return Status::OK();  // looked up, never owned
     case model::Kind::kNetwork:
+      if (prior.attributes.is_object() && prior.attributes.value("lookup", json(false)) == json(true)) {
+        CleanupTags(config_.deployment);  // an existing VPC: looked up, never owned
+        return Status::OK();
+      }
       st = RetryBusy([&] { return rest_->Delete("/vpcs/" + prior.id); }, ctx, "VPC " + prior.id);
       if (st.ok() || st.IsNotFound()) CleanupTags(config_.deployment);
       break;

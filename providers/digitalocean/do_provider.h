@@ -147,6 +147,7 @@ class DigitalOceanProvider final : public engine::Provider {
   void CleanupTags(const std::string& deployment);
 
   Result<engine::ObservedResource> CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> LookupVpc(const model::Resource& r);
   Result<engine::ObservedResource> CreateSshKey(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateImage(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateInstance(const model::Resource& r, engine::ApplyContext& ctx);

@@ -28,7 +28,27 @@ std::string Region(const json& a, const engine::ProviderConfig& c) {
 
 }  // namespace
 
+// `existing: NAME or id`: a VPC the account already has (VPC names are
+// unique per account), in the provider's region; never created or deleted.
+Result<ObservedResource> DigitalOceanProvider::LookupVpc(const model::Resource& r) {
+  const std::string want = Str(r.attributes, "existing");
+  const std::string region = Region(r.attributes, config_);
+  auto l = rest_->List("/vpcs", "vpcs");
+  if (!l.ok()) return l.status().WithPrefix("listing VPCs");
+  for (const json& v : *l) {
+    if (Str(v, "id") != want && Str(v, "name") != want) continue;
+    if (Str(v, "region") != region)
+      return Status::InvalidArgument("VPC '" + want + "' is in region " + Str(v, "region") + ", but provider '" +
+                                     config_.name + "' deploys to " + region +
+                                     "; droplets can only join a VPC of their own region");
+    return Observed(Str(v, "id"), Str(v, "name"), {{"ip_range", Str(v, "ip_range")}});
+  }
+  return Status::NotFound("no VPC '" + want + "' in the account of provider '" + config_.name +
+                          "'; list them with `doctl vpcs list`");
+}
+
 Result<ObservedResource> DigitalOceanProvider::CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx) {
+  if (r.attributes.value("lookup", json(false)) == json(true)) return LookupVpc(r);
   json body = {{"name", r.cloud_name}, {"region", Region(r.attributes, config_)},
                {"description", DeploymentTag(config_.deployment) + " " + AddressTag(r.address.ToString())}};
   if (!Str(r.attributes, "cidr").empty()) body["ip_range"] = Str(r.attributes, "cidr");

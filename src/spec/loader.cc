@@ -538,9 +538,10 @@ void Loader::LoadNetworks(const Entry& e) {
     }
     if (existing) {
       auto p = spec_.providers.find(net.provider);
-      if (p != spec_.providers.end() && (p->second.type == "digitalocean" || p->second.type == "gce")) {
+      if (p != spec_.providers.end() && p->second.type == "gce") {
         diags_.Error(existing->where, "network '" + m.key + "': 'existing' is not supported for provider type '" +
-                                          p->second.type + "' yet (only openstack); give a 'cidr' instead");
+                                          p->second.type + "' yet (only openstack and digitalocean); give a 'cidr' "
+                                                           "instead");
       }
     }
     if (m.value.IsMap() || m.value.IsNull()) {

@@ -266,12 +266,12 @@ TEST_F(LoaderErrorsTest, UnknownReferences) {
 
 TEST_F(LoaderErrorsTest, ExistingNetworks) {
   EXPECT_THAT(Errors("deployment: demo\n"
-                     "providers: {os: {type: openstack, cloud: lab}, do: {type: digitalocean, region: nyc3}}\n"
+                     "providers: {os: {type: openstack, cloud: lab}, g: {type: gce, region: us-east1, zone: us-east1-b}}\n"
                      "networks:\n"
                      "  a: {provider: os, existing: project-net, cidr: 10.0.0.0/24}\n"
                      "  b: {provider: os}\n"
                      "  c: {provider: os, existing: ''}\n"
-                     "  d: {provider: do, existing: vpc-1}\n"
+                     "  d: {provider: g,  existing: vpc-1}\n"
                      "tiers:\n"
                      "  api: {provider: os, size: s, image: i, network: a}\n"),
               ElementsAre("spec.yaml:4:44: error: network 'a' has both 'cidr' and 'existing': an existing network "
@@ -280,7 +280,7 @@ TEST_F(LoaderErrorsTest, ExistingNetworks) {
                           "of a network the cloud already has)",
                           "spec.yaml:6:31: error: 'existing' must not be empty",
                           "spec.yaml:7:31: error: network 'd': 'existing' is not supported for provider type "
-                          "'digitalocean' yet (only openstack); give a 'cidr' instead"));
+                          "'gce' yet (only openstack and digitalocean); give a 'cidr' instead"));
 }
 
 TEST_F(LoaderErrorsTest, ImageAndNetworkMustBelongToTheTierProvider) {

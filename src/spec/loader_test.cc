@@ -277,8 +277,8 @@ TEST_F(LoaderTest, NumbersAndBooleansMaySubstitute) {
 
 TEST_F(LoaderTest, ExistingNetworkByName) {
   auto spec = LoadText("deployment: demo\n"
-                       "providers: {os: {type: openstack, cloud: lab}}\n"
-                       "networks: {app: {provider: os, existing: project-net}}\n"
+                       "providers: {os: {type: openstack, cloud: lab}, do: {type: digitalocean, region: nyc3}}\n"
+                       "networks: {app: {provider: os, existing: project-net}, vpc: {provider: do, existing: team}}\n"
                        "tiers: {api: {provider: os, size: s, image: i, network: app}}\n");
   ASSERT_TRUE(spec.has_value()) << ::testing::PrintToString(Lines());
   const NetworkSpec& n = spec->networks.at("app");
@@ -286,6 +286,7 @@ TEST_F(LoaderTest, ExistingNetworkByName) {
   EXPECT_EQ(n.cidr, "");
   EXPECT_EQ(n.provider, "os");
   EXPECT_EQ(spec->tiers[0].network, "app");
+  EXPECT_EQ(spec->networks.at("vpc").existing, "team");
 }
 
 TEST_F(LoaderTest, LiteralImageIsPassedThrough) {
