@@ -79,7 +79,6 @@ Result<ObservedResource> OpenStackProvider::CreateLoadBalancer(const model::Reso
   const std::string subnet_id = Str(**subnet, "id");
   const std::vector<std::string> tags = EncodeTags(r.tags);
   const std::string dep_tag = DeploymentTag(config_.deployment);
-  const std::string addr_tag = AddressTag(r.address.ToString());
 
   // A child of this load balancer with name `name` (for lookup before a retried create).
   auto find_child = [&](const std::string& collection, const std::string& key,
@@ -91,7 +90,7 @@ Result<ObservedResource> OpenStackProvider::CreateLoadBalancer(const model::Reso
   };
 
   auto lookup = [&]() -> Result<std::optional<json>> {
-    auto l = lbaas_->List("/lbaas/loadbalancers?tags=" + UrlEncode(addr_tag), "loadbalancers");
+    auto l = lbaas_->List("/lbaas/loadbalancers?tags=" + UrlEncode(OwnedTags(config_.deployment, r.address.ToString())), "loadbalancers");
     if (!l.ok()) return l.status();
     for (json& lb : *l)
       if (Str(lb, "provisioning_status") != "PENDING_DELETE") return std::optional<json>(std::move(lb));

@@ -43,16 +43,35 @@ bool IsLookup(const json& attributes) {
 
 }  // namespace
 
-Result<std::optional<json>> OpenStackProvider::FindTagged(const std::string& collection, const std::string& tag,
-                                                          const std::string& name) {
-  std::string path = "/" + collection + "?tags=" + UrlEncode(tag);
-  if (!name.empty()) path += "&name=" + UrlEncode(name);
+bool OpenStackProvider::NeutronTagsOnCreate() {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (neutron_tags_on_create_ < 0) {
+    // Neutron takes tags in a create body only with the tag-creation
+    // extension (newer than Zed); without it, tags are PUT afterwards.
+    Result<json> ext = network_->Get("/extensions/tag-creation");
+    neutron_tags_on_create_ = ext.ok() ? 1 : 0;
+  }
+  return neutron_tags_on_create_ == 1;
+}
+
+Result<std::optional<json>> OpenStackProvider::FindOwned(const std::string& collection, const std::string& tags,
+                                                         const std::string& field, const std::string& value) {
   std::string key = collection;
   std::replace(key.begin(), key.end(), '-', '_');
-  auto l = network_->List(path, key);
+  const std::string by_field = field + "=" + UrlEncode(value);
+  auto tagged = network_->List("/" + collection + "?tags=" + UrlEncode(tags) + "&" + by_field, key);
+  if (!tagged.ok()) return tagged.status();
+  if (!tagged->empty()) return std::optional<json>((*tagged)[0]);
+  auto l = network_->List("/" + collection + "?" + by_field, key);
   if (!l.ok()) return l.status();
-  if (l->empty()) return std::optional<json>();
-  return std::optional<json>((*l)[0]);
+  const std::string dep_prefix = std::string(model::kTagDeployment) + "=";
+  for (json& o : *l) {
+    bool owned_by_any = false;
+    for (const json& t : o.value("tags", json::array()))
+      owned_by_any |= t.is_string() && t.get<std::string>().rfind(dep_prefix, 0) == 0;
+    if (!owned_by_any) return std::optional<json>(std::move(o));
+  }
+  return std::optional<json>();
 }
 
 Status OpenStackProvider::EnsureNeutronTags(const std::string& collection, const json& obj,
@@ -75,11 +94,7 @@ Result<json> OpenStackProvider::NeutronCreate(const std::string& collection, con
                                               engine::ApplyContext& ctx) {
   auto post = [&](http::SendOutcome* o) -> Result<json> {
     json b = body;
-    bool with_tags;
-    {
-      std::lock_guard<std::mutex> lock(cache_mu_);
-      with_tags = neutron_tags_on_create_ != 0;
-    }
+    bool with_tags = NeutronTagsOnCreate();
     if (with_tags) b["tags"] = tags;
     Result<json> r = network_->Post("/" + collection, {{singular, b}}, o);
     if (!r.ok() && with_tags && r.status().code() == StatusCode::kInvalidArgument &&
@@ -170,14 +185,16 @@ Result<ObservedResource> OpenStackProvider::LookupNetwork(const model::Resource&
 Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx) {
   if (IsLookup(r.attributes)) return LookupNetwork(r);
   const std::vector<std::string> tags = EncodeTags(r.tags);
-  const std::string addr_tag = AddressTag(r.address.ToString());
-  auto find = [&](const char* collection) { return [this, collection, &addr_tag] { return FindTagged(collection, addr_tag); }; };
+  const std::string owned = OwnedTags(config_.deployment, r.address.ToString());
+  auto find = [&](const char* collection) {
+    return [this, collection, &owned, &r] { return FindOwned(collection, owned, "name", r.cloud_name); };
+  };
   Result<json> net = NeutronCreate("networks", "network", {{"name", r.cloud_name}, {"admin_state_up", true}}, tags,
                                    find("networks"), ctx);
   if (!net.ok()) return net.status().WithPrefix("creating the network");
   const std::string net_id = Str(*net, "id");
 
-  Result<std::optional<json>> existing_subnet = FindTagged("subnets", addr_tag);
+  Result<std::optional<json>> existing_subnet = find("subnets")();
   if (!existing_subnet.ok()) return existing_subnet.status();
   json subnet;
   if (existing_subnet->has_value()) {
@@ -193,7 +210,7 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
 
   Result<std::string> ext = ExternalNetwork();
   if (!ext.ok()) return ext.status();
-  Result<std::optional<json>> existing_router = FindTagged("routers", addr_tag);
+  Result<std::optional<json>> existing_router = find("routers")();
   if (!existing_router.ok()) return existing_router.status();
   json router;
   if (existing_router->has_value()) {
@@ -238,8 +255,7 @@ Status OpenStackProvider::DeleteNetwork(const state::ResourceState& prior, engin
     SweepDeployment(ctx);
     return Status::OK();
   }
-  const std::string addr_tag = AddressTag(prior.address);
-  auto routers = network_->List("/routers?tags=" + UrlEncode(addr_tag), "routers");
+  auto routers = network_->List("/routers?tags=" + UrlEncode(OwnedTags(config_.deployment, prior.address)), "routers");
   if (!routers.ok()) return routers.status();
   auto subnets = network_->List("/subnets?network_id=" + prior.id, "subnets");
   if (!subnets.ok()) return subnets.status();
@@ -307,7 +323,7 @@ Result<std::string> OpenStackProvider::TierSecurityGroup(const std::string& targ
     if (it != tier_groups_.end()) return it->second;
   }
   const std::string dep_tag = DeploymentTag(config_.deployment);
-  auto lookup = [&]() { return FindTagged("security-groups", dep_tag, target_tag); };
+  auto lookup = [&]() { return FindOwned("security-groups", dep_tag, "name", target_tag); };
   Result<std::optional<json>> found = lookup();
   if (!found.ok()) return found.status();
   std::string id;

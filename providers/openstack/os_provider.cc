@@ -23,6 +23,7 @@ std::string Str(const json& j, const std::string& key, const std::string& fallba
 std::string DeploymentTag(const std::string& d) { return std::string(model::kTagDeployment) + "=" + d; }
 std::string TierTag(const std::string& t) { return std::string(model::kTagTier) + "=" + t; }
 std::string AddressTag(const std::string& a) { return std::string(model::kTagAddress) + "=" + a; }
+std::string OwnedTags(const std::string& d, const std::string& a) { return DeploymentTag(d) + "," + AddressTag(a); }
 
 std::vector<std::string> EncodeTags(const std::map<std::string, std::string>& tags) {
   std::vector<std::string> out;

@@ -182,8 +182,16 @@ class OpenStackProvider final : public engine::Provider {
                                        nlohmann::json body, const std::vector<std::string>& tags,
                                        const Lookup& lookup, engine::ApplyContext& ctx);
   Status EnsureNeutronTags(const std::string& collection, const nlohmann::json& obj, const std::vector<std::string>& tags);
-  Result<std::optional<nlohmann::json>> FindTagged(const std::string& collection, const std::string& tag,
-                                                   const std::string& name = "");
+  // Whether Neutron advertises the tag-creation extension (asked once).
+  bool NeutronTagsOnCreate();
+  // What this deployment created in a Neutron `collection`: the object whose
+  // `field` equals `value` (its deterministic name, a floating IP's
+  // description) carrying all of `tags` (comma-separated), else one with
+  // that `field` carrying no deployment tag at all: without tag-creation
+  // (Zed) tags are PUT after the create, so a run that ended, or an answer
+  // lost, between the two left it untagged.
+  Result<std::optional<nlohmann::json>> FindOwned(const std::string& collection, const std::string& tags,
+                                                  const std::string& field, const std::string& value);
   Result<std::string> ExternalNetwork();
   Result<std::string> FlavorId(const std::string& size);
   Result<std::string> ImageId(const std::string& image);
@@ -256,7 +264,7 @@ class OpenStackProvider final : public engine::Provider {
   std::map<std::string, std::string> tier_groups_;    // target tag -> security group id
   std::map<std::string, std::string> server_groups_;  // name -> server group id
   std::map<std::string, std::unique_ptr<std::mutex>> lb_locks_;
-  int neutron_tags_on_create_ = -1;  // unknown / 0 no / 1 yes
+  int neutron_tags_on_create_ = -1;  // unknown / 0 no / 1 yes (NeutronTagsOnCreate)
 };
 
 void Register(engine::ProviderRegistry* registry);
@@ -267,6 +275,8 @@ std::map<std::string, std::string> DecodeTags(const nlohmann::json& tags);
 std::string DeploymentTag(const std::string& deployment);
 std::string TierTag(const std::string& tier);
 std::string AddressTag(const std::string& address);
+// The tags filter (all of) selecting what `deployment` created for `address`.
+std::string OwnedTags(const std::string& deployment, const std::string& address);
 std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
 using common::Uncertain;
 

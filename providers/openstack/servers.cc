@@ -229,7 +229,7 @@ Result<ObservedResource> OpenStackProvider::CreateInstance(const model::Resource
   const std::string address = r.address.ToString();
   const std::string address_tag = AddressTag(address);
   auto lookup = [&]() -> Result<std::optional<json>> {
-    auto l = compute_->List("/servers/detail?tags=" + UrlEncode(address_tag), "servers");
+    auto l = compute_->List("/servers/detail?tags=" + UrlEncode(OwnedTags(config_.deployment, address)), "servers");
     if (!l.ok()) return l.status();
     for (json& s : *l)
       if (!Deleting(s)) return std::optional<json>(std::move(s));
@@ -291,9 +291,8 @@ std::vector<Result<json>> OpenStackProvider::CreateServers(const json& body_in,
     std::map<std::string, std::string> all = shared;
     all[std::string(model::kTagAddress)] = members[0].address;
     body["server"]["tags"] = EncodeTags(all);
-    const std::string address_tag = AddressTag(members[0].address);
     auto lookup = [&]() -> Result<std::optional<json>> {
-      auto l = compute_->List("/servers/detail?tags=" + UrlEncode(address_tag), "servers");
+      auto l = compute_->List("/servers/detail?tags=" + UrlEncode(OwnedTags(config_.deployment, members[0].address)), "servers");
       if (!l.ok()) return l.status();
       for (json& s : *l)
         if (!Deleting(s)) return std::optional<json>(std::move(s));

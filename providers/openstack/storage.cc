@@ -134,11 +134,11 @@ Result<ObservedResource> OpenStackProvider::CreateFloatingIp(const model::Resour
     if (ports->empty()) return Status::NotFound("server " + server + " has no port to associate a floating IP with");
     port_id = Str((*ports)[0], "id");
   }
-  const std::string addr_tag = AddressTag(r.address.ToString());
+  const std::string owned = OwnedTags(config_.deployment, r.address.ToString());
   json body = {{"floating_network_id", *ext}, {"description", r.cloud_name}};
   if (!port_id.empty()) body["port_id"] = port_id;
   Result<json> fip = NeutronCreate("floatingips", "floatingip", body, EncodeTags(r.tags),
-                                   [&] { return FindTagged("floatingips", addr_tag); }, ctx);
+                                   [&] { return FindOwned("floatingips", owned, "description", r.cloud_name); }, ctx);
   if (!fip.ok()) return fip.status();
   if (!port_id.empty() && Str(*fip, "port_id") != port_id) {  // adopted, associated elsewhere
     Result<json> u = network_->Put("/floatingips/" + Str(*fip, "id"), {{"floatingip", {{"port_id", port_id}}}});

@@ -204,7 +204,8 @@ HttpResponse NeutronList(Model* m, const HttpRequest& req, const Caller& caller,
 bool NeutronOverQuota(const Docs& docs, const std::string& project_id, size_t limit, const std::string& resource,
                       HttpResponse* out);
 // Rejects unknown attributes in a create/update body.
-bool NeutronCheckAttrs(const json& in, const std::set<std::string>& allowed, HttpResponse* out);
+bool NeutronCheckAttrs(const json& in, const std::set<std::string>& allowed, HttpResponse* out,
+                       const char* method = "POST");
 void RegisterNeutronL3(Router& router, Model* m);
 // Nova: routes negotiate the compute microversion (2.1 .. 2.93; the minor
 // number is passed to the handler) and add the version headers.

@@ -100,7 +100,13 @@ bool NeutronOverQuota(const Docs& docs, const std::string& project_id, size_t li
   return true;
 }
 
-bool NeutronCheckAttrs(const json& in, const std::set<std::string>& allowed, HttpResponse* out) {
+bool NeutronCheckAttrs(const json& in, const std::set<std::string>& allowed, HttpResponse* out, const char* method) {
+  // Zed sets tags only through the /tags sub-resource (no tag-creation
+  // extension): a body carrying them is refused whatever else it holds.
+  if (in.contains("tags")) {
+    *out = NeutronError(400, "HTTPBadRequest", std::string("Attribute 'tags' not allowed in ") + method);
+    return true;
+  }
   std::string bad;
   for (auto it = in.begin(); it != in.end(); ++it)
     if (!allowed.count(it.key())) bad += (bad.empty() ? "'" : ", '") + it.key() + "'";
@@ -245,7 +251,7 @@ HttpResponse CreateNetwork(Model* m, const json& body, const Caller& c) {
   const json& in = body["network"];
   HttpResponse err;
   if (NeutronCheckAttrs(in, {"name", "admin_state_up", "shared", "router:external", "port_security_enabled", "mtu",
-                             "description", "tags", "availability_zone_hints", "provider:network_type",
+                             "description", "availability_zone_hints", "provider:network_type",
                              "provider:physical_network", "provider:segmentation_id", "is_default", "tenant_id",
                              "project_id", "dns_domain", "qos_policy_id"}, &err))
     return err;
@@ -260,7 +266,7 @@ HttpResponse CreateNetwork(Model* m, const json& body, const Caller& c) {
               {"ipv6_address_scope", nullptr}, {"router:external", external},
               {"description", in.value("description", "")},
               {"port_security_enabled", in.value("port_security_enabled", true)}, {"is_default", false},
-              {"tags", in.value("tags", json::array())}, {"created_at", now}, {"updated_at", now},
+              {"tags", json::array()}, {"created_at", now}, {"updated_at", now},
               {"revision_number", 1}, {"project_id", c.project_id},
               {"provider:network_type", external ? "flat" : "vxlan"},
               {"provider:physical_network", external ? json("physnet1") : json()},
@@ -277,7 +283,7 @@ HttpResponse CreateSubnet(Model* m, const json& body, const Caller& c) {
   const json& in = body["subnet"];
   HttpResponse err;
   if (NeutronCheckAttrs(in, {"name", "network_id", "ip_version", "cidr", "gateway_ip", "allocation_pools",
-                             "enable_dhcp", "dns_nameservers", "host_routes", "description", "tags", "subnetpool_id",
+                             "enable_dhcp", "dns_nameservers", "host_routes", "description", "subnetpool_id",
                              "ipv6_ra_mode", "ipv6_address_mode", "service_types", "tenant_id", "project_id",
                              "segment_id", "prefixlen", "use_default_subnetpool"}, &err))
     return err;
@@ -351,7 +357,7 @@ HttpResponse CreateSubnet(Model* m, const json& body, const Caller& c) {
               {"allocation_pools", pools}, {"host_routes", in.value("host_routes", json::array())},
               {"dns_nameservers", in.value("dns_nameservers", json::array())},
               {"description", in.value("description", "")}, {"service_types", json::array()},
-              {"tags", in.value("tags", json::array())}, {"created_at", now}, {"updated_at", now},
+              {"tags", json::array()}, {"created_at", now}, {"updated_at", now},
               {"revision_number", 0}, {"project_id", c.project_id}};
   m->subnets[id] = doc;
   if (gateway.is_string()) m->used_ips[id].insert(gw);
@@ -367,7 +373,7 @@ HttpResponse CreatePortApi(Model* m, const json& body, const Caller& c) {
   const json& in = body["port"];
   HttpResponse err;
   if (NeutronCheckAttrs(in, {"name", "network_id", "fixed_ips", "device_id", "device_owner", "security_groups",
-                             "admin_state_up", "description", "tags", "mac_address", "port_security_enabled",
+                             "admin_state_up", "description", "mac_address", "port_security_enabled",
                              "allowed_address_pairs", "binding:vnic_type", "binding:host_id", "binding:profile",
                              "tenant_id", "project_id", "extra_dhcp_opts"}, &err))
     return err;
@@ -431,7 +437,7 @@ HttpResponse CreateSecurityGroup(Model* m, const json& body, const Caller& c) {
     return NeutronError(400, "HTTPBadRequest", "Resource body required");
   const json& in = body["security_group"];
   HttpResponse err;
-  if (NeutronCheckAttrs(in, {"name", "description", "stateful", "tags", "tenant_id", "project_id"}, &err))
+  if (NeutronCheckAttrs(in, {"name", "description", "stateful", "tenant_id", "project_id"}, &err))
     return err;
   if (in.value("name", "") == "default")
     return NeutronError(409, "SecurityGroupDefaultAlreadyExists", "Default security group already exists.");
@@ -440,7 +446,7 @@ HttpResponse CreateSecurityGroup(Model* m, const json& body, const Caller& c) {
   std::string id = m->Uuid(), now = IsoZ(m->Now());
   json sg = {{"id", id}, {"name", in.value("name", "")}, {"stateful", in.value("stateful", true)},
              {"tenant_id", c.project_id}, {"description", in.value("description", "")}, {"shared", false},
-             {"tags", in.value("tags", json::array())}, {"created_at", now}, {"updated_at", now},
+             {"tags", json::array()}, {"created_at", now}, {"updated_at", now},
              {"revision_number", 1}, {"project_id", c.project_id}};
   m->security_groups[id] = sg;
   for (const char* eth : {"IPv6", "IPv4"}) {
@@ -588,7 +594,7 @@ HttpResponse UpdateDoc(Model* m, const NeutronColl& c, const std::string& id, co
   HttpResponse err;
   auto allowed = kUpdatable.find(c.path);
   if (allowed == kUpdatable.end()) return NeutronError(400, "HTTPBadRequest", "Cannot update " + c.singular);
-  if (NeutronCheckAttrs(in, allowed->second, &err)) return err;
+  if (NeutronCheckAttrs(in, allowed->second, &err, "PUT")) return err;
   for (auto f = in.begin(); f != in.end(); ++f) it->second[f.key()] = f.value();
   it->second["updated_at"] = IsoZ(m->Now());
   it->second["revision_number"] = it->second.value("revision_number", 0) + 1;

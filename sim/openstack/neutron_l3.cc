@@ -60,7 +60,7 @@ HttpResponse CreateRouter(Model* m, const HttpRequest& req, const Caller& c) {
     return NeutronError(400, "HTTPBadRequest", "Resource body required");
   const json& in = body["router"];
   HttpResponse err;
-  if (NeutronCheckAttrs(in, {"name", "admin_state_up", "external_gateway_info", "description", "tags", "distributed",
+  if (NeutronCheckAttrs(in, {"name", "admin_state_up", "external_gateway_info", "description", "distributed",
                              "ha", "availability_zone_hints", "flavor_id", "tenant_id", "project_id"},
                         &err))
     return err;
@@ -71,7 +71,7 @@ HttpResponse CreateRouter(Model* m, const HttpRequest& req, const Caller& c) {
             {"external_gateway_info", nullptr}, {"description", in.value("description", "")},
             {"availability_zones", json::array()}, {"distributed", in.value("distributed", false)},
             {"ha", in.value("ha", false)}, {"availability_zone_hints", in.value("availability_zone_hints", json::array())},
-            {"routes", json::array()}, {"flavor_id", nullptr}, {"tags", in.value("tags", json::array())},
+            {"routes", json::array()}, {"flavor_id", nullptr}, {"tags", json::array()},
             {"created_at", now}, {"updated_at", now}, {"revision_number", 1}, {"project_id", c.project_id}};
   if (in.contains("external_gateway_info")) {
     HttpResponse g = SetGateway(m, &r, in["external_gateway_info"], c.project_id);
@@ -222,7 +222,7 @@ HttpResponse CreateFloatingIp(Model* m, const HttpRequest& req, const Caller& c)
   const json& in = body["floatingip"];
   HttpResponse err;
   if (NeutronCheckAttrs(in, {"floating_network_id", "floating_ip_address", "port_id", "fixed_ip_address",
-                             "description", "tags", "subnet_id", "tenant_id", "project_id", "dns_name", "dns_domain",
+                             "description", "subnet_id", "tenant_id", "project_id", "dns_name", "dns_domain",
                              "qos_policy_id"},
                         &err))
     return err;
@@ -247,7 +247,7 @@ HttpResponse CreateFloatingIp(Model* m, const HttpRequest& req, const Caller& c)
               {"floating_ip_address", m->ports[port]["fixed_ips"][0]["ip_address"]}, {"floating_network_id", net},
               {"router_id", nullptr}, {"port_id", nullptr}, {"fixed_ip_address", nullptr}, {"status", "DOWN"},
               {"project_id", c.project_id}, {"description", in.value("description", "")}, {"port_details", nullptr},
-              {"tags", in.value("tags", json::array())}, {"created_at", now}, {"updated_at", now},
+              {"tags", json::array()}, {"created_at", now}, {"updated_at", now},
               {"revision_number", 0}, {"_port", port}};
   if (in.contains("port_id") && !in["port_id"].is_null()) {
     HttpResponse a = Associate(m, &fip, in["port_id"], in.value("fixed_ip_address", json()));
@@ -283,7 +283,8 @@ void RegisterNeutronL3(Router& router, Model* m) {
       return NeutronError(400, "HTTPBadRequest", "Resource body required");
     const json& in = body["router"];
     HttpResponse err;
-    if (NeutronCheckAttrs(in, {"name", "admin_state_up", "external_gateway_info", "description", "routes", "distributed", "ha"}, &err))
+    if (NeutronCheckAttrs(in, {"name", "admin_state_up", "external_gateway_info", "description", "routes", "distributed", "ha"}, &err,
+                          "PUT"))
       return err;
     json r = it->second;
     if (in.contains("external_gateway_info")) {
@@ -325,7 +326,7 @@ void RegisterNeutronL3(Router& router, Model* m) {
       return NeutronError(400, "HTTPBadRequest", "Resource body required");
     const json& in = body["floatingip"];
     HttpResponse err;
-    if (NeutronCheckAttrs(in, {"port_id", "fixed_ip_address", "description"}, &err)) return err;
+    if (NeutronCheckAttrs(in, {"port_id", "fixed_ip_address", "description"}, &err, "PUT")) return err;
     json fip = it->second;
     if (in.contains("port_id")) {
       HttpResponse a = Associate(m, &fip, in["port_id"], in.value("fixed_ip_address", json()));

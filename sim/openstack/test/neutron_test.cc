@@ -139,6 +139,19 @@ TEST_F(NeutronTest, TagsFiltersAndPagination) {
   EXPECT_EQ(p2.body["networks_links"][0]["rel"], "previous");
 }
 
+// Zed's Neutron has no tag-creation extension: tags go through /tags only.
+TEST_F(NeutronTest, TagsAreRefusedInCreateAndUpdateBodies) {
+  for (auto [path, key] : {std::pair{"networks", "network"}, {"routers", "router"}, {"security-groups", "security_group"}}) {
+    Reply r = h.Call("POST", std::string("/network/v2.0/") + path, {{key, {{"name", "t"}, {"tags", {"a"}}}}});
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_EQ(r.body["NeutronError"]["message"], "Attribute 'tags' not allowed in POST") << path;
+  }
+  std::string net = h.Call("POST", "/network/v2.0/networks", {{"network", {{"name", "t"}}}}).body["network"]["id"];
+  Reply put = h.Call("PUT", "/network/v2.0/networks/" + net, {{"network", {{"tags", {"a"}}}}});
+  EXPECT_EQ(put.status, 400);
+  EXPECT_EQ(put.body["NeutronError"]["message"], "Attribute 'tags' not allowed in PUT");
+}
+
 TEST_F(NeutronTest, SecurityGroupsAndRules) {
   Reply sg = h.Call("POST", "/network/v2.0/security-groups", {{"security_group", {{"name", "web"}, {"description", "d"}}}});
   ASSERT_EQ(sg.status, 201);
