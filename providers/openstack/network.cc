@@ -177,8 +177,9 @@ Result<ObservedResource> OpenStackProvider::LookupNetwork(const model::Resource&
   if (!subnet.ok()) return subnet.status().WithPrefix("listing the subnets of network '" + want + "'");
   if (subnet->has_value())
     return Observed(id, Str(net, "name"), {{"subnet_id", Str(**subnet, "id")}, {"cidr", Str(**subnet, "cidr")}});
-  return Status::InvalidArgument("network '" + want + "' (" + id +
-                                 ") has no IPv4 subnet for the servers; add one (`openstack subnet create "
+  // An external network's subnets are usually hidden from projects.
+  return Status::InvalidArgument("network '" + want + "' (" + id + ") has no IPv4 subnet visible to " +
+                                 ProjectDescription() + " for the servers; add one (`openstack subnet create "
                                  "--network " + id + " ...`) or name another network");
 }
 

@@ -193,7 +193,12 @@ TEST_F(ExistingNetworkTest, ANetworkWithoutIpv4SubnetIsRefused) {
   cloud_.subnets = {Subnet("s6", kNetA, 6, "fd00::/64")};
   Result<engine::ObservedResource> o = provider_->Create(Network("v6only"), ctx_);
   ASSERT_FALSE(o.ok());
-  EXPECT_NE(o.status().message().find("has no IPv4 subnet"), std::string::npos) << o.status().message();
+  EXPECT_EQ(o.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(o.status().message(),
+            std::string("network.app: network 'v6only' (") + kNetA +
+                ") has no IPv4 subnet visible to project 'research' in region RegionOne (provider 'os', credentials "
+                "from provider settings) for the servers; add one (`openstack subnet create --network " +
+                kNetA + " ...`) or name another network");
 }
 
 TEST_F(ExistingNetworkTest, TeardownLeavesTheNetworkAlone) {
