@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -215,6 +216,10 @@ class OpenStackProvider final : public engine::Provider {
   Result<engine::ObservedResource> CreateSshKey(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateImage(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateInstance(const model::Resource& r, engine::ApplyContext& ctx);
+  // On resuming a killed run: a server of this deployment's tier `tier` that
+  // a batch create made but never tagged with its member's address (not
+  // from a batch this run sent, not claimed by another member), or none.
+  Result<std::optional<nlohmann::json>> ClaimUntaggedMember(const std::string& tier);
   std::vector<Result<nlohmann::json>> CreateServers(const nlohmann::json& body, const std::vector<ServerBatcher::Member>& members,
                                                     const std::map<std::string, std::string>& tags, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateVolume(const model::Resource& r, engine::ApplyContext& ctx);
@@ -264,6 +269,8 @@ class OpenStackProvider final : public engine::Provider {
   std::map<std::string, std::string> tier_groups_;    // target tag -> security group id
   std::map<std::string, std::string> server_groups_;  // name -> server group id
   std::map<std::string, std::unique_ptr<std::mutex>> lb_locks_;
+  std::set<std::string> own_batches_;      // batch tags this run sent
+  std::set<std::string> claimed_members_;  // ids of untagged batch members adopted
   int neutron_tags_on_create_ = -1;  // unknown / 0 no / 1 yes (NeutronTagsOnCreate)
 };
 

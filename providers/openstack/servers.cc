@@ -240,6 +240,13 @@ Result<ObservedResource> OpenStackProvider::CreateInstance(const model::Resource
   if (resume) {
     Result<std::optional<json>> found = lookup();
     if (!found.ok()) return found.status();
+    if (!found->has_value() && !group.empty()) {
+      // A killed run's batch member that never got its address tag.
+      auto tier = r.tags.find(std::string(model::kTagTier));
+      found = ClaimUntaggedMember(tier == r.tags.end() ? "" : tier->second);
+      if (!found.ok()) return found.status();
+      if (found->has_value()) (**found)["_untagged"] = true;
+    }
     if (found->has_value()) created = **found;
   }
   if (!created.ok()) {
@@ -274,6 +281,28 @@ Result<ObservedResource> OpenStackProvider::CreateInstance(const model::Resource
   ObservedResource o = ObserveServer(*active);
   o.tags = r.tags;
   return o;
+}
+
+Result<std::optional<json>> OpenStackProvider::ClaimUntaggedMember(const std::string& tier) {
+  if (tier.empty()) return std::optional<json>();
+  auto l = compute_->List(
+      "/servers/detail?tags=" + UrlEncode(DeploymentTag(config_.deployment) + "," + TierTag(tier)), "servers");
+  if (!l.ok()) return l.status();
+  const std::string address_prefix = std::string(model::kTagAddress) + "=";
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  for (json& s : *l) {
+    if (Deleting(s) || claimed_members_.count(Str(s, "id"))) continue;
+    bool skip = false;
+    for (const json& t : s.value("tags", json::array())) {
+      if (!t.is_string()) continue;
+      const std::string tag = t.get<std::string>();
+      skip |= tag.rfind(address_prefix, 0) == 0 || own_batches_.count(tag);
+    }
+    if (skip) continue;
+    claimed_members_.insert(Str(s, "id"));
+    return std::optional<json>(std::move(s));
+  }
+  return std::optional<json>();
 }
 
 std::vector<Result<json>> OpenStackProvider::CreateServers(const json& body_in,
@@ -314,6 +343,10 @@ std::vector<Result<json>> OpenStackProvider::CreateServers(const json& body_in,
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return members[x].index < members[y].index; });
   const std::string batch_tag = "orchestrator-batch=" + RandomHex(8);
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    own_batches_.insert(batch_tag);
+  }
   json body = body_in;
   std::string tier = shared.count(std::string(model::kTagTier)) ? shared[std::string(model::kTagTier)] : "group";
   body["server"]["name"] = config_.deployment + "-" + tier;
