@@ -686,6 +686,38 @@ void RegisterNeutron(Router& router, Model* m) {
     }
     return HttpResponse::Json(200, {{"resources", res}});
   });
+  // The API extensions cloudsim models (Zed's names and dates); notably no
+  // tag-creation, so clients tag after creating.
+  static const json kExtensions = json::parse(R"([
+    ["external-net", "Neutron external network", "Adds external network attribute to network resource.", "2013-01-14T10:00:00-00:00"],
+    ["filter-validation", "Filter parameters validation", "Provides validation on filter parameters.", "2018-07-04T10:00:00-00:00"],
+    ["router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.", "2012-07-20T10:00:00-00:00"],
+    ["pagination", "Pagination support", "Extension that indicates that pagination is enabled.", "2016-06-12T00:00:00-00:00"],
+    ["project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled.", "2016-09-09T09:09:09-09:09"],
+    ["standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources.", "2016-04-11T10:00:00-00:00"],
+    ["security-group", "security-group", "The security groups extension.", "2012-10-05T10:00:00-00:00"],
+    ["sorting", "Sorting support", "Extension that indicates that sorting is enabled.", "2016-06-12T00:00:00-00:00"],
+    ["standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"],
+    ["standard-attr-tag", "Tag support for resources with standard attribute: port, subnet, subnetpool, network, security_group, router, floatingip, policy, trunk, network_segment_range", "Enables to set tag on resources with standard attribute.", "2017-01-01T00:00:00-00:00"],
+    ["standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.", "2016-09-12T10:00:00-00:00"]
+  ])");
+  auto extension = [](const json& e) {
+    return json{{"name", e[1]}, {"alias", e[0]}, {"description", e[2]}, {"updated", e[3]}, {"links", json::array()}};
+  };
+  m->Route(router, S, "GET", v2 + "/extensions", true, [extension](const HttpRequest&, const PathParams&, const Caller&) {
+    json all = json::array();
+    for (const json& e : kExtensions) all.push_back(extension(e));
+    return HttpResponse::Json(200, {{"extensions", all}});
+  });
+  m->Route(router, S, "GET", v2 + "/extensions/{alias}", true,
+           [extension](const HttpRequest&, const PathParams& p, const Caller&) {
+             for (const json& e : kExtensions)
+               if (e[0] == p.at("alias")) return HttpResponse::Json(200, {{"extension", extension(e)}});
+             return HttpResponse::Json(404, {{"message", "The resource could not be found.<br /><br />\nExtension with alias " +
+                                                             p.at("alias") + " does not exist\n\n"},
+                                             {"code", "404 Not Found"},
+                                             {"title", "Not Found"}});
+           });
   RegisterNeutronL3(router, m);
   for (const NeutronColl& c : NeutronColls()) {
     const std::string coll = v2 + "/" + c.path;

@@ -129,6 +129,12 @@ def networks(c, n, cleanup):
         c.call("neutron.%s.tag_check" % coll, "network", "GET", N + "/%s/%s/tags/%s" % (coll, oid, n("b")))
         c.call("neutron.%s.tag_check_missing" % coll, "network", "GET", N + "/%s/%s/tags/%s" % (coll, oid, n("z")))
         c.call("neutron.%s.list_by_tags" % coll, "network", "GET", N + "/%s?tags=%s,%s" % (coll, n("a"), n("b")))
+        c.call("neutron.%s.list_by_tags_encoded" % coll, "network", "GET", N + "/%s?tags=%s%%2C%s" % (coll, n("a"), n("b")))
+    # Zed has no tag-creation extension: tags in a create body are refused.
+    c.call("neutron.networks.create_with_tags", "network", "POST", N + "/networks",
+           {"network": {"name": n("tagged"), "tags": [n("a")]}})
+    c.call("neutron.extensions.show_tag_creation", "network", "GET", N + "/extensions/tag-creation")
+    c.call("neutron.extensions.show_tag", "network", "GET", N + "/extensions/standard-attr-tag")
     c.call("neutron.networks.show_missing", "network", "GET", N + "/networks/00000000-0000-4000-8000-000000000000")
     c.call("neutron.networks.list_bad_filter", "network", "GET", N + "/networks?no_such_attribute=1")
     _, _, body = c.call("neutron.ports.create", "network", "POST", N + "/ports", {"port": {
