@@ -10,6 +10,9 @@ the OpenStack end-to-end tests.
                                        sharing a name
   openstack_api.py members DEPLOYMENT  "N" members over the deployment's load balancer pools
   openstack_api.py names DEPLOYMENT KIND   sorted names of that kind
+  openstack_api.py appcred NAME        creates an application credential NAME for the
+                                       OS_* user and project: prints "ID SECRET"
+  openstack_api.py appcred-delete ID   deletes the user's application credential ID
 """
 import json
 import os
@@ -98,8 +101,28 @@ def inventory(dep):
     return found
 
 
+def appcred(cmd, arg):
+    token, eps = login()
+    auth_url = os.environ["OS_AUTH_URL"].rstrip("/")
+    if not auth_url.endswith("/v3"):
+        auth_url += "/v3"
+    req = urllib.request.Request(auth_url + "/auth/tokens", method="GET",
+                                 headers={"X-Auth-Token": token, "X-Subject-Token": token})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        user_id = json.loads(r.read())["token"]["user"]["id"]
+    base = auth_url + "/users/" + user_id + "/application_credentials"
+    if cmd == "appcred":
+        _, doc = call("POST", base, token, {"application_credential": {"name": arg}})
+        print(doc["application_credential"]["id"], doc["application_credential"]["secret"])
+    else:
+        call("DELETE", base + "/" + arg, token)
+
+
 def main():
     cmd, dep = sys.argv[1], sys.argv[2]
+    if cmd in ("appcred", "appcred-delete"):
+        appcred(cmd, dep)
+        return
     found = inventory(dep)
     if cmd == "kinds":
         print(" ".join("%s=%d" % (k, len(v)) for k, v in sorted(found.items()) if v and k != "member"))

@@ -3,7 +3,8 @@
 # 127.0.0.1): deploy configs/openstack.yaml with the OS_* variables, check
 # the result through the OpenStack APIs, redeploy with zero mutating calls
 # (counted by a reverse proxy every request goes through), scale the API
-# group 2 -> 3 (pool members follow), check clouds.yaml authentication, and
+# group 2 -> 3 (pool members follow), check clouds.yaml and application-
+# credential authentication, and
 # teardown leaving nothing tagged with the deployment. Fails (never skips)
 # when the lab cannot start.
 set -euo pipefail
@@ -70,6 +71,19 @@ orch deploy "$spec" --auto-approve >>"$work/orch.log" 2>&1 || fail "scale to 3"
 ) || fail "plan with clouds.yaml: $(cat "$work/plan.out")"
 grep -q "^No changes\." "$work/plan.out" || fail "clouds.yaml plan is not empty: $(cat "$work/plan.out")"
 echo "clouds.yaml authentication ok"
+
+# Application-credential authentication: OS_APPLICATION_CREDENTIAL_ID/SECRET
+# of a credential made for the demo user, no user name or password.
+read -r cred_id cred_secret <<<"$(api appcred "$dep-ci")"
+(
+  unset OS_USERNAME OS_PASSWORD OS_PROJECT_NAME OS_USER_DOMAIN_NAME OS_PROJECT_DOMAIN_NAME
+  export OS_AUTH_TYPE=v3applicationcredential OS_APPLICATION_CREDENTIAL_ID=$cred_id OS_APPLICATION_CREDENTIAL_SECRET=$cred_secret
+  orch plan "$spec" >"$work/plan-ac.out" 2>&1
+) || { api appcred-delete "$cred_id" || true; fail "plan with an application credential: $(cat "$work/plan-ac.out")"; }
+api appcred-delete "$cred_id"
+grep -q "^No changes\." "$work/plan-ac.out" || fail "application-credential plan is not empty: $(cat "$work/plan-ac.out")"
+! grep -q "$cred_secret" "$work/plan-ac.out" "$work/orch.log" || fail "the application credential secret was printed"
+echo "application-credential authentication ok"
 
 orch teardown "$spec" --auto-approve >>"$work/orch.log" 2>&1 || fail "teardown"
 rm -rf "$work/state"
