@@ -16,9 +16,10 @@ teardown leaves nothing. Every log (-vv text, --log-file, --log-format json),
 state file, plan and output is then searched for the credentials cloudsim
 handed out.
 
-crash: deploy and teardown are killed with SIGKILL at a random instant (drawn
-from the duration of a fault-free run); the next deploy must converge to the
-same resources with no duplicate, the next teardown must leave nothing.
+crash: deploy, the scaling deploy and teardown are each killed with SIGKILL
+at a random instant (drawn from the duration of a fault-free run); the next
+deploy must converge to the same resources with no duplicate, the next
+teardown must leave nothing.
 
 Each run appends one JSON object to --results (default: none); `summary`
 prints the table of a results file. Exit status 1 when any run failed.
@@ -221,9 +222,9 @@ class Run:
             return "".join(f.readlines()[-15:])
 
 
-def baseline(build, provider, root, time_scale):
+def baseline(build, provider, root, mode, time_scale):
     """A fault-free deploy/scale/teardown: expected resources and durations."""
-    work = os.path.join(root, "%s-baseline" % provider["name"])
+    work = os.path.join(root, "%s-%s-baseline" % (provider["name"], mode))
     sim = Cloudsim(build, work, 1, time_scale)
     try:
         r = Run(build, provider, work, sim, 0)
@@ -233,8 +234,10 @@ def baseline(build, provider, root, time_scale):
         t_deploy = time.monotonic() - t0
         first = kinds(sim.resources(provider["api"]))
         r.scale()
+        t0 = time.monotonic()
         if r.deploy(1) != 1:
             raise RuntimeError("fault-free scale of %s failed:\n%s" % (provider["spec"], r.tail()))
+        t_scale = time.monotonic() - t0
         scaled = kinds(sim.resources(provider["api"]))
         t0 = time.monotonic()
         if r.teardown(1) != 1:
@@ -243,7 +246,7 @@ def baseline(build, provider, root, time_scale):
         left = kinds(sim.resources(provider["api"]))
         if left:
             raise RuntimeError("fault-free teardown of %s left %s" % (provider["spec"], left))
-        return dict(first=first, scaled=scaled, t_deploy=t_deploy, t_teardown=t_teardown)
+        return dict(first=first, scaled=scaled, t_deploy=t_deploy, t_scale=t_scale, t_teardown=t_teardown)
     finally:
         sim.stop()
 
@@ -322,21 +325,34 @@ def crash_run(args, provider, base, seed, root):
         d = rng.uniform(0.02, base["t_deploy"] * 0.8)
         res["deploy_kill_at"] = round(d, 3)
         res["kills"] += kill_at(r.start("deploy-killed", "deploy", r.spec, "--auto-approve"), d)
-        res["attempts"] += r.deploy(3)
-        rs = sim.resources(provider["api"])
-        dups = duplicates(rs)
-        if not r.converged(2):
-            res["errors"].append("deploy after kill at %.2fs: not converged" % d)
-        if kinds(rs) != base["first"]:
-            res["errors"].append("deploy after kill at %.2fs: resources %s, want %s" % (d, kinds(rs), base["first"]))
+        dups = set()
+
+        def redeploy(what, at, want):
+            res["attempts"] += r.deploy(3)
+            rs = sim.resources(provider["api"])
+            found = duplicates(rs)
+            dups.update(found)
+            if found:
+                res["errors"].append("%s after kill at %.2fs: duplicates %s" % (what, at, ", ".join(found)))
+            if not r.converged(2):
+                res["errors"].append("%s after kill at %.2fs: not converged" % (what, at))
+            if kinds(rs) != want:
+                res["errors"].append("%s after kill at %.2fs: resources %s, want %s" % (what, at, kinds(rs), want))
+
+        redeploy("deploy", d, base["first"])
+        # The scaling deploy killed the same way (new group members created
+        # in a batch, load balancer members updated).
+        r.scale()
+        s = rng.uniform(0.02, base["t_scale"] * 0.8)
+        res["scale_kill_at"] = round(s, 3)
+        res["kills"] += kill_at(r.start("scale-killed", "deploy", r.spec, "--auto-approve"), s)
+        redeploy("scale", s, base["scaled"])
         t = rng.uniform(0.02, base["t_teardown"] * 0.8)
         res["teardown_kill_at"] = round(t, 3)
         res["kills"] += kill_at(r.start("teardown-killed", "teardown", r.spec, "--auto-approve"), t)
         res["attempts"] += r.teardown(3)
         left = kinds(sim.resources(provider["api"]))
         res.update(duplicates=len(dups), leftovers=left)
-        if dups:
-            res["errors"].append("duplicates after kill at %.2fs: %s" % (d, ", ".join(dups)))
         if left:
             res["errors"].append("left after teardown killed at %.2fs: %s" % (t, left))
         if res["errors"]:
@@ -356,7 +372,8 @@ def emit(args, res):
     if res["section"] == "faults" and "faults" in res:
         line += "  attempts=%d faults=%d requests=%d" % (res["attempts"], res["faults"], res["requests"])
     if res["section"] == "crash":
-        line += "  kills=%d at %ss/%ss" % (res["kills"], res.get("deploy_kill_at"), res.get("teardown_kill_at"))
+        line += "  kills=%d at %ss/%ss/%ss" % (res["kills"], res.get("deploy_kill_at"), res.get("scale_kill_at"),
+                                               res.get("teardown_kill_at"))
     print(line, flush=True)
     for e in res["errors"]:
         print("    " + e, flush=True)
@@ -399,7 +416,7 @@ def main():
     ap.add_argument("build", help="build directory (or results file for summary)")
     ap.add_argument("--providers", default="", help="comma-separated subset of providers.txt")
     ap.add_argument("--seeds", type=int, default=3, help="fault runs per provider")
-    ap.add_argument("--kills", type=int, default=4, help="SIGKILL points in all (two per crash run)")
+    ap.add_argument("--kills", type=int, default=4, help="SIGKILL points in all (three per crash run)")
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--rate", type=float, default=0.2, help="fault probability per request")
     ap.add_argument("--tries", type=int, default=8, help="attempts per deploy/teardown under faults")
@@ -422,7 +439,7 @@ def main():
     for p in providers:
         t0 = time.monotonic()
         try:
-            base = baseline(args.build, p, root, args.time_scale)
+            base = baseline(args.build, p, root, args.mode, args.time_scale)
         except Exception as e:  # the provider cannot even run without faults
             failed += 1
             emit(args, dict(section=args.mode, provider=p["name"], seed=0, ok=False, kills=0,
