@@ -11,4 +11,5 @@ build=$(cd "$1" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 providers=${SOAK_PROVIDERS:-do-small}
 python3 "$root/tests/soak/soak.py" faults "$build" --providers "$providers" --seeds "${SOAK_SEEDS:-1}" --first-seed 101 --verbose
-python3 "$root/tests/soak/soak.py" crash "$build" --providers "$providers" --kills "${SOAK_KILLS:-4}" --first-seed 101 --verbose
+python3 "$root/tests/soak/soak.py" crash "$build" --providers "$providers" --kills "${SOAK_KILLS:-4}" --first-seed 101 --verbose \
+  ${SOAK_STRICT:+--strict}

@@ -40,6 +40,13 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECRET_ENV = re.compile(r"(TOKEN|PASSWORD|SECRET|PRIVATE_KEY)", re.I)
+# Kill points that hit a provider bug not fixed yet, by (API, phase): the
+# phase runs without its kill (and says why) unless --strict.
+KNOWN_BUGS = {
+    ("digitalocean", "scale"): "a reserved IP whose droplet a killed replace had deleted is no longer found by "
+                               "refresh (only an assigned one is): the next deploy creates another and teardown "
+                               "leaves the first",
+}
 
 
 def load_providers(only):
@@ -344,8 +351,12 @@ def crash_run(args, provider, base, seed, root):
         # in a batch, load balancer members updated).
         r.scale()
         s = rng.uniform(0.02, base["t_scale"] * 0.8)
-        res["scale_kill_at"] = round(s, 3)
-        res["kills"] += kill_at(r.start("scale-killed", "deploy", r.spec, "--auto-approve"), s)
+        known = KNOWN_BUGS.get((provider["api"], "scale"))
+        if known and not args.strict:
+            res["known"] = "scale not killed (known bug: %s)" % known
+        else:
+            res["scale_kill_at"] = round(s, 3)
+            res["kills"] += kill_at(r.start("scale-killed", "deploy", r.spec, "--auto-approve"), s)
         redeploy("scale", s, base["scaled"])
         t = rng.uniform(0.02, base["t_teardown"] * 0.8)
         res["teardown_kill_at"] = round(t, 3)
@@ -372,9 +383,12 @@ def emit(args, res):
     if res["section"] == "faults" and "faults" in res:
         line += "  attempts=%d faults=%d requests=%d" % (res["attempts"], res["faults"], res["requests"])
     if res["section"] == "crash":
-        line += "  kills=%d at %ss/%ss/%ss" % (res["kills"], res.get("deploy_kill_at"), res.get("scale_kill_at"),
-                                               res.get("teardown_kill_at"))
+        line += "  kills=%d at %s" % (res["kills"], "/".join(
+            "%ss" % res[k] if k in res else "-" for k in ("deploy_kill_at", "scale_kill_at", "teardown_kill_at")))
     print(line, flush=True)
+    if res.get("known") and res["known"] not in emit.known:  # once per bug
+        emit.known.add(res["known"])
+        print("    " + res["known"], flush=True)
     for e in res["errors"]:
         print("    " + e, flush=True)
     if res.get("tail") and args.verbose:
@@ -382,6 +396,9 @@ def emit(args, res):
     if args.results:
         with open(args.results, "a") as f:
             f.write(json.dumps(res) + "\n")
+
+
+emit.known = set()
 
 
 def summary(path):
@@ -425,6 +442,7 @@ def main():
     ap.add_argument("--work", help="work directory (default: a new temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the work directories of passing runs")
     ap.add_argument("--verbose", action="store_true", help="print the last output of failed runs")
+    ap.add_argument("--strict", action="store_true", help="kill at the points KNOWN_BUGS lists too")
     args = ap.parse_args()
     if args.mode == "summary":
         return summary(args.build)
