@@ -200,6 +200,7 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
   json subnet;
   if (existing_subnet->has_value()) {
     subnet = **existing_subnet;
+    ORCH_RETURN_IF_ERROR(EnsureNeutronTags("subnets", subnet, tags));  // found untagged by name
   } else {
     json body = {{"name", r.cloud_name}, {"network_id", net_id}, {"ip_version", 4},
                  {"cidr", Str(r.attributes, "cidr", "10.0.0.0/24")}};
@@ -216,6 +217,7 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
   json router;
   if (existing_router->has_value()) {
     router = **existing_router;
+    ORCH_RETURN_IF_ERROR(EnsureNeutronTags("routers", router, tags));
   } else {
     json body = {{"name", r.cloud_name}, {"admin_state_up", true}, {"external_gateway_info", {{"network_id", *ext}}}};
     Result<json> rt = NeutronCreate("routers", "router", body, tags, find("routers"), ctx);
@@ -330,6 +332,8 @@ Result<std::string> OpenStackProvider::TierSecurityGroup(const std::string& targ
   std::string id;
   if (found->has_value()) {
     id = Str(**found, "id");
+    Status tagged = EnsureNeutronTags("security-groups", **found, {dep_tag});
+    if (!tagged.ok()) return tagged.WithPrefix("tagging security group " + target_tag);
   } else {
     json body = {{"name", target_tag}, {"description", "members of " + target_tag}};
     Result<json> g = NeutronCreate("security-groups", "security_group", body, {dep_tag}, lookup, ctx);
