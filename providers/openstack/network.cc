@@ -260,6 +260,12 @@ Status OpenStackProvider::DeleteNetwork(const state::ResourceState& prior, engin
   }
   auto routers = network_->List("/routers?tags=" + UrlEncode(OwnedTags(config_.deployment, prior.address)), "routers");
   if (!routers.ok()) return routers.status();
+  if (routers->empty()) {  // one a killed run created but never tagged
+    Result<std::optional<json>> untagged = FindOwned("routers", OwnedTags(config_.deployment, prior.address), "name",
+                                                     prior.cloud_name);
+    if (!untagged.ok()) return untagged.status();
+    if (untagged->has_value()) routers->push_back(**untagged);
+  }
   auto subnets = network_->List("/subnets?network_id=" + prior.id, "subnets");
   if (!subnets.ok()) return subnets.status();
   for (const json& rt : *routers) {

@@ -9,7 +9,8 @@
 # 2. Zed's Neutron takes no tags on create: killed between a router's POST
 #    and its tags PUT, the router is untagged. The next deploy must adopt it
 #    by name and tag it (else teardown cannot find it and the subnet, still
-#    holding its interface, cannot be deleted).
+#    holding its interface, cannot be deleted); a teardown right after the
+#    kill must find it by name too.
 # Each time teardown must leave nothing.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -103,12 +104,13 @@ print(len(rts), sum(1 for r in rts if any(t.startswith("orchestrator-deployment=
 EOF
 }
 
-router_case() {
+router_case() {  # NEXT: "deploy" (resume, then teardown) or "teardown" (straight away)
+  local next=$1
   # Calls on an existing router (its tags, interfaces) fail with 5xx without
   # taking effect, until the run is killed; the create itself goes through.
   curl -fsS -X POST --data 'api=openstack,route=/network/v2.0/routers/,5xx=1' "$CLOUDSIM_ADMIN/faults" >/dev/null
   for try in 1 2 3; do
-    dep=kr$try
+    dep=kr-$next-$try
     spec=$work/$dep.yaml
     sed -e "s/^deployment: .*/deployment: $dep/" -e 's/group: {min: 3, max: 3}/count: 1/' "$work/kb1.yaml" >"$spec"
     orch() { "$build/orchestrator" --state-dir "$work/state-$dep" "$@" >>"$work/orch.log" 2>&1; }
@@ -131,10 +133,12 @@ EOF
     wait "$pid" 2>/dev/null || true
     curl -fsS -X POST --data 'none' "$CLOUDSIM_ADMIN/faults" >/dev/null
     if [ "$(routers "$dep-app")" = "1 0" ]; then
-      echo "killed with the router untagged"
-      orch deploy "$spec" --auto-approve || fail "deploy after the kill"
-      [ "$(routers "$dep-app")" = "1 1" ] || fail "routers after the deploy (count, tagged): $(routers "$dep-app")"
-      orch plan "$spec" --detailed-exitcode || fail "not converged after the kill"
+      echo "killed with the router untagged; then $next"
+      if [ "$next" = deploy ]; then
+        orch deploy "$spec" --auto-approve || fail "deploy after the kill"
+        [ "$(routers "$dep-app")" = "1 1" ] || fail "routers after the deploy (count, tagged): $(routers "$dep-app")"
+        orch plan "$spec" --detailed-exitcode || fail "not converged after the kill"
+      fi
       orch teardown "$spec" --auto-approve || fail "teardown"
       [ "$(routers "$dep-app")" = "0 0" ] || fail "routers left after teardown: $(routers "$dep-app")"
       return 0
@@ -147,5 +151,6 @@ EOF
 }
 
 batch_case
-router_case
+router_case deploy
+router_case teardown
 echo "openstack_killed_midway: ok"
