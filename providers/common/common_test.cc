@@ -63,6 +63,32 @@ TEST_F(RestClientTest, NextPageLinkToAnotherHostStaysOnTheApiOrigin) {
   EXPECT_TRUE(transport_.Unexpected().empty());
 }
 
+TEST_F(RestClientTest, ListWhoseNextLinksComeBackAroundIsAnError) {
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets?per_page=200", 200,
+                         R"({"droplets":[],"links":{"pages":{"next":"http://api.test/v2/droplets?page=2"}}})");
+  transport_.ExpectReply("GET", "http://api.test/v2/droplets?page=2", 200,
+                         R"({"droplets":[],"links":{"pages":{"next":"http://api.test/v2/droplets?per_page=200"}}})");
+  auto items = rest_.List("/droplets", "droplets");
+  ASSERT_FALSE(items.ok());
+  EXPECT_NE(items.status().message().find("never ends"), std::string::npos) << items.status().ToString();
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(RestClientTest, CredentialsGoOnlyToTheApiOrigin) {
+  auto r = rest_.Get("http://elsewhere.test/v2/droplets");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not on the API's origin http://api.test"), std::string::npos)
+      << r.status().ToString();
+  EXPECT_TRUE(transport_.Requests().empty());
+  transport_.ExpectReply("GET", "http://API.test/v2/account", 200, R"({"account":{}})");
+  EXPECT_TRUE(rest_.Get("http://API.test/v2/account").ok());  // the same origin, spelt in capitals
+}
+
+TEST(ClipTest, LongMessagesSayHowLongTheyWere) {
+  EXPECT_EQ(ClipMessage("short"), "short");
+  EXPECT_EQ(ClipMessage(std::string(1000, 'A'), 4), "AAAA... (1000 bytes)");
+}
+
 TEST_F(RestClientTest, DeeplyNestedAnswerIsRefused) {
   std::string deep = R"({"droplets":[)" + std::string(100000, '[') + std::string(100000, ']') + "]}";
   transport_.ExpectReply("GET", "http://api.test/v2/droplets", 200, deep);

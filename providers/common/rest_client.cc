@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <set>
 
 #include "http/redact.h"
 
@@ -94,6 +95,10 @@ Result<RestResponse> RestClient::Call(const std::string& method, const std::stri
   env::HttpRequest req;
   req.method = method;
   req.url = path.rfind("http", 0) == 0 ? path : base_url_ + path;
+  if (!Origin(path).empty() && Origin(path) != Origin(base_url_))
+    return Status::PermissionDenied(method + " " + http::Redact(ClipMessage(path, 200)) +
+                                    ": refused, the URL is not on the API's origin " + Origin(base_url_) +
+                                    " (an answer named another host; credentials go only to the API)");
   req.headers.emplace_back("Accept", "application/json");
   if (!body.is_null()) {
     req.headers.emplace_back("Content-Type", "application/json");
@@ -158,7 +163,8 @@ Status RestClient::Delete(const std::string& path) {
 Result<std::vector<nlohmann::json>> RestClient::List(const std::string& path, const std::string& key) {
   std::vector<nlohmann::json> items;
   std::string url = pager_ ? AddQuery(path, pager_->FirstPageQuery()) : path;
-  for (int page = 0; page < 10000; ++page) {
+  std::set<std::string> seen;
+  for (int page = 0;; ++page) {
     Result<nlohmann::json> body = Get(url);
     if (!body.ok()) return body.status();
     std::string full = url.rfind("http", 0) == 0 ? url : base_url_ + url;
@@ -179,6 +185,13 @@ Result<std::vector<nlohmann::json>> RestClient::List(const std::string& path, co
     std::string origin = Origin(*next);
     if (!origin.empty() && origin != Origin(base_url_)) *next = Origin(base_url_) + next->substr(origin.size());
     if (*next == full) break;
+    seen.insert(full);
+    if (seen.count(*next))
+      return Status::Internal("GET " + http::Redact(full) + ": the list's next-page link leads back to a page already "
+                              "read; nothing is planned from a list that never ends, try again");
+    if (page + 1 >= kMaxPages)
+      return Status::Internal("GET " + http::Redact(full) + ": the list still names a next page after " +
+                              std::to_string(kMaxPages) + " pages; nothing is planned from a list that never ends");
     url = *next;
   }
   return items;
@@ -196,6 +209,11 @@ std::string Origin(const std::string& url) {
   std::string origin = url.substr(0, end);
   for (char& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return origin;
+}
+
+std::string ClipMessage(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  return text.substr(0, max) + "... (" + std::to_string(text.size()) + " bytes)";
 }
 
 std::string AddQuery(const std::string& path, const std::string& query) {

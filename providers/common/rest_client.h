@@ -101,8 +101,9 @@ class RestClient {
   RestClient(http::HttpClient* http, env::Clock* clock, std::string base_url, Authenticator* auth, Pager* pager,
              ErrorMapper* errors, RateLimiter* limiter);
 
-  // path starts with '/' (or is an absolute URL). Non-2xx answers become the
-  // ErrorMapper's Status. `outcome` (optional) tells whether a failed
+  // path starts with '/' (or is an absolute URL on the base URL's origin:
+  // credentials never go to a host that only an answer named, so another
+  // origin is refused). Non-2xx answers become the ErrorMapper's Status. `outcome` (optional) tells whether a failed
   // non-idempotent request may have been applied.
   Result<RestResponse> Call(const std::string& method, const std::string& path,
                             const nlohmann::json& body = nullptr, http::SendOutcome* outcome = nullptr);
@@ -110,8 +111,12 @@ class RestClient {
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body, http::SendOutcome* outcome = nullptr);
   Status Delete(const std::string& path);  // NotFound is returned as is
 
-  // Every item of `key` over all pages (path may carry a query).
+  // Every item of `key` over all pages (path may carry a query). A list of
+  // more than kMaxPages pages, or whose next links come back to a page
+  // already read, is an error: a list cut short would plan creates of what
+  // exists.
   Result<std::vector<nlohmann::json>> List(const std::string& path, const std::string& key);
+  static constexpr int kMaxPages = 1000;
 
   int64_t requests() const;
 
@@ -129,6 +134,11 @@ class RestClient {
 
 // "scheme://host[:port]" of an absolute URL, lowercased; "" for a path.
 std::string Origin(const std::string& url);
+
+// A message from a cloud's answer cut to `max` bytes for an error line
+// ("... (N bytes)" tells the length cut), so a 100 kB error page cannot
+// become the message.
+std::string ClipMessage(const std::string& text, size_t max = 300);
 
 // "a=b" added to a path that may already hold a query.
 std::string AddQuery(const std::string& path, const std::string& query);

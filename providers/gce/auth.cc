@@ -87,15 +87,23 @@ Result<TokenSource::Token> ParseTokenResponse(const std::string& what, const Res
       if (body.contains("error_description") && body["error_description"].is_string())
         detail += ": " + body["error_description"].get<std::string>();
     }
-    std::string msg = "getting an access token from " + what + " failed: " + http::Redact(detail);
+    if (!body.is_object() && !r->body.empty()) detail += ": " + r->body;
+    std::string msg = "getting an access token from " + what + " failed: " + common::ClipMessage(http::Redact(detail));
     if (r->status >= 500 || r->status == 429) return Status::Transient(msg);
     return Status::Unauthenticated(msg);
   }
-  if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string())
-    return Status::Unauthenticated("the token answer of " + what + " has no access_token");
+  if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string() ||
+      body["access_token"].get<std::string>().empty())
+    return Status::Unauthenticated("the token answer of " + what + " has no access_token" +
+                                   (body.is_object() ? "" : " (it is not a JSON object)"));
   TokenSource::Token t;
   t.access_token = body["access_token"];
-  if (body.contains("expires_in") && body["expires_in"].is_number()) t.expires_in = body["expires_in"].get<int64_t>();
+  // A lifetime beyond a week (or a float no integer holds) is not believed:
+  // the hour Google gives is assumed instead.
+  if (body.contains("expires_in") && body["expires_in"].is_number()) {
+    double v = body["expires_in"].get<double>();
+    if (v >= 1 && v <= kMaxTokenLifetimeSeconds) t.expires_in = static_cast<int64_t>(v);
+  }
   http::RegisterSecret(t.access_token);
   return t;
 }

@@ -28,6 +28,7 @@
 namespace orch::providers::gce {
 
 inline constexpr int64_t kRefreshMarginSeconds = 300;
+inline constexpr int64_t kMaxTokenLifetimeSeconds = 7 * 24 * 3600;
 inline constexpr const char* kComputeScope = "https://www.googleapis.com/auth/compute";
 
 // base64url without padding.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "http/redact.h"
 #include "model/resource.h"
@@ -139,10 +140,10 @@ Status GceErrorMapper::Map(const env::HttpRequest& request, const env::HttpRespo
     const json& e = body["error"];
     if (e.contains("message") && e["message"].is_string()) message = e["message"];
     if (e.contains("errors") && e["errors"].is_array() && !e["errors"].empty() && e["errors"][0].is_object())
-      reason = e["errors"][0].value("reason", "");
+      if (e["errors"][0].contains("reason") && e["errors"][0]["reason"].is_string()) reason = e["errors"][0]["reason"];
   }
-  if (message.empty()) message = response.body.substr(0, 200);
-  message = http::Redact(message);
+  if (message.empty()) message = response.body;
+  message = common::ClipMessage(http::Redact(message));
   std::string where = request.method + " " + http::Redact(PathOf(request.url));
   std::string detail = "GCE answered HTTP " + std::to_string(response.status) + (reason.empty() ? "" : " " + reason) +
                        " to " + where + ": " + message;
@@ -181,11 +182,16 @@ Status OperationError(const json& op) {
   if (!op.is_object() || !op.contains("error") || !op["error"].is_object()) return Status::OK();
   const json& e = op["error"];
   std::string code, message;
+  auto text = [](const json& j, const char* key) {
+    return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
   if (e.contains("errors") && e["errors"].is_array() && !e["errors"].empty()) {
-    code = e["errors"][0].value("code", "");
-    message = e["errors"][0].value("message", "");
+    code = common::ClipMessage(text(e["errors"][0], "code"), 80);
+    message = common::ClipMessage(text(e["errors"][0], "message"));
   }
-  std::string detail = "operation " + op.value("name", "?") + " failed: " + code + (message.empty() ? "" : ": " + message);
+  std::string name = text(op, "name");
+  std::string detail = "operation " + (name.empty() ? "?" : common::ClipMessage(name, 80)) + " failed: " + code +
+                       (message.empty() ? "" : ": " + message);
   detail = http::Redact(detail);
   if (code == "QUOTA_EXCEEDED") return Status::QuotaExceeded(detail + " (raise the quota or ask for fewer resources)");
   if (code == "ZONE_RESOURCE_POOL_EXHAUSTED" || code == "ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS")
@@ -193,7 +199,9 @@ Status OperationError(const json& op) {
   if (code == "RESOURCE_ALREADY_EXISTS") return Status::Conflict(detail);
   if (code == "RESOURCE_NOT_FOUND") return Status::NotFound(detail);
   if (code == "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE") return Status::Conflict(detail);
-  int http_status = op.value("httpErrorStatusCode", 0);
+  int http_status = op.contains("httpErrorStatusCode") && op["httpErrorStatusCode"].is_number_integer()
+                        ? op["httpErrorStatusCode"].get<int>()
+                        : 0;
   if (http_status >= 500) return Status::Transient(detail);
   return Status::InvalidArgument(detail);
 }
@@ -224,13 +232,38 @@ Result<std::vector<json>> GceClient::List(const std::string& path, const std::st
   std::string url = common::AddQuery(path, "maxResults=500");
   if (!filter.empty()) url = common::AddQuery(url, "filter=" + common::UrlEncode(filter));
   GcePager pager;
-  for (int page = 0; page < 10000; ++page) {
+  std::set<std::string> seen;
+  for (int page = 0;; ++page) {
     Result<json> body = Get(url);
     if (!body.ok()) return body.status();
-    if (body->contains("items") && (*body)["items"].is_array())
-      for (auto& v : (*body)["items"]) items.push_back(std::move(v));
+    // GCE leaves `items` out of an empty list but always says what the
+    // answer is (`kind`); an answer that is neither is not an empty list.
+    std::string problem;
+    auto it = body->is_object() ? body->find("items") : body->end();
+    if (!body->is_object()) {
+      problem = "it is not a JSON object";
+    } else if (it == body->end()) {
+      if (!body->contains("kind") || !(*body)["kind"].is_string()) problem = "it has neither 'items' nor 'kind'";
+    } else if (!it->is_array()) {
+      problem = "'items' is not an array";
+    } else {
+      for (size_t i = 0; i < it->size() && problem.empty(); ++i)
+        if (!(*it)[i].is_object() || !(*it)[i].contains("name") || !(*it)[i]["name"].is_string() ||
+            ((*it)[i].contains("id") && !(*it)[i]["id"].is_string()))
+          problem = "item " + std::to_string(i) + " is not an object with a string 'name' (and 'id')";
+    }
+    if (!problem.empty())
+      return Status::Internal("GET " + http::Redact(PathOf(url)) + ": malformed list response (" + problem +
+                              "); nothing is planned from an unreadable list, try again");
+    if (it != body->end())
+      for (auto& v : *it) items.push_back(std::move(v));
     std::optional<std::string> next = pager.NextUrl(url, *body);
     if (!next) break;
+    seen.insert(url);
+    if (seen.count(*next) || page + 1 >= common::RestClient::kMaxPages)
+      return Status::Internal("GET " + http::Redact(PathOf(url)) + ": the list still names a next page after " +
+                              std::to_string(page + 1) +
+                              " pages (or one already read); nothing is planned from a list that never ends");
     url = *next;
   }
   return items;
@@ -259,7 +292,22 @@ Result<json> GceClient::Mutate(const std::string& method, const std::string& pat
   return last;
 }
 
+// The path under ".../projects/PROJECT" of an Operation's selfLink. The
+// selfLink's host is not used (the API names www.googleapis.com, and the
+// token must not follow a host an answer names): the wait goes to the
+// configured endpoint.
+static Result<std::string> OperationPath(const std::string& self_link, const std::string& what) {
+  size_t p = self_link.find("/projects/");
+  size_t s = p == std::string::npos ? p : self_link.find('/', p + 10);
+  if (s == std::string::npos || self_link.find("/operations/", s) == std::string::npos)
+    return Status::Internal(what + ": the Operation's selfLink '" + http::Redact(common::ClipMessage(self_link, 200)) +
+                            "' is not .../projects/P/.../operations/NAME");
+  return self_link.substr(s, self_link.find_first_of("?#", s) - s);
+}
+
 Status GceClient::WaitLink(const std::string& self_link, engine::ApplyContext& ctx, const std::string& what) {
+  Result<std::string> path = OperationPath(self_link, what);
+  if (!path.ok()) return path.status();
   const int64_t deadline = clock_->MonotonicMicros() + tuning_.operation_timeout_ms * 1000;
   int failures = 0;
   int64_t backoff = tuning_.retry_sleep_ms;
@@ -271,7 +319,7 @@ Status GceClient::WaitLink(const std::string& self_link, engine::ApplyContext& c
       ++waits_;
     }
     // wait is a POST with no side effect: a lost answer is simply asked again.
-    Result<common::RestResponse> r = CallWithAuth("POST", self_link + "/wait", nullptr, nullptr);
+    Result<common::RestResponse> r = CallWithAuth("POST", *path + "/wait", nullptr, nullptr);
     if (!r.ok()) {
       if (r.status().IsNotFound()) return r.status().WithPrefix("waiting for " + what);
       if (!Uncertain(r.status()) || ++failures > 8) return r.status().WithPrefix("waiting for " + what);
@@ -281,18 +329,22 @@ Status GceClient::WaitLink(const std::string& self_link, engine::ApplyContext& c
     }
     failures = 0;
     const json& op = r->body;
-    if (op.value("status", "") == "DONE") {
+    if (!op.is_object() || !op.contains("status") || !op["status"].is_string())
+      return Status::Internal("waiting for " + what + ": the answer of POST " + *path +
+                              "/wait is not an Operation (no string 'status')");
+    if (op["status"] == "DONE") {
       Status st = OperationError(op);
       return st.ok() ? st : st.WithPrefix(what);
     }
-    if (ctx.progress) ctx.progress("waiting for " + what + " (" + op.value("status", "?") + ")");
+    if (ctx.progress) ctx.progress("waiting for " + what + " (" + common::ClipMessage(op["status"], 40) + ")");
   }
 }
 
 Status GceClient::Wait(const json& operation, engine::ApplyContext& ctx, const std::string& what) {
-  if (!operation.is_object() || !operation.contains("selfLink"))
-    return Status::Internal(what + ": the answer is not an Operation");
-  if (operation.value("status", "") == "DONE") {
+  if (!operation.is_object() || !operation.contains("selfLink") || !operation["selfLink"].is_string() ||
+      !operation.contains("status") || !operation["status"].is_string())
+    return Status::Internal(what + ": the answer is not an Operation (no string 'selfLink' and 'status')");
+  if (operation["status"] == "DONE") {
     Status st = OperationError(operation);
     return st.ok() ? st : st.WithPrefix(what);
   }
@@ -303,7 +355,8 @@ Status GceClient::MutateAndWait(const std::string& method, const std::string& pa
                                 const std::string& request_id, engine::ApplyContext& ctx, const std::string& what) {
   Result<json> op = Mutate(method, path, body, request_id, ctx);
   if (!op.ok()) return op.status();
-  if (ctx.record_operation && op->contains("selfLink")) ctx.record_operation((*op)["selfLink"].get<std::string>());
+  if (ctx.record_operation && op->is_object() && op->contains("selfLink") && (*op)["selfLink"].is_string())
+    ctx.record_operation((*op)["selfLink"].get<std::string>());
   return Wait(*op, ctx, what);
 }
 

@@ -189,7 +189,7 @@ Result<json> GceProvider::Ensure(const Part& p, const model::Resource& r, engine
     if (!found.ok()) return op.status();
     return adopt(*found);
   }
-  if (ctx.record_operation && op->contains("selfLink")) ctx.record_operation((*op)["selfLink"].get<std::string>());
+  if (ctx.record_operation && !Str(*op, "selfLink").empty()) ctx.record_operation(Str(*op, "selfLink"));
   ORCH_RETURN_IF_ERROR(client_->Wait(*op, ctx, p.what));
   Result<json> got = client_->Get(path);
   if (got.ok()) return got;
@@ -221,7 +221,8 @@ ObservedResource GceProvider::ObserveInstance(const json& i) const {
   if (i.contains("networkInterfaces") && i["networkInterfaces"].is_array() && !i["networkInterfaces"].empty()) {
     const json& ni = i["networkInterfaces"][0];
     priv = Str(ni, "networkIP");
-    if (ni.contains("accessConfigs") && ni["accessConfigs"].is_array() && !ni["accessConfigs"].empty())
+    if (ni.is_object() && ni.contains("accessConfigs") && ni["accessConfigs"].is_array() &&
+        !ni["accessConfigs"].empty())
       pub = Str(ni["accessConfigs"][0], "natIP");
   }
   o.outputs = {{"id", o.id}, {"private_ip", priv}, {"public_ip", pub}, {"status", Str(i, "status")}};
@@ -236,10 +237,12 @@ json MemberList(const std::vector<json>& instances, const std::string& group_nam
     if (name.rfind(group_name + "-", 0) != 0 || name.size() != group_name.size() + 5) continue;
     if (m.contains("labels") && m["labels"].contains(std::string(model::kTagAddress))) continue;
     std::string priv, pub;
-    if (m.contains("networkInterfaces") && !m["networkInterfaces"].empty()) {
+    if (m.contains("networkInterfaces") && m["networkInterfaces"].is_array() && !m["networkInterfaces"].empty()) {
       const json& ni = m["networkInterfaces"][0];
       priv = Str(ni, "networkIP");
-      if (ni.contains("accessConfigs") && !ni["accessConfigs"].empty()) pub = Str(ni["accessConfigs"][0], "natIP");
+      if (ni.is_object() && ni.contains("accessConfigs") && ni["accessConfigs"].is_array() &&
+          !ni["accessConfigs"].empty())
+        pub = Str(ni["accessConfigs"][0], "natIP");
     }
     out.push_back({{"name", name}, {"private_ip", priv}, {"public_ip", pub}});
   }
@@ -322,7 +325,7 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
       std::map<std::string, std::string> t;
       if (!ours(g, &t)) continue;
       add("instance_group", g, t, RelativeLink(Str(g, "selfLink")),
-          {{"instances", MemberList(members, Str(g, "name"))}, {"target_size", g.value("targetSize", 0)},
+          {{"instances", MemberList(members, Str(g, "name"))}, {"target_size", g.contains("targetSize") && g["targetSize"].is_number_integer() ? g["targetSize"].get<int64_t>() : 0},
            {"template", LastSegment(Str(g, "instanceTemplate"))}});
     }
   }

@@ -166,6 +166,26 @@ TEST(GceAuth, TokenErrorNamesGooglesReason) {
   EXPECT_NE(t.status().message().find("invalid_grant: Invalid JWT Signature."), std::string::npos);
 }
 
+TEST(GceAuth, HostileTokenAnswersAreClippedOrNotBelieved) {
+  testing::FakeClock clock;
+  testing::ScriptedTransport transport;
+  http::HttpClient http(&transport, &clock);
+  transport.Expect("POST", kTokenUri,
+                   Reply(400, {{"error", "invalid_grant"}, {"error_description", std::string(100000, 'B')}}));
+  env::HttpResponse huge;
+  huge.status = 200;
+  huge.body = R"({"access_token": "tok-huge-1", "expires_in": 1e300})";
+  transport.Expect("POST", kTokenUri, huge);
+  ServiceAccountSource source(&http, &clock, KeyJson());
+  Result<TokenSource::Token> t = source.Fetch();
+  ASSERT_FALSE(t.ok());
+  EXPECT_LT(t.status().message().size(), 600u);
+  EXPECT_NE(t.status().message().find("(100"), std::string::npos);  // says how long the cut text was
+  t = source.Fetch();
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->expires_in, 3600);
+}
+
 TEST(GceAuth, MetadataServerNeedsTheFlavorHeader) {
   testing::FakeClock clock;
   testing::ScriptedTransport transport;
@@ -268,6 +288,54 @@ TEST_F(GceClientTest, ListFollowsPagesWithTheFilter) {
   ASSERT_EQ(items->size(), 2u);
   EXPECT_EQ((*items)[1]["name"], "b");
   EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceClientTest, ListRefusesAnswersThatAreNotLists) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-bad-1")));
+  const std::string url = std::string(kProjectBase) + "/global/networks?maxResults=500";
+  transport_.Expect("GET", url, Reply(200, json::object()));
+  transport_.Expect("GET", url, Reply(200, {{"kind", "compute#networkList"}, {"items", "lots"}}));
+  transport_.Expect("GET", url, Reply(200, {{"kind", "compute#networkList"}, {"items", {5, {{"name", "a"}}}}}));
+  transport_.Expect("GET", url, Reply(200, {{"kind", "compute#networkList"}, {"items", {{{"name", "a"}, {"id", 1e300}}}}}));
+  transport_.Expect("GET", url, Reply(200, {{"kind", "compute#networkList"}}));  // GCE's empty list
+  for (const char* why : {"neither 'items' nor 'kind'", "'items' is not an array", "item 0 is not an object",
+                          "item 0 is not an object"}) {
+    Result<std::vector<json>> items = client_.List("/global/networks");
+    ASSERT_FALSE(items.ok());
+    EXPECT_NE(items.status().message().find(why), std::string::npos) << items.status().message();
+    EXPECT_NE(items.status().message().find("GET /global/networks"), std::string::npos);
+  }
+  Result<std::vector<json>> empty = client_.List("/global/networks");
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST_F(GceClientTest, ListPagesThatComeBackAroundAreAnError) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-loop-1")));
+  const std::string url = std::string(kProjectBase) + "/global/networks?maxResults=500";
+  transport_.Expect("GET", url, Reply(200, {{"kind", "compute#networkList"}, {"nextPageToken", "a"}}));
+  transport_.Expect("GET", url + "&pageToken=a", Reply(200, {{"kind", "compute#networkList"}, {"nextPageToken", "b"}}));
+  transport_.Expect("GET", url + "&pageToken=b", Reply(200, {{"kind", "compute#networkList"}, {"nextPageToken", "a"}}));
+  Result<std::vector<json>> items = client_.List("/global/networks");
+  ASSERT_FALSE(items.ok());
+  EXPECT_NE(items.status().message().find("never ends"), std::string::npos) << items.status().message();
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceClientTest, WaitGoesToTheEndpointNotToTheSelfLinksHost) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-foreign-1")));
+  json op = Op("RUNNING");
+  op["selfLink"] = "http://elsewhere.test:8080/compute/v1/projects/p1/global/operations/op-1";
+  transport_.Expect("POST", std::string(kProjectBase) + "/global/networks?requestId=rid-f", Reply(200, op));
+  transport_.Expect("POST", std::string(kProjectBase) + "/global/operations/op-1/wait", Reply(200, Op("DONE")));
+  Status st = client_.MutateAndWait("POST", "/global/networks", {{"name", "n"}}, "rid-f", ctx_, "network n");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  for (const env::HttpRequest& r : transport_.Requests()) EXPECT_EQ(r.url.find("elsewhere"), std::string::npos);
+  // An Operation that is not one is an error, not a wait on nothing.
+  transport_.Expect("POST", std::string(kProjectBase) + "/global/networks?requestId=rid-g",
+                    Reply(200, {{"selfLink", 5}, {"status", "RUNNING"}}));
+  st = client_.MutateAndWait("POST", "/global/networks", {{"name", "n"}}, "rid-g", ctx_, "network n");
+  EXPECT_NE(st.message().find("not an Operation"), std::string::npos) << st.ToString();
 }
 
 TEST_F(GceClientTest, WaitRepeatsUntilDoneAndSurfacesTheError) {

@@ -3,20 +3,32 @@
 #include <nlohmann/json.hpp>
 
 #include "http/redact.h"
+#include "providers/common/rest_client.h"
 
 namespace orch::providers::openstack {
 
 using nlohmann::json;
 
+// A string field of an object, else "".
+static std::string Text(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+static std::string FindMessage(const std::string& body, std::string* type);
+
 std::string ErrorMessage(const std::string& body, std::string* type) {
+  return common::ClipMessage(http::Redact(FindMessage(body, type)));
+}
+
+static std::string FindMessage(const std::string& body, std::string* type) {
   json b = json::parse(body, nullptr, false);
-  if (!b.is_object()) return body.substr(0, 300);
+  if (!b.is_object()) return body;
   if (b.contains("NeutronError") && b["NeutronError"].is_object()) {
-    if (type) *type = b["NeutronError"].value("type", "");
-    return b["NeutronError"].value("message", "");
+    if (type) *type = common::ClipMessage(Text(b["NeutronError"], "type"), 80);
+    return Text(b["NeutronError"], "message");
   }
   if (b.contains("faultstring") && b["faultstring"].is_string()) return b["faultstring"];
-  if (b.contains("error") && b["error"].is_object()) return b["error"].value("message", "");
+  if (b.contains("error") && b["error"].is_object()) return Text(b["error"], "message");
   if (b.contains("message") && b["message"].is_string()) {
     std::string m = b["message"];
     size_t br = m.find("<br");
@@ -24,11 +36,11 @@ std::string ErrorMessage(const std::string& body, std::string* type) {
   }
   for (auto it = b.begin(); it != b.end(); ++it) {  // {"badRequest": {"message": ...}}
     if (it->is_object() && it->contains("message") && (*it)["message"].is_string()) {
-      if (type) *type = it.key();
+      if (type) *type = common::ClipMessage(it.key(), 80);
       return (*it)["message"];
     }
   }
-  return body.substr(0, 300);
+  return body;
 }
 
 static std::string PathOf(const std::string& url) {

@@ -9,6 +9,11 @@ namespace orch::providers::openstack {
 
 using nlohmann::json;
 
+// A string field of an object, else "".
+static std::string Text(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
 Keystone::Keystone(http::HttpClient* http, env::Clock* clock, CloudConfig config)
     : http_(http), clock_(clock), config_(std::move(config)) {
   http::RegisterSecret(config_.password);
@@ -82,26 +87,46 @@ Status Keystone::AuthenticateLocked() {
   if (r->status != 201 && r->status != 200) {
     std::string msg;
     json b = json::parse(r->body, nullptr, false);
-    if (b.is_object() && b.contains("error") && b["error"].is_object()) msg = b["error"].value("message", "");
-    if (msg.empty()) msg = r->body.substr(0, 200);
+    if (b.is_object() && b.contains("error") && b["error"].is_object()) msg = Text(b["error"], "message");
+    if (msg.empty()) msg = r->body;
     std::string detail = "Keystone refused the credentials from " + config_.source + " (HTTP " +
-                         std::to_string(r->status) + " from " + req.url + "): " + http::Redact(msg);
+                         std::to_string(r->status) + " from " + req.url + "): " + common::ClipMessage(http::Redact(msg));
     if (r->status == 401 || r->status == 403) return Status::Unauthenticated(detail);
     return http::ErrorFromResponse(req, *r).WithPrefix("authenticating");
   }
   std::string token = r->Header("X-Subject-Token");
-  if (token.empty()) return Status::Internal("Keystone answered without X-Subject-Token");
+  if (token.empty()) return Status::Internal("Keystone answered without X-Subject-Token (POST " + req.url + ")");
   json body = json::parse(r->body, nullptr, false);
-  if (!body.is_object() || !body.contains("token")) return Status::Internal("Keystone token response is not JSON");
+  // The token's fields are checked before any is used: a catalog of the
+  // wrong shape must not surface as a JSON exception, or as no endpoints.
+  auto bad = [&](const std::string& what) {
+    return Status::Internal("Keystone's token answer (POST " + req.url + ") " + what);
+  };
+  if (body.is_discarded()) return bad("is not JSON");
+  if (!body.is_object() || !body.contains("token") || !body["token"].is_object()) return bad("has no 'token' object");
   const json& t = body["token"];
+  if (t.contains("expires_at") && !t["expires_at"].is_string()) return bad("has an 'expires_at' that is not a string");
+  if (!t.contains("catalog") || !t["catalog"].is_array()) return bad("has no 'catalog' array");
+  for (const json& svc : t["catalog"]) {
+    if (!svc.is_object() || !svc.contains("type") || !svc["type"].is_string() || !svc.contains("endpoints") ||
+        !svc["endpoints"].is_array())
+      return bad("has a catalog entry that is not {type: string, endpoints: array}");
+    for (const json& e : svc["endpoints"]) {
+      bool ok = e.is_object() && e.contains("url") && e["url"].is_string();
+      for (const char* k : {"interface", "region_id", "region"})
+        ok = ok && (!e.contains(k) || e[k].is_string() || e[k].is_null());
+      if (!ok) return bad("has a '" + svc["type"].get<std::string>() + "' endpoint without a string url");
+    }
+  }
+  if (t.contains("project") && !t["project"].is_object()) return bad("has a 'project' that is not an object");
   http::RegisterSecret(token);
   token_ = token;
   int64_t exp = ParseIsoTime(t.value("expires_at", ""));
   int64_t now = clock_->NowMicros() / 1000000;
   if (exp < 0) exp = now + 3600;
   expires_micros_ = exp * 1000000;
-  catalog_ = t.value("catalog", json::array());
-  project_id_ = t.contains("project") && t["project"].is_object() ? t["project"].value("id", "") : "";
+  catalog_ = t["catalog"];
+  project_id_ = t.contains("project") ? Text(t["project"], "id") : "";
   ++authentications_;
   return Status::OK();
 }
@@ -132,14 +157,15 @@ Result<std::string> Keystone::Endpoint(const std::string& service_type) {
   std::string offered;
   for (const std::string& type : types) {
     for (const json& svc : catalog_) {
-      if (svc.value("type", "") != type) continue;
-      for (const json& e : svc.value("endpoints", json::array())) {
-        std::string iface = e.value("interface", "");
-        std::string region = e.value("region_id", e.value("region", ""));
+      if (Text(svc, "type") != type) continue;
+      for (const json& e : svc["endpoints"]) {
+        std::string iface = Text(e, "interface");
+        std::string region = Text(e, "region_id");
+        if (region.empty()) region = Text(e, "region");
         offered += (offered.empty() ? "" : ", ") + iface + "@" + region;
         if (iface != config_.interface) continue;
-        if (!config_.region.empty() && region != config_.region && e.value("region", "") != config_.region) continue;
-        std::string url = e.value("url", "");
+        if (!config_.region.empty() && region != config_.region && Text(e, "region") != config_.region) continue;
+        std::string url = Text(e, "url");
         while (!url.empty() && url.back() == '/') url.pop_back();
         return url;
       }
@@ -188,7 +214,7 @@ std::optional<std::string> OpenStackPager::NextUrl(const std::string& url, const
     const std::string& k = it.key();
     if (k.size() > 6 && k.substr(k.size() - 6) == "_links" && it->is_array()) {
       for (const json& l : *it)
-        if (l.is_object() && l.value("rel", "") == "next" && l.contains("href") && l["href"].is_string()) {
+        if (Text(l, "rel") == "next" && l.contains("href") && l["href"].is_string()) {
           std::string next = l["href"];
           if (next.empty() || next == url) return std::nullopt;
           return next;

@@ -76,6 +76,49 @@ TEST(KeystoneTest, EndpointByTypeRegionAndInterface) {
   EXPECT_EQ(ks.project_id(), "p1");
 }
 
+TEST(KeystoneTest, TokenAnswersOfTheWrongShapeAreErrorsNamingTheField) {
+  testing::FakeClock clock(kNow * 1000000);
+  testing::ScriptedTransport t;
+  http::HttpClient http(&t, &clock);
+  const std::string url = "http://keystone:5000/v3/auth/tokens";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"not json", "is not JSON"},
+      {R"({"token": "x"})", "no 'token' object"},
+      {R"({"token": {"expires_at": 5, "catalog": []}})", "'expires_at' that is not a string"},
+      {R"({"token": {"expires_at": "2026-11-26T11:00:00Z"}})", "no 'catalog' array"},
+      {R"({"token": {"catalog": [5]}})", "catalog entry that is not"},
+      {R"({"token": {"catalog": [{"type": "compute", "endpoints": [{"interface": 5, "url": "http://n"}]}]}})",
+       "'compute' endpoint without a string url"},
+      {R"({"token": {"catalog": [], "project": []}})", "'project' that is not an object"}};
+  for (const auto& [body, why] : cases) t.ExpectReply("POST", url, 201, body, {{"X-Subject-Token", "tok1"}});
+  Keystone ks(&http, &clock, Config());
+  for (const auto& [body, why] : cases) {
+    Result<std::string> token = ks.Token();
+    ASSERT_FALSE(token.ok()) << body;
+    EXPECT_NE(token.status().message().find(why), std::string::npos) << token.status().message();
+    EXPECT_NE(token.status().message().find(url), std::string::npos) << token.status().message();
+  }
+}
+
+TEST(KeystoneTest, ServiceListItemsWithoutAStringIdAreAnError) {
+  testing::FakeClock clock(kNow * 1000000);
+  testing::ScriptedTransport t;
+  http::HttpClient http(&t, &clock);
+  t.ExpectReply("POST", "http://keystone:5000/v3/auth/tokens", 201, TokenBody("2026-11-26T11:00:00Z"),
+                {{"X-Subject-Token", "tok1"}});
+  Keystone ks(&http, &clock, Config());
+  OsErrorMapper errors;
+  OpenStackPager pager;
+  Service nova(&ks, &http, &clock, "compute", "http://nova/v2.1", &errors, &pager);
+  t.ExpectReply("GET", "http://nova/v2.1/servers/detail?limit=200", 200, R"({"servers": [{"id": "a"}, {"id": 1e300}]})");
+  t.ExpectReply("GET", "http://nova/v2.1/os-keypairs?limit=200", 200, R"({"keypairs": [{"keypair": {"name": "k"}}]})");
+  Result<std::vector<json>> servers = nova.List("/servers/detail", "servers");
+  ASSERT_FALSE(servers.ok());
+  EXPECT_NE(servers.status().message().find("item 1 of 'servers' is not an object with a string 'id'"),
+            std::string::npos) << servers.status().message();
+  EXPECT_TRUE(nova.List("/os-keypairs", "keypairs").ok());
+}
+
 TEST(KeystoneTest, ServiceRenewsTokenOnceOn401) {
   testing::FakeClock clock(kNow * 1000000);
   testing::ScriptedTransport t;
@@ -163,6 +206,12 @@ TEST(ErrorsTest, EachServiceForm) {
   resp.status = 403;
   resp.body = R"({"forbidden": {"code": 403, "message": "Quota exceeded for instances"}})";
   EXPECT_EQ(m.Map(req, resp).code(), StatusCode::kQuotaExceeded);
+  // A 100 kB message is cut, whatever field carries it.
+  resp.status = 400;
+  resp.body = json{{"NeutronError", {{"type", 5}, {"message", std::string(100000, 'B')}}}}.dump();
+  EXPECT_LT(m.Map(req, resp).message().size(), 500u);
+  resp.body = std::string(100000, 'C');
+  EXPECT_LT(m.Map(req, resp).message().size(), 500u);
 }
 
 }  // namespace

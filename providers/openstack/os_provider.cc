@@ -92,7 +92,25 @@ Status Service::Delete(const std::string& path) {
 }
 
 Result<std::vector<json>> Service::List(const std::string& path, const std::string& key) {
-  return Renewing<std::vector<json>>([&] { return rest_.List(path, key); });
+  Result<std::vector<json>> items = Renewing<std::vector<json>>([&] { return rest_.List(path, key); });
+  if (!items.ok()) return items;
+  // Every OpenStack object has a string id (a keypair list wraps each in
+  // {"keypair": {...}} with a string name instead): an item that does not is
+  // not read as "nothing there".
+  for (size_t i = 0; i < items->size(); ++i) {
+    const json& item = (*items)[i];
+    const json* obj = &item;
+    const char* field = "id";
+    if (key == "keypairs" && item.is_object() && item.contains("keypair")) {
+      obj = &item["keypair"];
+      field = "name";
+    }
+    if (!obj->is_object() || !obj->contains(field) || !(*obj)[field].is_string())
+      return Status::Internal("GET " + http::Redact(base_url_ + path) + ": malformed list response: item " +
+                              std::to_string(i) + " of '" + key + "' is not an object with a string '" + field +
+                              "'; nothing is planned from an unreadable list, try again");
+  }
+  return items;
 }
 
 // ---- provider ----
@@ -229,7 +247,7 @@ ObservedResource OpenStackProvider::ObserveServer(const json& s) const {
     for (const auto& [net, addrs] : s["addresses"].items()) {
       if (!addrs.is_array()) continue;
       for (const json& ad : addrs) {
-        if (ad.value("version", 4) != 4) continue;
+        if (!ad.is_object() || (ad.contains("version") && ad["version"] != 4)) continue;
         std::string type = Str(ad, "OS-EXT-IPS:type", "fixed");
         if (type == "floating" && pub.empty()) pub = Str(ad, "addr");
         if (type == "fixed" && priv.empty()) priv = Str(ad, "addr");
