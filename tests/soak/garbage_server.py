@@ -75,6 +75,8 @@ def answers(mode):
         return 201, {"Content-Type": j}, json.dumps(body).encode(), False
     if mode == "nocatalog":
         return 201, {"Content-Type": j}, b'{"token": {"expires_at": "2099-01-01T00:00:00Z"}}', False
+    if mode == "oddfields":
+        return 200, {"Content-Type": j}, json.dumps(odd_fields()).encode(), False
     if mode == "html":
         return 200, {"Content-Type": "text/html"}, b"<html><body><h1>502 Bad Gateway</h1></body></html>", False
     if mode == "empty":
@@ -103,6 +105,32 @@ def answers(mode):
                 "error_description": long, "NeutronError": {"type": "X", "message": long}, "faultstring": long}
         return 400, {"Content-Type": j}, json.dumps(body).encode(), False
     raise SystemExit("unknown mode %s" % mode)
+
+
+def label(value):
+    """GCE's label encoding (providers/gce/client.h EncodeLabelValue)."""
+    return "".join(c if c.islower() or c.isdigit() or c == "-" else "_%02x" % ord(c) for c in value)
+
+
+def odd_fields():
+    """Lists whose one item is well formed where the list checks look (a
+    string id/name, this deployment's tags) and of the wrong type everywhere
+    else: the provider reads it without an exception."""
+    odd = {"status": [], "description": 7, "selfLink": 5, "zone": {}, "machineType": 3, "networkInterfaces": [5],
+           "targetSize": "big", "instanceTemplate": [], "target": {}, "IPAddress": 3, "address": [],
+           "addresses": {"n": [5, {"version": "four", "addr": 6}], "m": 7}, "metadata": 3,
+           "provisioning_status": 2, "vip_address": {}, "floating_ip_address": [], "fingerprint": 1.5,
+           "OS-EXT-STS:task_state": 4}
+    if ARGS.api == "gce":
+        labels = {"orchestrator-deployment": label("hostilegce"), "orchestrator-address": label("network.main"),
+                  "orchestrator-tier": []}
+        item = odd | {"name": "hostilegce-main", "id": "1", "labels": labels}
+        return {"kind": "compute#list", "items": [item, odd | {"name": "hostilegce-db-0", "id": "2",
+                                                                "labels": "x", "networkInterfaces": "x"}]}
+    tags = ["orchestrator-deployment=hostileos", "orchestrator-address=network.main", 5]
+    item = odd | {"id": "a", "name": 5, "tags": tags}
+    return {k: [item] for k in OS_KEYS} | {"keypairs": [{"keypair": {"name": "hostileos-ops", "fingerprint": 5}}],
+                                            "servers_links": [{"rel": 5, "href": 6}, 7]}
 
 
 def endless_page(path, host_port):
