@@ -99,16 +99,14 @@ Result<std::vector<json>> Service::List(const std::string& path, const std::stri
   // not read as "nothing there".
   for (size_t i = 0; i < items->size(); ++i) {
     const json& item = (*items)[i];
-    const json* obj = &item;
-    const char* field = "id";
-    if (key == "keypairs" && item.is_object() && item.contains("keypair")) {
-      obj = &item["keypair"];
-      field = "name";
-    }
+    const bool keypair = key == "keypairs";
+    const json* obj = keypair && item.is_object() && item.contains("keypair") ? &item["keypair"] : &item;
+    const char* field = keypair ? "name" : "id";
     if (!obj->is_object() || !obj->contains(field) || !(*obj)[field].is_string())
       return Status::Internal("GET " + http::Redact(base_url_ + path) + ": malformed list response: item " +
-                              std::to_string(i) + " of '" + key + "' is not an object with a string '" + field +
-                              "'; nothing is planned from an unreadable list, try again");
+                              std::to_string(i) + " of '" + key + "' is not " +
+                              (keypair ? "a {\"keypair\": {...}} with a string 'name'" : "an object with a string 'id'") +
+                              "; nothing is planned from an unreadable list, try again");
   }
   return items;
 }

@@ -13,6 +13,7 @@
 #   openstack/versions  the compute version document, behind a valid Keystone
 #   openstack/services  Nova, Neutron, Cinder and Octavia lists, behind a
 #                       valid Keystone and version documents
+# gce/compute-LIST and openstack/services-LIST give bad items in LIST only.
 # gce/compute and openstack/services also answer lists whose items are this
 # deployment's but have odd field types (oddfields: exit 0 or 1, no exception).
 # gce/compute also runs `deploy` once (foreignop): the insert's Operation names
@@ -109,6 +110,10 @@ for mode in $common_modes; do
   STAGE=compute gce compute "$mode" "--valid token" $(orch) plan
 done
 STAGE=compute gce compute oddfields "--valid token" $(orch) plan
+# Each list in turn (the modes above stop at the first, networks).
+for list in firewalls instances disks instanceGroupManagers addresses forwardingRules; do
+  STAGE=compute gce "compute-$list" baditems "--valid token --garbage-only /$list" $(orch) plan
+done
 STAGE=compute gce compute foreignop "--valid token" $(orch) deploy --auto-approve
 
 # OpenStack: OS_AUTH_URL is the server.
@@ -121,6 +126,10 @@ openstack() {  # openstack STAGE MODE SERVER_ARGS
 for mode in $common_modes badcatalog nocatalog; do openstack keystone "$mode" ""; done
 for mode in badjson missing wrongtype html hugenumbers error400long; do openstack versions "$mode" "--valid keystone"; done
 for mode in $common_modes foreignnext oddfields; do openstack services "$mode" "--valid keystone,versions"; done
+# Each list in turn (the modes above stop at the first, servers).
+for list in networks security-groups floatingips loadbalancers volumes os-keypairs; do
+  openstack "services-$list" baditems "--valid keystone,versions --garbage-only /$list"
+done
 
 [ "$failures" -eq 0 ] || exit 1
 echo "hostile_responses: ok ($SECONDS s)"

@@ -19,6 +19,9 @@ correctly so the garbage reaches the calls behind them (comma-separated):
             this server (/compute/v2.1, /network, /image, /volume/v3/p1,
             /load-balancer)
   versions  OpenStack: the compute and volume version documents
+--garbage-only SUBSTR keeps the garbage for requests whose path contains
+SUBSTR; every other list gets a valid empty answer, so the garbage reaches
+each list in turn.
 Without `keystone`, /v3/auth/tokens gets the garbage with an X-Subject-Token
 header, so the body is what the client must judge.
 """
@@ -189,6 +192,8 @@ def valid_answer(handler):
         return {"version": {"id": "v2.1", "status": "CURRENT", "min_version": "2.1", "version": "2.79"}}
     if "versions" in valid and path.rstrip("/") == "/volume/v3":
         return {"versions": [{"id": "v3.0", "status": "CURRENT", "min_version": "3.0", "version": "3.59"}]}
+    if ARGS.garbage_only and ARGS.garbage_only not in path:
+        return {"kind": "compute#list"} if ARGS.api == "gce" else {k: [] for k in DO_KEYS + OS_KEYS}
     return None
 
 
@@ -259,5 +264,6 @@ if __name__ == "__main__":
     parser.add_argument("portfile")
     parser.add_argument("--api", choices=("do", "gce", "openstack"), default="do")
     parser.add_argument("--valid", default="")
+    parser.add_argument("--garbage-only", default="")
     ARGS = parser.parse_args()
     serve()
