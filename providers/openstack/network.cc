@@ -3,6 +3,7 @@
 // membership groups), keypairs, images.
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "providers/openstack/os_provider.h"
 #include "util/strings.h"
@@ -55,14 +56,15 @@ bool OpenStackProvider::NeutronTagsOnCreate() {
 }
 
 Result<std::optional<json>> OpenStackProvider::FindOwned(const std::string& collection, const std::string& tags,
-                                                         const std::string& field, const std::string& value) {
+                                                         const std::string& name, const std::string& description) {
   std::string key = collection;
   std::replace(key.begin(), key.end(), '-', '_');
-  const std::string by_field = field + "=" + UrlEncode(value);
-  auto tagged = network_->List("/" + collection + "?tags=" + UrlEncode(tags) + "&" + by_field, key);
+  std::string path = "/" + collection + "?tags=" + UrlEncode(tags);
+  if (!name.empty()) path += "&name=" + UrlEncode(name);
+  auto tagged = network_->List(path, key);
   if (!tagged.ok()) return tagged.status();
   if (!tagged->empty()) return std::optional<json>((*tagged)[0]);
-  auto l = network_->List("/" + collection + "?" + by_field, key);
+  auto l = network_->List("/" + collection + "?description=" + UrlEncode(description), key);
   if (!l.ok()) return l.status();
   const std::string dep_prefix = std::string(model::kTagDeployment) + "=";
   for (json& o : *l) {
@@ -138,6 +140,10 @@ Result<std::optional<json>> OpenStackProvider::Ipv4Subnet(const std::string& net
   return std::optional<json>();
 }
 
+std::string OpenStackProvider::OwnerDescription(const std::string& text, const std::string& address) const {
+  return text + " [" + DeploymentTag(config_.deployment) + " " + AddressTag(address) + "]";
+}
+
 std::string OpenStackProvider::ProjectDescription() {
   std::string project = !cloud_.project_name.empty() ? cloud_.project_name
                         : !cloud_.project_id.empty() ? cloud_.project_id
@@ -187,10 +193,12 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
   if (IsLookup(r.attributes)) return LookupNetwork(r);
   const std::vector<std::string> tags = EncodeTags(r.tags);
   const std::string owned = OwnedTags(config_.deployment, r.address.ToString());
+  const std::string description = OwnerDescription("network", r.address.ToString());
   auto find = [&](const char* collection) {
-    return [this, collection, &owned, &r] { return FindOwned(collection, owned, "name", r.cloud_name); };
+    return [this, collection, &owned, &description] { return FindOwned(collection, owned, "", description); };
   };
-  Result<json> net = NeutronCreate("networks", "network", {{"name", r.cloud_name}, {"admin_state_up", true}}, tags,
+  Result<json> net = NeutronCreate("networks", "network",
+                                   {{"name", r.cloud_name}, {"admin_state_up", true}, {"description", description}}, tags,
                                    find("networks"), ctx);
   if (!net.ok()) return net.status().WithPrefix("creating the network");
   const std::string net_id = Str(*net, "id");
@@ -203,7 +211,7 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
     ORCH_RETURN_IF_ERROR(EnsureNeutronTags("subnets", subnet, tags));  // found untagged by name
   } else {
     json body = {{"name", r.cloud_name}, {"network_id", net_id}, {"ip_version", 4},
-                 {"cidr", Str(r.attributes, "cidr", "10.0.0.0/24")}};
+                 {"cidr", Str(r.attributes, "cidr", "10.0.0.0/24")}, {"description", description}};
     Result<json> s = NeutronCreate("subnets", "subnet", body, tags, find("subnets"), ctx);
     if (!s.ok()) return s.status().WithPrefix("creating the subnet");
     subnet = *s;
@@ -219,7 +227,8 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
     router = **existing_router;
     ORCH_RETURN_IF_ERROR(EnsureNeutronTags("routers", router, tags));
   } else {
-    json body = {{"name", r.cloud_name}, {"admin_state_up", true}, {"external_gateway_info", {{"network_id", *ext}}}};
+    json body = {{"name", r.cloud_name}, {"admin_state_up", true}, {"external_gateway_info", {{"network_id", *ext}}},
+                 {"description", description}};
     Result<json> rt = NeutronCreate("routers", "router", body, tags, find("routers"), ctx);
     if (!rt.ok()) return rt.status().WithPrefix("creating the router");
     router = *rt;
@@ -261,8 +270,8 @@ Status OpenStackProvider::DeleteNetwork(const state::ResourceState& prior, engin
   auto routers = network_->List("/routers?tags=" + UrlEncode(OwnedTags(config_.deployment, prior.address)), "routers");
   if (!routers.ok()) return routers.status();
   if (routers->empty()) {  // one a killed run created but never tagged
-    Result<std::optional<json>> untagged = FindOwned("routers", OwnedTags(config_.deployment, prior.address), "name",
-                                                     prior.cloud_name);
+    Result<std::optional<json>> untagged = FindOwned("routers", OwnedTags(config_.deployment, prior.address), "",
+                                                     OwnerDescription("network", prior.address));
     if (!untagged.ok()) return untagged.status();
     if (untagged->has_value()) routers->push_back(**untagged);
   }
@@ -310,6 +319,25 @@ void OpenStackProvider::SweepDeployment(engine::ApplyContext& ctx) {
                             "security group " + Str(g, "name"));
       (void)st;
     }
+  // Security groups and floating IPs a killed run created but never tagged
+  // (without tag-creation, tags follow the create): their description
+  // carries the deployment from the create on (OwnerDescription).
+  const std::string mine = " [" + DeploymentTag(config_.deployment) + " ";
+  const std::string dep_prefix = std::string(model::kTagDeployment) + "=";
+  for (auto [collection, key] : {std::pair{"floatingips", "floatingips"}, {"security-groups", "security_groups"}}) {
+    auto all = network_->List(std::string("/") + collection, key);
+    if (!all.ok()) continue;
+    for (const json& o : *all) {
+      if (Str(o, "description").find(mine) == std::string::npos) continue;
+      bool tagged = false;
+      for (const json& t : o.value("tags", json::array()))
+        tagged |= t.is_string() && t.get<std::string>().rfind(dep_prefix, 0) == 0;
+      if (tagged) continue;
+      const std::string path = std::string("/") + collection + "/" + Str(o, "id");
+      Status st = RetryBusy([&] { return network_->Delete(path); }, ctx, Str(o, "id"));
+      (void)st;
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
     tier_groups_.clear();
@@ -332,7 +360,8 @@ Result<std::string> OpenStackProvider::TierSecurityGroup(const std::string& targ
     if (it != tier_groups_.end()) return it->second;
   }
   const std::string dep_tag = DeploymentTag(config_.deployment);
-  auto lookup = [&]() { return FindOwned("security-groups", dep_tag, "name", target_tag); };
+  const std::string description = OwnerDescription("members of " + target_tag, target_tag);
+  auto lookup = [&]() { return FindOwned("security-groups", dep_tag, target_tag, description); };
   Result<std::optional<json>> found = lookup();
   if (!found.ok()) return found.status();
   std::string id;
@@ -341,7 +370,7 @@ Result<std::string> OpenStackProvider::TierSecurityGroup(const std::string& targ
     Status tagged = EnsureNeutronTags("security-groups", **found, {dep_tag});
     if (!tagged.ok()) return tagged.WithPrefix("tagging security group " + target_tag);
   } else {
-    json body = {{"name", target_tag}, {"description", "members of " + target_tag}};
+    json body = {{"name", target_tag}, {"description", description}};
     Result<json> g = NeutronCreate("security-groups", "security_group", body, {dep_tag}, lookup, ctx);
     if (!g.ok()) return g.status().WithPrefix("creating security group " + target_tag);
     id = Str(*g, "id");

@@ -185,14 +185,19 @@ class OpenStackProvider final : public engine::Provider {
   Status EnsureNeutronTags(const std::string& collection, const nlohmann::json& obj, const std::vector<std::string>& tags);
   // Whether Neutron advertises the tag-creation extension (asked once).
   bool NeutronTagsOnCreate();
-  // What this deployment created in a Neutron `collection`: the object whose
-  // `field` equals `value` (its deterministic name, a floating IP's
-  // description) carrying all of `tags` (comma-separated), else one with
-  // that `field` carrying no deployment tag at all: without tag-creation
-  // (Zed) tags are PUT after the create, so a run that ended, or an answer
-  // lost, between the two left it untagged.
+  // What this deployment created in a Neutron `collection`: the object
+  // carrying all of `tags` (comma-separated) and, when given, named `name`;
+  // else one whose description is `description` (OwnerDescription) carrying
+  // no deployment tag: without tag-creation (Zed) tags are PUT after the
+  // create, so a run that ended, or an answer lost, between the two left it
+  // untagged, but its description says whose it is.
   Result<std::optional<nlohmann::json>> FindOwned(const std::string& collection, const std::string& tags,
-                                                  const std::string& field, const std::string& value);
+                                                  const std::string& name, const std::string& description);
+  // "TEXT [orchestrator-deployment=D orchestrator-address=A]": the
+  // description of the Neutron objects the deployment creates, set in the
+  // create itself (deployment names hold no space, so the marker of one
+  // deployment never matches another's).
+  std::string OwnerDescription(const std::string& text, const std::string& address) const;
   Result<std::string> ExternalNetwork();
   Result<std::string> FlavorId(const std::string& size);
   Result<std::string> ImageId(const std::string& image);

@@ -135,10 +135,11 @@ Result<ObservedResource> OpenStackProvider::CreateFloatingIp(const model::Resour
     port_id = Str((*ports)[0], "id");
   }
   const std::string owned = OwnedTags(config_.deployment, r.address.ToString());
-  json body = {{"floating_network_id", *ext}, {"description", r.cloud_name}};
+  const std::string description = OwnerDescription(r.cloud_name, r.address.ToString());
+  json body = {{"floating_network_id", *ext}, {"description", description}};
   if (!port_id.empty()) body["port_id"] = port_id;
   Result<json> fip = NeutronCreate("floatingips", "floatingip", body, EncodeTags(r.tags),
-                                   [&] { return FindOwned("floatingips", owned, "description", r.cloud_name); }, ctx);
+                                   [&] { return FindOwned("floatingips", owned, "", description); }, ctx);
   if (!fip.ok()) return fip.status();
   if (!port_id.empty() && Str(*fip, "port_id") != port_id) {  // adopted, associated elsewhere
     Result<json> u = network_->Put("/floatingips/" + Str(*fip, "id"), {{"floatingip", {{"port_id", port_id}}}});

@@ -40,6 +40,19 @@ elif op == "wiring":  # DEPLOYMENT: "network subnet-on-it router-on-it" ids of i
     ports = listing(token, neutron + "/ports?device_id=" + rts[0]["id"] + "&network_id=" + nets[0]["id"], "ports")
     assert any(ip["subnet_id"] == subs[0]["id"] for p in ports for ip in p["fixed_ips"]), "router not on the subnet"
     print(nets[0]["id"], subs[0]["id"], rts[0]["id"])
+elif op == "strays":  # DEPLOYMENT: an untagged security group and floating IP of it, as a run
+    # killed between their create and their tags leaves them (the description says whose they are)
+    ext = listing(token, neutron + "/networks?router%3Aexternal=true", "networks")[0]["id"]
+    mark = " [orchestrator-deployment=%s orchestrator-address=%%s]" % name
+    call("POST", neutron + "/security-groups", token,
+         {"security_group": {"name": name + "-web", "description": "members of %s-web" % name + mark % (name + "-web")}})
+    call("POST", neutron + "/floatingips", token,
+         {"floatingip": {"floating_network_id": ext, "description": name + "-web-fip-7" + mark % "web.fip[7]"}})
+elif op == "stray-count":  # DEPLOYMENT: its untagged security groups and floating IPs
+    mark = " [orchestrator-deployment=%s " % name
+    sgs = listing(token, neutron + "/security-groups", "security_groups")
+    fips = listing(token, neutron + "/floatingips", "floatingips")
+    print(sum(1 for o in sgs + fips if mark in (o.get("description") or "") and not o.get("tags")))
 elif op == "named":  # NAME: "count tagged-count" of networks with that name
     nets = listing(token, neutron + "/networks?name=" + urllib.parse.quote(name), "networks")
     print(len(nets), sum(1 for n in nets if n.get("tags")))
@@ -110,6 +123,13 @@ print(sum(r["by_status"].get("dropped", 0) for r in json.load(sys.stdin)["reques
 [ "$(neutron named unt-app)" = "1 1" ] || fail "unt-app networks (count, tagged): $(neutron named unt-app)"
 neutron wiring unt >/dev/null || fail "unt's network objects"
 orch unt plan --detailed-exitcode || fail "unt not converged"
+# Untagged objects of a deployment (a run killed between their create and
+# their tags) go with its teardown; those of a deployment whose name merely
+# extends it stay.
+neutron strays unt
+neutron strays unt-x
 orch unt teardown --auto-approve || fail "teardown unt"
 [ "$(neutron named unt-app)" = "0 0" ] || fail "unt-app left: $(neutron named unt-app)"
+[ "$(neutron stray-count unt-x)" = 2 ] || fail "unt's teardown touched unt-x's objects: $(neutron stray-count unt-x) left"
+[ "$(neutron stray-count unt)" = 0 ] || fail "unt's untagged objects left by its teardown: $(neutron stray-count unt)"
 echo "openstack_neighbours: ok"
