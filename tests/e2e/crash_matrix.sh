@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fast slice of scripts/soak: per provider, a deploy -> scale -> teardown
 # under 20% injected faults (429, 5xx, resets, slow and lost answers) and a
-# few SIGKILLs at random instants of deploy and teardown. Every run must
+# few SIGKILLs at random instants of deploy, the scaling deploy and teardown
+# (points soak.py lists in KNOWN_BUGS only with SOAK_STRICT=1). Every run must
 # converge to exactly the fault-free resources (no duplicate), teardown must
 # leave nothing, and no credential may appear in logs, state or output.
 # SOAK_PROVIDERS (default: do-small) picks cases of tests/soak/providers.txt;
