@@ -313,6 +313,35 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::
   return out;
 }
 
+Result<std::vector<ObservedResource>> DigitalOceanProvider::FindRecorded(
+    const std::vector<state::ResourceState>& missing) {
+  // A reserved IP carries no tag: Discover knows it only through the droplet
+  // it is assigned to. Deleting a droplet unassigns it (a replaced droplet,
+  // a run killed between the delete and the reassignment), so the recorded
+  // IP is asked for by its address; an unassigned one is still ours.
+  std::vector<ObservedResource> out;
+  for (const state::ResourceState& rs : missing) {
+    if (rs.kind != model::KindName(model::Kind::kFloatingIp) || rs.id.empty()) continue;
+    Result<json> ip = rest_->Get("/reserved_ips/" + rs.id);
+    if (!ip.ok()) {
+      if (ip.status().IsNotFound()) continue;
+      return ip.status().WithPrefix("reading reserved IP " + rs.id);
+    }
+    const json& doc = ip->value("reserved_ip", json::object());
+    if (Str(doc, "ip") != rs.id) continue;
+    if (doc.contains("droplet") && doc["droplet"].is_object()) continue;  // assigned elsewhere: not ours now
+    ObservedResource o;
+    o.address = rs.address;
+    o.kind = rs.kind;
+    o.id = rs.id;
+    o.cloud_name = rs.id;
+    o.tags = rs.tags;
+    o.outputs = {{"ip", rs.id}, {"id", rs.id}};
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 Result<ObservedResource> DigitalOceanProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
   if (!rest_) return Status::Internal("digitalocean provider used before Configure");
   Result<ObservedResource> res = Status::NotSupported("");

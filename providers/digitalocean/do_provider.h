@@ -113,6 +113,9 @@ class DigitalOceanProvider final : public engine::Provider {
   Status Configure(const engine::ProviderConfig& config) override;
   void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
+  // Recorded reserved IPs no droplet of the deployment holds any more.
+  Result<std::vector<engine::ObservedResource>> FindRecorded(
+      const std::vector<state::ResourceState>& missing) override;
   // Equal attributes: no-op. In place (kUpdate) where the API allows it:
   // firewall rules and target tag, load balancer listeners/health
   // check/target tag, a larger volume, a volume or reserved IP following a

@@ -365,6 +365,31 @@ TEST(BatchedDropletAddressTest, NameMustMatchExactlyWithTheDeploymentAndTierTags
   EXPECT_EQ(BatchedDropletAddress("demo-api-3", "demo", {{std::string(model::kTagTier), "api"}}), "");
 }
 
+// A reserved IP carries no tag: once its droplet is deleted (a killed
+// replace), only its recorded address finds it.
+TEST_F(DoProviderTest, RecordedReservedIpIsFoundByItsAddressWhenUnassigned) {
+  transport_.ExpectReply("GET", std::string(kBase) + "/reserved_ips/203.0.113.9", 200,
+                         R"({"reserved_ip":{"ip":"203.0.113.9","region":{"slug":"nyc3"},"droplet":null}})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/reserved_ips/203.0.113.8", 404,
+                         R"({"id":"not_found","message":"The resource you were accessing could not be found."})");
+  transport_.ExpectReply("GET", std::string(kBase) + "/reserved_ips/203.0.113.7", 200,
+                         R"({"reserved_ip":{"ip":"203.0.113.7","droplet":{"id":42}}})");
+  std::vector<state::ResourceState> missing(4);
+  const char* ips[] = {"203.0.113.9", "203.0.113.8", "203.0.113.7", "vpc-1"};
+  const char* kinds[] = {"floating_ip", "floating_ip", "floating_ip", "network"};
+  for (int i = 0; i < 4; ++i) {
+    missing[i].address = i < 3 ? "web.fip[" + std::to_string(i) + "]" : "network.main";
+    missing[i].kind = kinds[i];
+    missing[i].id = ips[i];
+  }
+  auto found = provider_->FindRecorded(missing);
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  ASSERT_EQ(found->size(), 1u);  // gone (404) and assigned elsewhere are not ours; a network is not asked for
+  EXPECT_EQ((*found)[0].address, "web.fip[0]");
+  EXPECT_EQ((*found)[0].id, "203.0.113.9");
+  EXPECT_EQ(Count("GET", "/reserved_ips/"), 3u);
+}
+
 TEST_F(DoProviderTest, InvalidSizeIsAClearErrorWithTheAddress) {
   transport_.ExpectReply("POST", std::string(kBase) + "/droplets", 422,
                          R"({"id":"unprocessable_entity","message":"You specified an invalid size for Droplet creation."})");

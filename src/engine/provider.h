@@ -100,6 +100,14 @@ class Provider {
   // list calls (one per kind, following pagination), never one GET each.
   virtual Result<std::vector<ObservedResource>> Discover(const std::string& deployment) = 0;
 
+  // Of the resources State records for this provider that Discover did not
+  // return, those that still exist: for kinds a cloud keeps no tag or name
+  // on (a DigitalOcean reserved IP, unassigned when its droplet is deleted,
+  // can only be known by its address). Default: none.
+  virtual Result<std::vector<ObservedResource>> FindRecorded(const std::vector<state::ResourceState>& missing) {
+    return std::vector<ObservedResource>{};
+  }
+
   // How a change of attributes from `prior` to `desired` is applied.
   // Default: kNoop if equal, else kReplace.
   virtual ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const;

@@ -1,5 +1,6 @@
 #include "engine/refresh.h"
 
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -22,12 +23,28 @@ Result<RefreshResult> Refresh(const ProviderSet& providers, const std::string& d
   std::vector<std::thread> threads;
   threads.reserve(slots.size());
   for (Slot& slot : slots) {
-    threads.emplace_back([&slot, &deployment, observer] {
+    threads.emplace_back([&slot, &deployment, observer, state] {
       observer->RefreshStarted(slot.name);
       if (slot.provider == nullptr) {
         slot.found = Status::InvalidArgument("provider is not configured");
       } else {
         slot.found = CallProvider("reading its resource lists", [&] { return slot.provider->Discover(deployment); });
+      }
+      if (slot.found.ok() && state) {  // recorded resources the lists cannot show
+        std::set<std::string> seen;
+        for (const ObservedResource& r : *slot.found) seen.insert(r.address);
+        std::vector<state::ResourceState> missing;
+        for (const auto& [address, rs] : state->resources)
+          if (rs.provider == slot.name && !seen.count(address)) missing.push_back(rs);
+        if (!missing.empty()) {
+          Result<std::vector<ObservedResource>> extra =
+              CallProvider("looking up recorded resources", [&] { return slot.provider->FindRecorded(missing); });
+          if (!extra.ok()) {
+            slot.found = extra.status();
+          } else {
+            slot.found->insert(slot.found->end(), extra->begin(), extra->end());
+          }
+        }
       }
       observer->RefreshFinished(slot.name, slot.found.status(),
                                 slot.found.ok() ? static_cast<int>(slot.found->size()) : 0);

@@ -43,9 +43,8 @@ SECRET_ENV = re.compile(r"(TOKEN|PASSWORD|SECRET|PRIVATE_KEY)", re.I)
 # Kill points that hit a provider bug not fixed yet, by (API, phase): the
 # phase runs without its kill (and says why) unless --strict.
 KNOWN_BUGS = {
-    ("digitalocean", "scale"): "a reserved IP whose droplet a killed replace had deleted is no longer found by "
-                               "refresh (only an assigned one is): the next deploy creates another and teardown "
-                               "leaves the first",
+    ("digitalocean", "scale"): "a droplet the killed run created is adopted by the next deploy, but dependents "
+                               "whose user data lists its address are replaced only by the deploy after it",
 }
 
 
