@@ -66,13 +66,9 @@ Result<std::optional<json>> OpenStackProvider::FindOwned(const std::string& coll
   if (!tagged->empty()) return std::optional<json>((*tagged)[0]);
   auto l = network_->List("/" + collection + "?description=" + UrlEncode(description), key);
   if (!l.ok()) return l.status();
-  const std::string dep_prefix = std::string(model::kTagDeployment) + "=";
-  for (json& o : *l) {
-    bool owned_by_any = false;
-    for (const json& t : o.value("tags", json::array()))
-      owned_by_any |= t.is_string() && t.get<std::string>().rfind(dep_prefix, 0) == 0;
-    if (!owned_by_any) return std::optional<json>(std::move(o));
-  }
+  for (json& o : *l)
+    if (!DecodeTags(o.value("tags", json::array())).count(std::string(model::kTagDeployment)))
+      return std::optional<json>(std::move(o));
   return std::optional<json>();
 }
 
@@ -208,7 +204,7 @@ Result<ObservedResource> OpenStackProvider::CreateNetwork(const model::Resource&
   json subnet;
   if (existing_subnet->has_value()) {
     subnet = **existing_subnet;
-    ORCH_RETURN_IF_ERROR(EnsureNeutronTags("subnets", subnet, tags));  // found untagged by name
+    ORCH_RETURN_IF_ERROR(EnsureNeutronTags("subnets", subnet, tags));  // found untagged by description
   } else {
     json body = {{"name", r.cloud_name}, {"network_id", net_id}, {"ip_version", 4},
                  {"cidr", Str(r.attributes, "cidr", "10.0.0.0/24")}, {"description", description}};
@@ -323,16 +319,12 @@ void OpenStackProvider::SweepDeployment(engine::ApplyContext& ctx) {
   // (without tag-creation, tags follow the create): their description
   // carries the deployment from the create on (OwnerDescription).
   const std::string mine = " [" + DeploymentTag(config_.deployment) + " ";
-  const std::string dep_prefix = std::string(model::kTagDeployment) + "=";
   for (auto [collection, key] : {std::pair{"floatingips", "floatingips"}, {"security-groups", "security_groups"}}) {
     auto all = network_->List(std::string("/") + collection, key);
     if (!all.ok()) continue;
     for (const json& o : *all) {
       if (Str(o, "description").find(mine) == std::string::npos) continue;
-      bool tagged = false;
-      for (const json& t : o.value("tags", json::array()))
-        tagged |= t.is_string() && t.get<std::string>().rfind(dep_prefix, 0) == 0;
-      if (tagged) continue;
+      if (DecodeTags(o.value("tags", json::array())).count(std::string(model::kTagDeployment))) continue;
       const std::string path = std::string("/") + collection + "/" + Str(o, "id");
       Status st = RetryBusy([&] { return network_->Delete(path); }, ctx, Str(o, "id"));
       (void)st;

@@ -288,17 +288,14 @@ Result<std::optional<json>> OpenStackProvider::ClaimUntaggedMember(const std::st
   auto l = compute_->List(
       "/servers/detail?tags=" + UrlEncode(DeploymentTag(config_.deployment) + "," + TierTag(tier)), "servers");
   if (!l.ok()) return l.status();
-  const std::string address_prefix = std::string(model::kTagAddress) + "=";
   std::lock_guard<std::mutex> lock(cache_mu_);
   for (json& s : *l) {
     if (Deleting(s) || claimed_members_.count(Str(s, "id"))) continue;
-    bool skip = false;
-    for (const json& t : s.value("tags", json::array())) {
-      if (!t.is_string()) continue;
-      const std::string tag = t.get<std::string>();
-      skip |= tag.rfind(address_prefix, 0) == 0 || own_batches_.count(tag);
-    }
-    if (skip) continue;
+    const json& tags = s.value("tags", json::array());
+    if (DecodeTags(tags).count(std::string(model::kTagAddress))) continue;
+    bool ours_now = false;  // from a batch this run sent
+    for (const json& t : tags) ours_now |= t.is_string() && own_batches_.count(t.get<std::string>());
+    if (ours_now) continue;
     claimed_members_.insert(Str(s, "id"));
     return std::optional<json>(std::move(s));
   }
