@@ -163,11 +163,17 @@ class Planner {
     if (st == working_.resources.end()) {
       if (obs) {
         std::string reason = "found in the cloud by its tags (id " + obs->id + ") but not in state";
-        if (in_.state.intents.count(addr)) reason = "created by an interrupted run; " + reason;
+        auto intent = in_.state.intents.find(addr);
+        if (intent != in_.state.intents.end()) reason = "created by an interrupted run; " + reason;
         Change& c = NewChange(addr, d.address.kind, Action::kAdopt, d.provider, reason);
         c.desired = d;
         c.prior = *obs;
         working_.resources[addr] = *obs;  // its outputs resolve references of later resources
+        // Apply finishes an interrupted create (waits for the resource, reads
+        // its outputs): until then what was observed may lack them (a droplet
+        // still booting has no address), so what refers to it is known after apply.
+        if (intent != in_.state.intents.end() && intent->second.action == "create")
+          changing_[addr] = "still being created by an interrupted run";
       } else {
         Change& c = NewChange(addr, d.address.kind, Action::kCreate, d.provider, "not in state");
         c.desired = d;

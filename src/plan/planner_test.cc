@@ -273,6 +273,38 @@ TEST_F(PlannerTest, IntentOfAKilledRunIsAdoptedOrCreated) {
   EXPECT_EQ(lb->depends_on, (std::vector<std::string>{"api.instance[0]", "api.instance[1]", "network.main"}));
 }
 
+// A scaling deploy killed after its new instance reached the cloud, before
+// that instance had an address: the next plan adopts it, and what lists the
+// tier's addresses changes once apply has finished the create, not one
+// deploy later.
+TEST_F(PlannerTest, InterruptedCreateMakesReferrersKnownAfterApply) {
+  state::State scaled = Deployed(DemoSpec(4));
+  state::State st = Deployed(DemoSpec(3));
+  PlanInput in = Input(Desired(DemoSpec(4)), st);
+  in.state.intents["db.instance[3]"] = state::Intent{"db.instance[3]", "create", "cloud", "", {}, "", 1, 0};
+  state::ResourceState booting = scaled.resources.at("db.instance[3]");
+  booting.outputs = json::object();  // listed by the cloud, no address yet
+  in.observed["cloud"].push_back(booting);
+  in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
+    return d.attributes == prior.attributes ? DiffDecision::kNoop : DiffDecision::kUpdate;
+  };
+  Plan p = MustPlan(in);
+  EXPECT_EQ(Find(p, "db.instance[3]")->action, Action::kAdopt);
+  const Change* api = Find(p, "api.instance[0]");
+  EXPECT_EQ(api->action, Action::kUpdate);
+  EXPECT_EQ(api->reason,
+            "user_data changed (known after apply: db.instance[3] is still being created by an interrupted run)");
+  EXPECT_NE(std::find(api->depends_on.begin(), api->depends_on.end(), "db.instance[3]"), api->depends_on.end());
+  EXPECT_EQ(Find(p, "db.instance[0]")->action, Action::kNoop);
+
+  // Found without an intent (e.g. the state was restored from a backup),
+  // the observed outputs are all there is: referrers resolve against them.
+  in.state.intents.clear();
+  Plan found = MustPlan(in);
+  EXPECT_EQ(Find(found, "db.instance[3]")->action, Action::kAdopt);
+  EXPECT_EQ(Find(found, "api.instance[0]")->action, Action::kNoop);
+}
+
 TEST_F(PlannerTest, RecordedIdGoneButTaggedResourceFound) {
   state::State st = Deployed(DemoSpec());
   PlanInput in = Input(Desired(DemoSpec()), st);
