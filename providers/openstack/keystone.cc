@@ -1,6 +1,6 @@
 #include "providers/openstack/keystone.h"
 
-#include <cstdio>
+#include <string_view>
 #include <ctime>
 
 #include "http/redact.h"
@@ -61,16 +61,39 @@ json Keystone::AuthBody(const CloudConfig& c) {
   return {{"auth", auth}};
 }
 
+// Reads 1..`max_digits` decimal digits from the front of `s` (at most 9, so
+// the value fits an int); false when there are none.
+static bool TakeNumber(std::string_view* s, size_t max_digits, int* out) {
+  size_t n = 0;
+  int v = 0;
+  while (n < s->size() && n < max_digits && (*s)[n] >= '0' && (*s)[n] <= '9') v = v * 10 + ((*s)[n++] - '0');
+  if (n == 0) return false;
+  *out = v;
+  s->remove_prefix(n);
+  return true;
+}
+
+static bool TakeChar(std::string_view* s, char c) {
+  if (s->empty() || s->front() != c) return false;
+  s->remove_prefix(1);
+  return true;
+}
+
 int64_t ParseIsoTime(const std::string& text) {
-  int y, mo, d, h, mi, s;
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) return -1;
+  std::string_view s = text;
+  int y, mo, d, h, mi, sec;
+  if (!TakeNumber(&s, 4, &y) || !TakeChar(&s, '-') || !TakeNumber(&s, 2, &mo) || !TakeChar(&s, '-') ||
+      !TakeNumber(&s, 2, &d) || !TakeChar(&s, 'T') || !TakeNumber(&s, 2, &h) || !TakeChar(&s, ':') ||
+      !TakeNumber(&s, 2, &mi) || !TakeChar(&s, ':') || !TakeNumber(&s, 2, &sec))
+    return -1;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
   tm.tm_mday = d;
   tm.tm_hour = h;
   tm.tm_min = mi;
-  tm.tm_sec = s;
+  tm.tm_sec = sec;
   return static_cast<int64_t>(timegm(&tm));
 }
 
@@ -232,7 +255,9 @@ std::pair<int, int> ParseVersion(const std::string& v) {
   int a = -1, b = -1;
   std::string s = v;
   if (!s.empty() && s[0] == 'v') s = s.substr(1);
-  if (std::sscanf(s.c_str(), "%d.%d", &a, &b) != 2) return {-1, -1};
+  std::string_view rest = s;
+  if (!TakeNumber(&rest, 6, &a) || !TakeChar(&rest, '.') || !TakeNumber(&rest, 6, &b) || !rest.empty())
+    return {-1, -1};
   return {a, b};
 }
 

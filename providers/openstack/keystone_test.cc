@@ -176,6 +176,14 @@ TEST(KeystoneTest, MicroversionNegotiation) {
   EXPECT_EQ(PickMicroversion("3.0", "3.59", "3.0", "3.70"), "3.59");
   EXPECT_EQ(PickMicroversion("2.64", "2.79", "", ""), "");
   EXPECT_EQ(ParseIsoTime("2026-11-26T10:00:00.000000Z"), kNow);
+  EXPECT_EQ(ParseIsoTime("2026-11-26T10:00:00Z"), kNow);
+  // Malformed or absurd times are refused (the caller then assumes an hour).
+  for (const char* bad : {"", "2026-11-26", "99999999999-11-26T10:00:00Z", "2026-13-26T10:00:00Z",
+                          "2026-11-26T24:00:00Z", "1900-01-01T00:00:00Z", "-2026-11-26T10:00:00Z",
+                          "2026-11-26 10:00:00"})
+    EXPECT_EQ(ParseIsoTime(bad), -1) << bad;
+  EXPECT_EQ(ParseVersion("2.99999999999"), std::make_pair(-1, -1));
+  EXPECT_EQ(ParseVersion("v3.14"), std::make_pair(3, 14));
 }
 
 TEST(KeystoneTest, PagerFollowsLinksAndGlanceNext) {

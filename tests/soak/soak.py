@@ -42,10 +42,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SECRET_ENV = re.compile(r"(TOKEN|PASSWORD|SECRET|PRIVATE_KEY)", re.I)
 # Kill points that hit a provider bug not fixed yet, by (API, phase): the
 # phase runs without its kill (and says why) unless --strict.
-KNOWN_BUGS = {
-    ("digitalocean", "scale"): "a droplet the killed run created is adopted by the next deploy, but dependents "
-                               "whose user data lists its address are replaced only by the deploy after it",
-}
+KNOWN_BUGS = {}  # none open
 
 
 def load_providers(only):
