@@ -338,7 +338,7 @@ void OpenStackProvider::SweepDeployment(engine::ApplyContext& ctx) {
   auto groups = compute_->List("/os-server-groups", "server_groups");
   if (groups.ok())
     for (const json& g : *groups)
-      if (Str(g, "name").rfind(config_.deployment + "-", 0) == 0 && g.value("members", json::array()).empty()) {
+      if (OwnServerGroup(Str(g, "name"), config_.deployment) && g.value("members", json::array()).empty()) {
         Status st = compute_->Delete("/os-server-groups/" + Str(g, "id"));
         (void)st;
       }

@@ -22,7 +22,7 @@ constexpr const char* kNetB = "22222222-2222-4222-8222-222222222222";
 // and network_id the way Neutron does; every other call is recorded.
 class FakeNeutron {
  public:
-  std::vector<json> networks, subnets;
+  std::vector<json> networks, subnets, server_groups;
 
   Result<env::HttpResponse> Answer(const env::HttpRequest& req) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -48,7 +48,9 @@ class FakeNeutron {
     if (req.method == "GET" && req.url.find("/security-groups") != std::string::npos)
       return Json({{"security_groups", json::array()}});
     if (req.method == "GET" && req.url.find("/os-server-groups") != std::string::npos)
-      return Json({{"server_groups", json::array()}});
+      return Json({{"server_groups", server_groups}});
+    if (req.method == "DELETE" && req.url.rfind("http://nova/v2.1/os-server-groups/", 0) == 0)
+      return env::HttpResponse{204, {}, ""};
     return env::HttpResponse{500, {}, "{}"};
   }
 
@@ -216,6 +218,41 @@ TEST_F(ExistingNetworkTest, TeardownLeavesTheNetworkAlone) {
     EXPECT_EQ(c.find("/routers"), std::string::npos) << c;
     EXPECT_EQ(c.find("/subnets"), std::string::npos) << c;
   }
+}
+
+// Server groups have no tags: the teardown sweep knows its own empty ones by
+// name only, and must not take a neighbour's whose deployment name extends it.
+TEST_F(ExistingNetworkTest, TeardownSweepsOnlyItsOwnEmptyServerGroups) {
+  auto group = [](const std::string& id, const std::string& name, json members) {
+    return json{{"id", id}, {"name", name}, {"policy", "soft-anti-affinity"}, {"members", members}};
+  };
+  cloud_.server_groups = {group("g1", "demo.api", json::array()),  group("g2", "demo.web", {"s1"}),
+                          group("g3", "demo-x.api", json::array()), group("g4", "demo-x-api", json::array()),
+                          group("g5", "demo-db", json::array()),    group("g6", "demox.api", json::array()),
+                          group("g7", "demo", json::array())};
+  state::ResourceState prior;
+  prior.address = "network.app";
+  prior.kind = "network";
+  prior.provider = "os";
+  prior.id = kNetA;
+  prior.attributes = Network("project-net").attributes;
+  ASSERT_TRUE(provider_->Delete(prior, ctx_).ok());
+  // g1: this deployment's and empty; g5: the earlier "<deployment>-<tier>"
+  // form, unambiguous with a tier without '-'. g2 still has a member.
+  EXPECT_EQ(cloud_.Mutations(), (std::vector<std::string>{"DELETE http://nova/v2.1/os-server-groups/g1",
+                                                           "DELETE http://nova/v2.1/os-server-groups/g5"}));
+}
+
+TEST(ServerGroupNameTest, NamesTellDeploymentsApart) {
+  EXPECT_EQ(ServerGroupName("nbr", "api"), "nbr.api");
+  EXPECT_TRUE(OwnServerGroup("nbr.api", "nbr"));
+  EXPECT_TRUE(OwnServerGroup("nbr.x-api", "nbr"));
+  EXPECT_FALSE(OwnServerGroup("nbr-x.api", "nbr"));
+  EXPECT_TRUE(OwnServerGroup("nbr-x.api", "nbr-x"));
+  EXPECT_TRUE(OwnServerGroup("nbr-api", "nbr"));     // earlier form
+  EXPECT_FALSE(OwnServerGroup("nbr-x-api", "nbr"));  // could be nbr-x's
+  EXPECT_FALSE(OwnServerGroup("nbr.", "nbr"));
+  EXPECT_FALSE(OwnServerGroup("nbr", "nbr"));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "providers/openstack/os_provider.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include "http/redact.h"
 #include "util/strings.h"
@@ -24,6 +26,19 @@ std::string DeploymentTag(const std::string& d) { return std::string(model::kTag
 std::string TierTag(const std::string& t) { return std::string(model::kTagTier) + "=" + t; }
 std::string AddressTag(const std::string& a) { return std::string(model::kTagAddress) + "=" + a; }
 std::string OwnedTags(const std::string& d, const std::string& a) { return DeploymentTag(d) + "," + AddressTag(a); }
+std::string ServerGroupName(const std::string& deployment, const std::string& tier) { return deployment + "." + tier; }
+
+bool OwnServerGroup(const std::string& name, const std::string& deployment) {
+  // What follows "<deployment><sep>" when `name` starts with it and has more.
+  auto tier = [&](char sep) -> std::optional<std::string> {
+    const std::string prefix = deployment + sep;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+    return name.substr(prefix.size());
+  };
+  if (auto t = tier('.'); t && t->find('.') == std::string::npos) return true;
+  if (auto t = tier('-'); t && t->find_first_of("-.") == std::string::npos) return true;
+  return false;
+}
 
 std::vector<std::string> EncodeTags(const std::map<std::string, std::string>& tags) {
   std::vector<std::string> out;
@@ -255,11 +270,41 @@ ObservedResource OpenStackProvider::ObserveServer(const json& s) const {
   return o;
 }
 
-// Reverses "<deployment>-<middle>" names ("" when not of that form).
-static std::string Middle(const std::string& name, const std::string& deployment) {
+// Reverses "<deployment>-<middle>" names ("" when not of that form, or when
+// it starts with "<other>-" for a deployment `other` extending `deployment`:
+// "demo-x-ops" is demo-x's key "ops", not demo's "x-ops").
+static std::string Middle(const std::string& name, const std::string& deployment,
+                          const std::set<std::string>& longer) {
   std::string prefix = deployment + "-";
   if (name.size() <= prefix.size() || name.rfind(prefix, 0) != 0) return "";
+  for (const std::string& o : longer)
+    if (name.rfind(o + "-", 0) == 0) return "";
   return name.substr(prefix.size());
+}
+
+// The deployments named "<deployment>-..." that own networks or security
+// groups in the project, by their deployment tags or, for objects a killed
+// run left untagged, the marker in their description (OwnerDescription).
+Result<std::set<std::string>> OpenStackProvider::LongerDeployments(const std::string& deployment) {
+  const std::string marker = "[" + DeploymentTag("");
+  std::set<std::string> out;
+  auto consider = [&](const std::string& other) {
+    if (other.size() > deployment.size() + 1 && other.rfind(deployment + "-", 0) == 0) out.insert(other);
+  };
+  for (auto [path, key] : {std::pair{"/networks", "networks"}, {"/security-groups", "security_groups"}}) {
+    auto all = network_->List(path, key);
+    if (!all.ok()) return all.status().WithPrefix(std::string("listing ") + key);
+    for (const json& o : *all) {
+      std::map<std::string, std::string> tags = DecodeTags(o.value("tags", json::array()));
+      if (auto it = tags.find(std::string(model::kTagDeployment)); it != tags.end()) consider(it->second);
+      const std::string description = Str(o, "description");
+      if (size_t at = description.find(marker); at != std::string::npos) {
+        size_t from = at + marker.size();
+        consider(description.substr(from, description.find_first_of(" ]", from) - from));
+      }
+    }
+  }
+  return out;
 }
 
 Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::string& deployment) {
@@ -324,9 +369,20 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
 
   auto keys = compute_->List("/os-keypairs", "keypairs");
   if (!keys.ok()) return keys.status().WithPrefix("listing keypairs");
+  // "<deployment>-a-b" could be deployment "<deployment>-a"'s key "b": only
+  // then are the project's deployments asked for.
+  std::set<std::string> longer;
   for (const json& k : *keys) {
     const json& kp = k.contains("keypair") ? k["keypair"] : k;
-    std::string m = Middle(Str(kp, "name"), deployment);
+    if (Middle(Str(kp, "name"), deployment, {}).find('-') == std::string::npos) continue;
+    Result<std::set<std::string>> found = LongerDeployments(deployment);
+    if (!found.ok()) return found.status();
+    longer = std::move(*found);
+    break;
+  }
+  for (const json& k : *keys) {
+    const json& kp = k.contains("keypair") ? k["keypair"] : k;
+    std::string m = Middle(Str(kp, "name"), deployment, longer);
     if (m.empty()) continue;
     ObservedResource o;
     o.kind = "ssh_key";

@@ -250,6 +250,7 @@ class OpenStackProvider final : public engine::Provider {
   // Deletes the deployment's leftover membership security groups and empty
   // server groups (after the last network goes).
   void SweepDeployment(engine::ApplyContext& ctx);
+  Result<std::set<std::string>> LongerDeployments(const std::string& deployment);
 
   engine::ObservedResource ObserveServer(const nlohmann::json& s) const;
 
@@ -289,6 +290,13 @@ std::string TierTag(const std::string& tier);
 std::string AddressTag(const std::string& address);
 // The tags filter (all of) selecting what `deployment` created for `address`.
 std::string OwnedTags(const std::string& deployment, const std::string& address);
+// Server groups carry no tags or description, so their name says whose they
+// are: "<deployment>.<tier>" (neither name can hold a '.').
+std::string ServerGroupName(const std::string& deployment, const std::string& tier);
+// True for a group `deployment` made: that form, or the earlier
+// "<deployment>-<tier>" when <tier> has no '-' (with one, the name could be
+// deployment "<deployment>-<x>"'s).
+bool OwnServerGroup(const std::string& name, const std::string& deployment);
 std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
 using common::Uncertain;
 

@@ -221,7 +221,7 @@ Result<ObservedResource> OpenStackProvider::CreateInstance(const model::Resource
   json body = {{"server", server}};
   const std::string group = Str(a, "group");
   if (!group.empty()) {
-    Result<std::string> sg = ServerGroup(config_.deployment + "-" + group, ctx);
+    Result<std::string> sg = ServerGroup(ServerGroupName(config_.deployment, group), ctx);
     if (!sg.ok()) return sg.status();
     body["os:scheduler_hints"] = {{"group", *sg}};
   }

@@ -16,6 +16,7 @@ the OpenStack end-to-end tests.
 """
 import json
 import os
+import re
 import sys
 import urllib.error
 import urllib.parse
@@ -94,10 +95,21 @@ def inventory(dep):
         for p in found["pool"]:
             members += listing(token, lbs + "/pools/" + p["id"] + "/members", "members")
         found["member"] = members
+    # Keypairs are named "<dep>-<key>": not those of a deployment whose name
+    # extends dep ("nbr-x-ops" is nbr-x's). Server groups: "<dep>.<tier>",
+    # or the earlier "<dep>-<tier>" with a tier free of '-'.
+    longer = set()
+    for coll, key in (("networks", "networks"), ("security-groups", "security_groups")):
+        for o in listing(token, neutron + "/" + coll, key):
+            names = [t.split("=", 1)[1] for t in o.get("tags") or [] if t.startswith("orchestrator-deployment=")]
+            names += re.findall(r"\[orchestrator-deployment=([^ \]]+)", o.get("description") or "")
+            longer.update(n for n in names if n.startswith(dep + "-"))
     found["keypair"] = [k["keypair"] for k in listing(token, nova + "/os-keypairs", "keypairs")
-                        if k["keypair"]["name"].startswith(dep + "-")]
+                        if k["keypair"]["name"].startswith(dep + "-")
+                        and not any(k["keypair"]["name"].startswith(o + "-") for o in longer)]
     found["server_group"] = [g for g in listing(token, nova + "/os-server-groups", "server_groups")
-                             if g["name"].startswith(dep + "-")]
+                             if (g["name"].startswith(dep + ".") and "." not in g["name"][len(dep) + 1:])
+                             or (g["name"].startswith(dep + "-") and not set("-.") & set(g["name"][len(dep) + 1:]))]
     return found
 
 

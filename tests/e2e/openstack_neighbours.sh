@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Two deployments in one OpenStack project whose resources have the same
-# addresses (network.app, web.instance[0], web.fip[0]) never take each
+# addresses (network.app, web.instance[0], web.fip[0], ssh_key.ops) never take each
 # other's objects: each gets its own network, subnet, router, server and
-# floating IP, and tearing one down leaves the other whole. And a network
+# floating IP and keypair, and tearing one down leaves the other whole. And a network
 # left untagged by a lost answer (Zed's Neutron takes no tags on create, so
 # the object exists untagged until the tags PUT) is adopted by the retry
 # through its deterministic name instead of being created twice.
@@ -65,6 +65,8 @@ spec() {  # DEPLOYMENT -> spec path
 deployment: $1
 providers:
   os: {type: openstack, cloud: envvars}
+ssh_keys:
+  ops: {public_key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7yF2vZ0cW2fK8ZlqX3mM5p9XbJmWz1dVfJcQ8r2x8n ops@nbr"}
 images:
   base: {provider: os, source: cirros-0.6.2-x86_64-disk}
 networks:
@@ -75,6 +77,7 @@ tiers:
     size: m1.tiny
     image: base
     network: app
+    ssh_keys: [ops]
     floating_ip: true
     firewall:
       - {protocol: tcp, ports: "80", from: ["0.0.0.0/0"]}
@@ -96,13 +99,13 @@ for i in 1 2 3; do
   [ "$(echo "$a" | cut -d' ' -f$i)" != "$(echo "$b" | cut -d' ' -f$i)" ] || fail "nbr and nbr-x share an object: $a / $b"
 done
 for d in nbr nbr-x; do
-  [ "$(api kinds $d)" = "floatingip=1 network=1 router=1 security_group=1 server=1 subnet=1" ] || fail "$d: $(api kinds $d)"
+  [ "$(api kinds $d)" = "floatingip=1 keypair=1 network=1 router=1 security_group=1 server=1 subnet=1" ] || fail "$d: $(api kinds $d)"
   api dups "$d" || fail "duplicates in $d"
 done
 orch nbr teardown --auto-approve || fail "teardown nbr"
 [ -z "$(api kinds nbr)" ] || fail "left of nbr: $(api kinds nbr)"
 [ "$(neutron wiring nbr-x)" = "$b" ] || fail "tearing nbr down changed nbr-x's network"
-[ "$(api kinds nbr-x)" = "floatingip=1 network=1 router=1 security_group=1 server=1 subnet=1" ] ||
+[ "$(api kinds nbr-x)" = "floatingip=1 keypair=1 network=1 router=1 security_group=1 server=1 subnet=1" ] ||
   fail "nbr-x after nbr's teardown: $(api kinds nbr-x)"
 orch nbr-x plan --detailed-exitcode || fail "nbr-x not converged after nbr's teardown"
 orch nbr-x teardown --auto-approve || fail "teardown nbr-x"
