@@ -18,7 +18,8 @@ static std::string ImageLink(const std::string& image) {
 
 // Properties shared by an instance and a template (machineType is the bare
 // type name for a template, a zonal partial URL for an instance).
-json GceProvider::InstanceProperties(const model::Resource& r, const std::string& zone) const {
+json GceProvider::InstanceProperties(const model::Resource& r, const std::string& zone,
+                                     const std::string& subnetwork) const {
   const json& a = r.attributes;
   std::string size = Str(a, "size");
   json props = {{"machineType", zone.empty() ? size : "zones/" + zone + "/machineTypes/" + size}};
@@ -29,7 +30,7 @@ json GceProvider::InstanceProperties(const model::Resource& r, const std::string
   std::string network = Str(a, "network");
   if (!network.empty()) {
     ni["network"] = network;
-    ni["subnetwork"] = "regions/" + Region(a) + "/subnetworks/" + LastSegment(network);
+    if (!subnetwork.empty()) ni["subnetwork"] = subnetwork;
   }
   props["networkInterfaces"] = json::array({ni});
   if (!Str(a, "target_tag").empty()) props["tags"] = {{"items", json::array({Str(a, "target_tag")})}};
@@ -61,7 +62,9 @@ Result<json> GceProvider::WaitStatus(const json& object, const std::string& path
 Result<ObservedResource> GceProvider::CreateInstance(const model::Resource& r, engine::ApplyContext& ctx) {
   const std::string zone = Zone(r.attributes);
   if (zone.empty()) return Status::InvalidArgument("no zone: give the provider 'zone' or 'zones'");
-  json body = InstanceProperties(r, zone);
+  Result<std::string> subnetwork = SubnetworkFor(r.attributes);
+  if (!subnetwork.ok()) return subnetwork.status();
+  json body = InstanceProperties(r, zone, *subnetwork);
   body["name"] = r.cloud_name;
   body["labels"] = EncodeLabels(r.tags);
   Result<json> i = Ensure({"zones/" + zone + "/instances", r.cloud_name, body, "instance", "instance " + r.cloud_name},
@@ -80,8 +83,9 @@ static json TemplateKey(const json& a) {
   return k;
 }
 
-json GceProvider::TemplateBody(const model::Resource& r, const std::string& name) const {
-  json props = InstanceProperties(r, "");
+json GceProvider::TemplateBody(const model::Resource& r, const std::string& name,
+                               const std::string& subnetwork) const {
+  json props = InstanceProperties(r, "", subnetwork);
   std::map<std::string, std::string> labels = r.tags;
   labels.erase(std::string(model::kTagAddress));  // members are not the group
   props["labels"] = EncodeLabels(labels);
@@ -138,7 +142,9 @@ Result<ObservedResource> GceProvider::ObserveGroup(const std::string& name, cons
 Result<ObservedResource> GceProvider::CreateGroup(const model::Resource& r, engine::ApplyContext& ctx) {
   const json& a = r.attributes;
   const std::string tmpl_name = r.cloud_name + "-" + ShortHash(TemplateKey(a));
-  json tb = TemplateBody(r, tmpl_name);
+  Result<std::string> subnetwork = SubnetworkFor(a);
+  if (!subnetwork.ok()) return subnetwork.status();
+  json tb = TemplateBody(r, tmpl_name, *subnetwork);
   Result<json> t = Ensure({"global/instanceTemplates", tmpl_name, tb, "template", "instance template " + tmpl_name}, r, ctx);
   if (!t.ok()) return t.status();
   const std::string scope = GroupScope();
@@ -174,7 +180,9 @@ Result<ObservedResource> GceProvider::UpdateGroup(const model::Resource& r, cons
   if (TemplateKey(a) != TemplateKey(prior.attributes) || old_template != tmpl_name) {
     // Templates are immutable: make the new one, point the group at it,
     // replace the members, then delete the old template.
-    Result<json> t = Ensure({"global/instanceTemplates", tmpl_name, TemplateBody(r, tmpl_name), "template",
+    Result<std::string> subnetwork = SubnetworkFor(a);
+    if (!subnetwork.ok()) return subnetwork.status();
+    Result<json> t = Ensure({"global/instanceTemplates", tmpl_name, TemplateBody(r, tmpl_name, *subnetwork), "template",
                              "instance template " + tmpl_name},
                             r, ctx);
     if (!t.ok()) return t.status();

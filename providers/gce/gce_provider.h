@@ -1,5 +1,6 @@
 // The GCE provider (docs/providers/gce.md): neutral resources -> Compute
-// Engine v1 objects. Networks are custom-mode VPCs with one subnetwork;
+// Engine v1 objects. Networks are custom-mode VPCs with one subnetwork, or
+// (`existing:`) a network the project already has, looked up, never owned;
 // native instance groups are an instance template + managed instance group
 // + autoscaler; load balancers are network load balancing (HTTP health
 // check, target pool, forwarding rule on a reserved address). Every insert
@@ -8,7 +9,9 @@
 // for kinds without labels).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,10 @@ class GceProvider final : public engine::Provider {
   Status Configure(const engine::ProviderConfig& config) override;
   void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
+  // Reports nothing; remembers the subnetwork recorded for each looked-up
+  // network, so what is created on it later in this run needs no API call.
+  Result<std::vector<engine::ObservedResource>> FindRecorded(
+      const std::vector<state::ResourceState>& missing) override;
   // Groups: a change of min/max/cpu_target or of the instance attributes is
   // an in-place update (autoscaler patch; new template rolled out). Other
   // kinds: equal attributes no-op, else replace.
@@ -74,6 +81,16 @@ class GceProvider final : public engine::Provider {
   std::string GroupScope() const;  // "regions/R" or "zones/Z"
 
   Result<engine::ObservedResource> CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx);
+  // `existing: NAME or numeric id`: the project's network and its
+  // subnetwork in the provider's region; nothing is created or changed.
+  Result<engine::ObservedResource> LookupNetwork(const model::Resource& r);
+  Result<nlohmann::json> FindNetwork(const std::string& name_or_id);
+  // The subnetwork (relative link) instances on the attributes' `network`
+  // use in their region: "" without a network; the one named like the
+  // network for a network of this deployment; else the one a lookup found,
+  // or the network's subnetwork in the region (one GET, remembered).
+  Result<std::string> SubnetworkFor(const nlohmann::json& attributes);
+  void RememberSubnetwork(const std::string& network, const std::string& region, const std::string& subnetwork);
   Result<engine::ObservedResource> CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateImage(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateInstance(const model::Resource& r, engine::ApplyContext& ctx);
@@ -89,8 +106,9 @@ class GceProvider final : public engine::Provider {
   Status DeleteLoadBalancer(const state::ResourceState& prior, engine::ApplyContext& ctx);
   Status DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx);
 
-  nlohmann::json InstanceProperties(const model::Resource& r, const std::string& zone) const;
-  nlohmann::json TemplateBody(const model::Resource& r, const std::string& name) const;
+  nlohmann::json InstanceProperties(const model::Resource& r, const std::string& zone,
+                                    const std::string& subnetwork) const;
+  nlohmann::json TemplateBody(const model::Resource& r, const std::string& name, const std::string& subnetwork) const;
   nlohmann::json AutoscalerBody(const model::Resource& r, const std::string& group_link) const;
   // Waits until the group is stable and reports it with its members.
   Result<engine::ObservedResource> ObserveGroup(const std::string& name, const std::string& address,
@@ -113,6 +131,8 @@ class GceProvider final : public engine::Provider {
   GceErrorMapper errors_;
   std::unique_ptr<common::RestClient> rest_;
   std::unique_ptr<GceClient> client_;
+  std::mutex subnetworks_mu_;
+  std::map<std::string, std::string> subnetworks_;  // "network|region" -> subnetwork; under subnetworks_mu_
 };
 
 // Adds the "gce" factory.

@@ -483,5 +483,183 @@ TEST_F(GceProviderTest, DeleteOfSomethingGoneSucceeds) {
   EXPECT_TRUE(provider_->Delete(prior, ctx).ok());
 }
 
+
+// `existing:` networks: looked up by name or numeric id, never created,
+// changed or deleted; instances on them use the lookup's subnetwork.
+class GceExistingNetworkTest : public GceProviderTest {
+ protected:
+  static model::Resource Lookup(const std::string& existing) {
+    model::Resource r;
+    r.address = *model::Address::Parse("network.app");
+    r.cloud_name = "demo-app";
+    r.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "network.app"}};
+    r.attributes = {{"existing", existing}, {"lookup", true}, {"region", "us-central1"}};
+    return r;
+  }
+  // A custom-mode network with subnetworks in two regions.
+  static json TeamNet() {
+    const std::string base = kProjectBase;
+    return {{"kind", "compute#network"},
+            {"id", "4417815366263519201"},
+            {"name", "team-net"},
+            {"autoCreateSubnetworks", false},
+            {"selfLink", base + "/global/networks/team-net"},
+            {"subnetworks", {base + "/regions/europe-west1/subnetworks/team-eu",
+                             base + "/regions/us-central1/subnetworks/team-us"}}};
+  }
+  static json TeamUs() {
+    return {{"name", "team-us"},
+            {"ipCidrRange", "10.77.0.0/20"},
+            {"network", std::string(kProjectBase) + "/global/networks/team-net"},
+            {"selfLink", std::string(kProjectBase) + "/regions/us-central1/subnetworks/team-us"}};
+  }
+  static model::Resource InstanceOn(const std::string& network) {
+    model::Resource r;
+    r.address = *model::Address::Parse("web.instance[0]");
+    r.cloud_name = "demo-web-0";
+    r.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "web.instance[0]"}};
+    r.attributes = {{"size", "e2-small"}, {"image", "projects/debian-cloud/global/images/debian-12"},
+                    {"network", network}, {"region", "us-central1"}, {"zone", "us-central1-a"}};
+    return r;
+  }
+  // Scripts an instance insert that succeeds at once; returns nothing.
+  void ExpectInstanceInsert() {
+    const std::string zone = std::string(kProjectBase) + "/zones/us-central1-a";
+    transport_.Expect("POST", zone + "/instances?requestId=",
+                      Reply(200, {{"name", "op-1"}, {"status", "DONE"}, {"selfLink", zone + "/operations/op-1"}}));
+    transport_.Expect("GET", zone + "/instances/demo-web-0",
+                      Reply(200, {{"name", "demo-web-0"}, {"status", "RUNNING"},
+                                  {"selfLink", zone + "/instances/demo-web-0"}}));
+  }
+  // The subnetwork of the last instance insert's first network interface.
+  std::string InsertedSubnetwork() const {
+    std::string out = "<no insert>";
+    for (const env::HttpRequest& q : transport_.Requests())
+      if (q.method == "POST" && q.url.find("/instances?") != std::string::npos)
+        out = json::parse(q.body)["networkInterfaces"][0].value("subnetwork", "");
+    return out;
+  }
+};
+
+TEST_F(GceExistingNetworkTest, FoundByNameWithItsSubnetworkOfTheRegion) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-net-1")));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/team-net", Reply(200, TeamNet()));
+  transport_.Expect("GET", std::string(kProjectBase) + "/regions/us-central1/subnetworks/team-us", Reply(200, TeamUs()));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> r = provider_->Create(Lookup("team-net"), ctx);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "global/networks/team-net");
+  EXPECT_EQ(r->cloud_name, "team-net");
+  EXPECT_EQ(r->outputs["subnetwork"], "regions/us-central1/subnetworks/team-us");
+  EXPECT_EQ(r->outputs["cidr"], "10.77.0.0/20");
+  EXPECT_EQ(r->outputs["mode"], "custom");
+
+  // An instance on it goes to that subnetwork without reading the network again.
+  ExpectInstanceInsert();
+  Result<engine::ObservedResource> i = provider_->Create(InstanceOn(r->id), ctx);
+  ASSERT_TRUE(i.ok()) << i.status().ToString();
+  EXPECT_EQ(InsertedSubnetwork(), "regions/us-central1/subnetworks/team-us");
+  EXPECT_TRUE(transport_.Unexpected().empty());
+  for (const env::HttpRequest& q : transport_.Requests())
+    EXPECT_FALSE(q.method == "POST" && q.url.find("/global/networks") != std::string::npos) << q.url;
+
+  // Teardown leaves it alone: no request at all.
+  state::ResourceState prior;
+  prior.address = "network.app";
+  prior.kind = "network";
+  prior.id = r->id;
+  prior.attributes = Lookup("team-net").attributes;
+  const size_t before = transport_.RequestCount();
+  EXPECT_TRUE(provider_->Delete(prior, ctx).ok());
+  EXPECT_EQ(transport_.RequestCount(), before);
+}
+
+TEST_F(GceExistingNetworkTest, FoundByNumericIdThroughAListFilter) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-net-2")));
+  json other = TeamNet();
+  other["id"] = "4417815366263519";  // a prefix of the id asked for: not it
+  other["name"] = "other-net";
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks?",
+                    Reply(200, {{"kind", "compute#networkList"}, {"items", {other, TeamNet()}}}));
+  transport_.Expect("GET", std::string(kProjectBase) + "/regions/us-central1/subnetworks/team-us", Reply(200, TeamUs()));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> r = provider_->Create(Lookup("4417815366263519201"), ctx);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "global/networks/team-net");
+  EXPECT_EQ(r->outputs["subnetwork"], "regions/us-central1/subnetworks/team-us");
+  std::vector<env::HttpRequest> q = transport_.Requests();
+  ASSERT_GE(q.size(), 2u);
+  EXPECT_NE(q[1].url.find("filter=id%20%3D%204417815366263519201"), std::string::npos) << q[1].url;
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceExistingNetworkTest, NotFoundNamesTheNetworkTheProjectAndWhatToDo) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-net-3")));
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/nope",
+                    Reply(404, GoogleError(404, "notFound", "The resource 'projects/p1/global/networks/nope' was not found")));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> r = provider_->Create(Lookup("nope"), ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(r.status().message(),
+            "network.app: no network 'nope' in project p1 of provider 'gcp'; list them with `gcloud compute networks "
+            "list --project p1`");
+
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks?",
+                    Reply(200, {{"kind", "compute#networkList"}, {"items", json::array()}}));
+  Result<engine::ObservedResource> by_id = provider_->Create(Lookup("123"), ctx);
+  ASSERT_FALSE(by_id.ok());
+  EXPECT_NE(by_id.status().message().find("no network '123' in project p1"), std::string::npos)
+      << by_id.status().ToString();
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceExistingNetworkTest, NoSubnetworkInTheRegionIsAClearError) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-net-4")));
+  json eu_only = TeamNet();
+  eu_only["subnetworks"] = {std::string(kProjectBase) + "/regions/europe-west1/subnetworks/team-eu"};
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/team-net", Reply(200, eu_only));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> r = provider_->Create(Lookup("team-net"), ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("network 'team-net' of project p1 has no subnetwork in region us-central1, "
+                                      "where provider 'gcp' deploys"),
+            std::string::npos)
+      << r.status().ToString();
+  EXPECT_NE(r.status().message().find("gcloud compute networks subnets create"), std::string::npos);
+  EXPECT_EQ(transport_.Remaining(), 0u);
+}
+
+TEST_F(GceExistingNetworkTest, ALaterRunFindsTheSubnetworkFromStateOrFromTheNetwork) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-net-5")));
+  // Without a recorded lookup: one GET of the network, then the insert.
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/team-net", Reply(200, TeamNet()));
+  ExpectInstanceInsert();
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> i = provider_->Create(InstanceOn("global/networks/team-net"), ctx);
+  ASSERT_TRUE(i.ok()) << i.status().ToString();
+  EXPECT_EQ(InsertedSubnetwork(), "regions/us-central1/subnetworks/team-us");
+  EXPECT_TRUE(transport_.Unexpected().empty());
+
+  // Recorded in state (refresh hands it to FindRecorded): no GET at all.
+  state::ResourceState rs;
+  rs.address = "network.app";
+  rs.kind = "network";
+  rs.id = "global/networks/shared";
+  rs.attributes = Lookup("shared").attributes;
+  rs.outputs = {{"subnetwork", "regions/us-central1/subnetworks/shared-b"}};
+  Result<std::vector<engine::ObservedResource>> found = provider_->FindRecorded({rs});
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->empty());  // never reported: the planner trusts the state
+  ExpectInstanceInsert();
+  const size_t before = transport_.RequestCount();
+  Result<engine::ObservedResource> j = provider_->Create(InstanceOn("global/networks/shared"), ctx);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ(transport_.RequestCount(), before + 2);  // the insert and the GET of the instance
+  EXPECT_EQ(InsertedSubnetwork(), "regions/us-central1/subnetworks/shared-b");
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
 }  // namespace
 }  // namespace orch::providers::gce

@@ -1,7 +1,9 @@
-// Networks (custom-mode VPC + subnetwork), firewall rules, image lookup,
-// static addresses and network load balancers.
+// Networks (custom-mode VPC + subnetwork, or an existing network looked
+// up), firewall rules, image lookup, static addresses and network load
+// balancers.
 #include <algorithm>
 
+#include "model/expand.h"
 #include "providers/gce/gce_provider.h"
 #include "util/strings.h"
 
@@ -10,7 +12,98 @@ namespace orch::providers::gce {
 using engine::ObservedResource;
 using nlohmann::json;
 
+// The relative link of the subnetwork of `region` among the network's
+// `subnetworks` (the first GCE lists), or "".
+static std::string RegionalSubnetwork(const json& network, const std::string& region) {
+  const std::string part = "/regions/" + region + "/subnetworks/";
+  const json subs = network.is_object() ? network.value("subnetworks", json::array()) : json::array();
+  if (!subs.is_array()) return "";
+  for (const json& s : subs)
+    if (s.is_string() && s.get<std::string>().find(part) != std::string::npos) return RelativeLink(s.get<std::string>());
+  return "";
+}
+
+void GceProvider::RememberSubnetwork(const std::string& network, const std::string& region,
+                                     const std::string& subnetwork) {
+  std::lock_guard<std::mutex> lock(subnetworks_mu_);
+  subnetworks_[network + "|" + region] = subnetwork;
+}
+
+Result<json> GceProvider::FindNetwork(const std::string& want) {
+  // A GCE name starts with a letter, so digits alone are the numeric id.
+  if (want.find_first_not_of("0123456789") == std::string::npos) {
+    Result<std::vector<json>> l = client_->List("/global/networks", "id = " + want);
+    if (!l.ok()) return l.status();
+    for (json& n : *l)
+      if (Str(n, "id") == want) return std::move(n);
+    return Status::NotFound("no network with id " + want);
+  }
+  return client_->Get("/global/networks/" + common::UrlEncode(want));
+}
+
+Result<ObservedResource> GceProvider::LookupNetwork(const model::Resource& r) {
+  const std::string want = Str(r.attributes, "existing");
+  const std::string region = Region(r.attributes);
+  if (want.empty()) return Status::InvalidArgument("network lookup without a name or id");
+  Result<json> n = FindNetwork(want);
+  if (!n.ok()) {
+    if (!n.status().IsNotFound()) return n.status().WithPrefix("looking up network '" + want + "'");
+    return Status::NotFound("no network '" + want + "' in project " + project_ + " of provider '" + config_.name +
+                            "'; list them with `gcloud compute networks list --project " + project_ + "`");
+  }
+  const std::string name = Str(*n, "name");
+  const std::string sub = RegionalSubnetwork(*n, region);
+  if (sub.empty())
+    return Status::InvalidArgument("network '" + name + "' of project " + project_ + " has no subnetwork in region " +
+                                   region + ", where provider '" + config_.name +
+                                   "' deploys; add one (`gcloud compute networks subnets create NAME --network " +
+                                   name + " --region " + region + " --range CIDR`) or name a network that has one");
+  Result<json> s = client_->Get("/" + sub);
+  if (!s.ok()) return s.status().WithPrefix("reading subnetwork " + sub + " of network " + name);
+  ObservedResource o;
+  o.id = RelativeLink(Str(*n, "selfLink"));
+  if (o.id.empty()) o.id = "global/networks/" + name;
+  o.cloud_name = name;
+  o.outputs = {{"subnetwork", sub},
+               {"cidr", Str(*s, "ipCidrRange")},
+               {"mode", n->value("autoCreateSubnetworks", false) == true ? "auto" : "custom"}};
+  RememberSubnetwork(o.id, region, sub);
+  return o;
+}
+
+Result<std::string> GceProvider::SubnetworkFor(const json& a) {
+  const std::string network = Str(a, "network");
+  if (network.empty()) return std::string();
+  const std::string region = Region(a);
+  {
+    std::lock_guard<std::mutex> lock(subnetworks_mu_);
+    auto it = subnetworks_.find(network + "|" + region);
+    if (it != subnetworks_.end()) return it->second;
+  }
+  const std::string name = LastSegment(network);
+  if (name.rfind(model::CloudName({config_.deployment}) + "-", 0) == 0)
+    return "regions/" + region + "/subnetworks/" + name;  // CreateNetwork names both alike
+  Result<json> n = client_->Get("/" + network);
+  if (!n.ok()) return n.status().WithPrefix("reading network " + name);
+  std::string sub = RegionalSubnetwork(*n, region);
+  if (sub.empty())
+    return Status::InvalidArgument("network '" + name + "' has no subnetwork in region " + region);
+  RememberSubnetwork(network, region, sub);
+  return sub;
+}
+
+Result<std::vector<ObservedResource>> GceProvider::FindRecorded(const std::vector<state::ResourceState>& missing) {
+  for (const state::ResourceState& rs : missing) {
+    if (rs.kind != "network" || !rs.attributes.is_object() || rs.attributes.value("lookup", json(false)) != json(true))
+      continue;
+    std::string sub = Str(rs.outputs, "subnetwork");
+    if (!rs.id.empty() && !sub.empty()) RememberSubnetwork(rs.id, Region(rs.attributes), sub);
+  }
+  return std::vector<ObservedResource>{};
+}
+
 Result<ObservedResource> GceProvider::CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx) {
+  if (r.attributes.value("lookup", json(false)) == json(true)) return LookupNetwork(r);
   const std::string desc = DescriptionFor(r.tags);
   Part net{"global/networks", r.cloud_name,
            {{"name", r.cloud_name}, {"autoCreateSubnetworks", false}, {"description", desc}},
@@ -33,6 +126,8 @@ Result<ObservedResource> GceProvider::CreateNetwork(const model::Resource& r, en
 }
 
 Status GceProvider::DeleteNetwork(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  if (prior.attributes.is_object() && prior.attributes.value("lookup", json(false)) == json(true))
+    return Status::OK();  // an existing network: looked up, never owned
   const std::string name = LastSegment(prior.id);
   std::string region = Str(prior.attributes, "region");
   if (region.empty()) region = config_.region;
