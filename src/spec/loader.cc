@@ -536,14 +536,6 @@ void Loader::LoadNetworks(const Entry& e) {
                                       "subnets; remove 'cidr'");
       net.cidr.clear();
     }
-    if (existing) {
-      auto p = spec_.providers.find(net.provider);
-      if (p != spec_.providers.end() && p->second.type == "gce") {
-        diags_.Error(existing->where, "network '" + m.key + "': 'existing' is not supported for provider type '" +
-                                          p->second.type + "' yet (only openstack and digitalocean); give a 'cidr' "
-                                                           "instead");
-      }
-    }
     if (m.value.IsMap() || m.value.IsNull()) {
       if (!present.count("provider")) Missing(m, "provider", context);
       if (!present.count("cidr") && !present.count("existing")) {

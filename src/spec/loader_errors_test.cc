@@ -271,16 +271,14 @@ TEST_F(LoaderErrorsTest, ExistingNetworks) {
                      "  a: {provider: os, existing: project-net, cidr: 10.0.0.0/24}\n"
                      "  b: {provider: os}\n"
                      "  c: {provider: os, existing: ''}\n"
-                     "  d: {provider: g,  existing: vpc-1}\n"
+                     "  d: {provider: g,  existing: vpc-1}\n"  // every provider type supports 'existing'
                      "tiers:\n"
                      "  api: {provider: os, size: s, image: i, network: a}\n"),
               ElementsAre("spec.yaml:4:44: error: network 'a' has both 'cidr' and 'existing': an existing network "
                           "keeps its own subnets; remove 'cidr'",
                           "spec.yaml:5:3: error: missing 'cidr' in network 'b' (or 'existing' with the name or id "
                           "of a network the cloud already has)",
-                          "spec.yaml:6:31: error: 'existing' must not be empty",
-                          "spec.yaml:7:31: error: network 'd': 'existing' is not supported for provider type "
-                          "'gce' yet (only openstack and digitalocean); give a 'cidr' instead"));
+                          "spec.yaml:6:31: error: 'existing' must not be empty"));
 }
 
 TEST_F(LoaderErrorsTest, ImageAndNetworkMustBelongToTheTierProvider) {
