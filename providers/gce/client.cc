@@ -380,14 +380,14 @@ int GceClient::waits() const {
   return waits_;
 }
 
-std::string RequestId(const std::string& deployment, const std::string& address, const std::string& part,
+std::string RequestId(const std::string& scope, const std::string& address, const std::string& part,
                       int attempt, const json& body) {
   std::string text = body.dump();
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), md);
   char hex[17];
   for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", md[i]);
-  return common::DeterministicUuid(kRequestNamespace, deployment + "\n" + address + "\n" + part + "\n" +
+  return common::DeterministicUuid(kRequestNamespace, scope + "\n" + address + "\n" + part + "\n" +
                                                            std::to_string(attempt) + "\n" + hex);
 }
 

@@ -108,11 +108,12 @@ class GceClient {
   int waits_ = 0;
 };
 
-// UUID v5 for the requestId of one mutation: deployment, address, the part
-// of the resource ("template", "autoscaler"...), the create attempt and a
-// hash of the body, so a retry repeats it and a new attempt or a changed
-// body does not.
-std::string RequestId(const std::string& deployment, const std::string& address, const std::string& part,
+// UUID v5 for the requestId of one mutation: the scope (the provider passes
+// its deployment and a value drawn once per run), address, the part of the
+// resource ("template", "autoscaler"...), the create attempt and a hash of
+// the body, so a retry repeats it and a new attempt, a changed body or a
+// later run does not (GCE ignores a repeated requestId for an hour).
+std::string RequestId(const std::string& scope, const std::string& address, const std::string& part,
                       int attempt, const nlohmann::json& body);
 
 using common::Uncertain;

@@ -190,7 +190,7 @@ Result<ObservedResource> GceProvider::UpdateGroup(const model::Resource& r, cons
       json body = {{"instanceTemplate", Str(*t, "selfLink")}};
       ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
           "POST", path + "/setInstanceTemplate", body,
-          RequestId(config_.deployment, r.address.ToString(), "set-template", ctx.attempt, body), ctx,
+          RequestId(request_scope_, r.address.ToString(), "set-template", ctx.attempt, body), ctx,
           "setting template " + tmpl_name + " on group " + r.cloud_name));
     }
     Result<json> managed = client_->Mutate("POST", path + "/listManagedInstances", nullptr, "", ctx);
@@ -204,7 +204,7 @@ Result<ObservedResource> GceProvider::UpdateGroup(const model::Resource& r, cons
       json body = {{"instances", instances}};
       ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
           "POST", path + "/recreateInstances", body,
-          RequestId(config_.deployment, r.address.ToString(), "recreate", ctx.attempt, body), ctx,
+          RequestId(request_scope_, r.address.ToString(), "recreate", ctx.attempt, body), ctx,
           "recreating the members of group " + r.cloud_name));
     }
     if (!old_template.empty() && old_template != tmpl_name)
@@ -224,7 +224,7 @@ Result<ObservedResource> GceProvider::UpdateGroup(const model::Resource& r, cons
     if (!same) {
       ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
           "PATCH", "/" + scope + "/autoscalers?autoscaler=" + r.cloud_name, as,
-          RequestId(config_.deployment, r.address.ToString(), "autoscaler-patch", ctx.attempt, as), ctx,
+          RequestId(request_scope_, r.address.ToString(), "autoscaler-patch", ctx.attempt, as), ctx,
           "updating autoscaler " + r.cloud_name));
     }
   } else {
@@ -280,7 +280,7 @@ Result<ObservedResource> GceProvider::CreateVolume(const model::Resource& r, eng
       json att = {{"source", self}, {"deviceName", r.cloud_name}, {"autoDelete", false}, {"mode", "READ_WRITE"}};
       ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
           "POST", "/" + instance + "/attachDisk", att,
-          RequestId(config_.deployment, r.address.ToString(), "attach", ctx.attempt, att), ctx,
+          RequestId(request_scope_, r.address.ToString(), "attach", ctx.attempt, att), ctx,
           "attaching disk " + r.cloud_name + " to " + LastSegment(instance)));
     }
   }
@@ -305,7 +305,7 @@ Status GceProvider::DeleteVolume(const state::ResourceState& prior, engine::Appl
       if (RelativeLink(Str(d, "source")) != RelativeLink(self)) continue;
       json key = {{"instance", inst}, {"device", Str(d, "deviceName")}};
       Status st = client_->MutateAndWait("POST", "/" + inst + "/detachDisk?deviceName=" + Str(d, "deviceName"),
-                                         nullptr, RequestId(config_.deployment, prior.address, "detach", 1, key), ctx,
+                                         nullptr, RequestId(request_scope_, prior.address, "detach", 1, key), ctx,
                                          "detaching disk " + LastSegment(prior.id));
       if (!st.ok() && !st.IsNotFound() && st.code() != StatusCode::kInvalidArgument) return st;
     }

@@ -1,5 +1,6 @@
 #include "providers/gce/gce_provider.h"
 
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -114,6 +115,14 @@ Status GceProvider::Configure(const engine::ProviderConfig& config) {
   rest_ = std::make_unique<common::RestClient>(http_.get(), env_.clock, endpoint_ + "/projects/" + project_,
                                                auth_.get(), &pager_, &errors_, nullptr);
   client_ = std::make_unique<GceClient>(rest_.get(), auth_.get(), env_.clock, tuning_.client);
+  unsigned char salt[8];
+  if (RAND_bytes(salt, sizeof salt) != 1) return Status::Internal("no random bytes for GCE request ids");
+  request_scope_ = config.deployment + "\n";
+  for (unsigned char b : salt) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", b);
+    request_scope_ += hex;
+  }
   return Status::OK();
 }
 
@@ -181,7 +190,7 @@ Result<json> GceProvider::Ensure(const Part& p, const model::Resource& r, engine
     if (found.ok()) return adopt(*found);
     if (!found.status().IsNotFound()) return found.status();
   }
-  std::string id = RequestId(config_.deployment, r.address.ToString(), p.part, ctx.attempt, p.body);
+  std::string id = RequestId(request_scope_, r.address.ToString(), p.part, ctx.attempt, p.body);
   Result<json> op = client_->Mutate("POST", "/" + p.collection, p.body, id, ctx);
   if (!op.ok()) {
     if (!op.status().IsConflict()) return op.status();

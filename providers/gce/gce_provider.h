@@ -122,6 +122,10 @@ class GceProvider final : public engine::Provider {
   engine::ProviderEnv env_;
   Tuning tuning_;
   engine::ProviderConfig config_;
+  // The deployment and a random value drawn by Configure: the first input of
+  // every RequestId, so a retry within this run repeats an id and a later
+  // run (a redeploy after teardown within GCE's hour) never does.
+  std::string request_scope_;
   std::string endpoint_;
   std::string project_;
   std::unique_ptr<RateQuotaTransport> transport_;

@@ -414,6 +414,9 @@ class GceProviderTest : public ::testing::Test {
     t.retry.initial_backoff_ms = 1;
     t.client.retry_sleep_ms = 1;
     provider_ = std::make_unique<GceProvider>(engine::ProviderEnv{&clock_, &transport_, ""}, t);
+    ASSERT_TRUE(provider_->Configure(Config()).ok());
+  }
+  engine::ProviderConfig Config() const {
     engine::ProviderConfig c;
     c.name = "gcp";
     c.type = "gce";
@@ -422,7 +425,7 @@ class GceProviderTest : public ::testing::Test {
     c.zones = {"us-central1-a"};
     c.endpoint = kEndpoint;
     c.settings = {{"project", "p1"}, {"credentials", key_path_}};
-    ASSERT_TRUE(provider_->Configure(c).ok());
+    return c;
   }
   void TearDown() override { std::remove(key_path_.c_str()); }
 
@@ -483,6 +486,38 @@ TEST_F(GceProviderTest, DeleteOfSomethingGoneSucceeds) {
   EXPECT_TRUE(provider_->Delete(prior, ctx).ok());
 }
 
+
+// GCE ignores a requestId it saw in the last hour and answers with the old
+// Operation: a redeploy after teardown (a new run, same deployment and
+// bodies) must not repeat the ids of the first deploy.
+TEST_F(GceProviderTest, ANewRunSendsNewRequestIds) {
+  auto create_firewall = [&](GceProvider* p, const std::string& token) {
+    const std::string fw = std::string(kProjectBase) + "/global/firewalls";
+    transport_.Expect("POST", kTokenUri, Reply(200, TokenBody(token)));
+    transport_.Expect("POST", fw + "?requestId=",
+                      Reply(200, {{"name", "op-fw"}, {"status", "DONE"}, {"selfLink", fw + "/op-fw"}}));
+    transport_.Expect("GET", fw + "/demo-web-fw-0", Reply(200, {{"name", "demo-web-fw-0"}}));
+    engine::ApplyContext ctx;
+    ctx.attempt = 1;
+    Result<engine::ObservedResource> r = p->Create(Firewall(), ctx);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::string id;
+    for (const env::HttpRequest& q : transport_.Requests())
+      if (q.method == "POST" && q.url.find("/global/firewalls?requestId=") != std::string::npos) id = q.url;
+    return id.substr(id.find("requestId=") + 10);
+  };
+  std::string first = create_firewall(provider_.get(), "tok-run-1");
+  ASSERT_EQ(first.size(), 36u) << first;  // a UUID
+
+  Tuning t;
+  t.retry.seed = 2;
+  GceProvider second_run(engine::ProviderEnv{&clock_, &transport_, ""}, t);
+  ASSERT_TRUE(second_run.Configure(Config()).ok());
+  std::string second = create_firewall(&second_run, "tok-run-2");
+  ASSERT_EQ(second.size(), 36u) << second;
+  EXPECT_NE(first, second);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
 
 // `existing:` networks: looked up by name or numeric id, never created,
 // changed or deleted; instances on them use the lookup's subnetwork.

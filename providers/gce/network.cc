@@ -307,7 +307,7 @@ Result<ObservedResource> GceProvider::CreateLoadBalancer(const model::Resource& 
       json body = {{"targetPools", pools}, {"fingerprint", Str(*g, "fingerprint")}};
       ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
           "POST", path + "/setTargetPools", body,
-          RequestId(config_.deployment, r.address.ToString(), "set-target-pools", ctx.attempt, body), ctx,
+          RequestId(request_scope_, r.address.ToString(), "set-target-pools", ctx.attempt, body), ctx,
           "adding target pool " + r.cloud_name + " to group " + group));
     }
   }
