@@ -664,6 +664,12 @@ TEST_F(GceExistingNetworkTest, NoSubnetworkInTheRegionIsAClearError) {
       << r.status().ToString();
   EXPECT_NE(r.status().message().find("gcloud compute networks subnets create"), std::string::npos);
   EXPECT_EQ(transport_.Remaining(), 0u);
+
+  // An answer that is no network at all is an error, not a lookup.
+  transport_.Expect("GET", std::string(kProjectBase) + "/global/networks/team-net", Reply(200, json::array({1, 2})));
+  Result<engine::ObservedResource> odd = provider_->Create(Lookup("team-net"), ctx);
+  ASSERT_FALSE(odd.ok());
+  EXPECT_NE(odd.status().message().find("without a name"), std::string::npos) << odd.status().ToString();
 }
 
 TEST_F(GceExistingNetworkTest, ALaterRunFindsTheSubnetworkFromStateOrFromTheNetwork) {

@@ -52,6 +52,7 @@ Result<ObservedResource> GceProvider::LookupNetwork(const model::Resource& r) {
                             "'; list them with `gcloud compute networks list --project " + project_ + "`");
   }
   const std::string name = Str(*n, "name");
+  if (name.empty()) return Status::Internal("GCE answered the lookup of network '" + want + "' without a name");
   const std::string sub = RegionalSubnetwork(*n, region);
   if (sub.empty())
     return Status::InvalidArgument("network '" + name + "' of project " + project_ + " has no subnetwork in region " +
@@ -66,7 +67,7 @@ Result<ObservedResource> GceProvider::LookupNetwork(const model::Resource& r) {
   o.cloud_name = name;
   o.outputs = {{"subnetwork", sub},
                {"cidr", Str(*s, "ipCidrRange")},
-               {"mode", n->value("autoCreateSubnetworks", false) == true ? "auto" : "custom"}};
+               {"mode", n->is_object() && n->value("autoCreateSubnetworks", json(false)) == json(true) ? "auto" : "custom"}};
   RememberSubnetwork(o.id, region, sub);
   return o;
 }
