@@ -37,6 +37,8 @@ json GceProvider::InstanceProperties(const model::Resource& r, const std::string
   json items = json::array();
   if (a.contains("user_data") && a["user_data"].is_string() && !a["user_data"].get<std::string>().empty())
     items.push_back({{"key", "user-data"}, {"value", a["user_data"]}});
+  std::string keys = SshKeysValue(a);
+  if (!keys.empty()) items.push_back({{"key", "ssh-keys"}, {"value", keys}});
   props["metadata"] = {{"items", items}};
   return props;
 }

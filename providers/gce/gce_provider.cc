@@ -56,9 +56,9 @@ GceProvider::~GceProvider() = default;
 
 engine::Capabilities GceProvider::GetCapabilities() const {
   engine::Capabilities c;
-  c.kinds = {model::Kind::kNetwork,      model::Kind::kFirewall,   model::Kind::kImage,
-             model::Kind::kInstance,     model::Kind::kInstanceGroup, model::Kind::kFloatingIp, model::Kind::kVolume,
-             model::Kind::kLoadBalancer};
+  c.kinds = {model::Kind::kNetwork,      model::Kind::kFirewall,   model::Kind::kSshKey,
+             model::Kind::kImage,        model::Kind::kInstance,   model::Kind::kInstanceGroup,
+             model::Kind::kFloatingIp,   model::Kind::kVolume,     model::Kind::kLoadBalancer};
   c.native_instance_groups = true;
   c.batch_create = false;
   return c;
@@ -147,6 +147,7 @@ void GceProvider::Validate(const model::Resource& resource, const SourceRange& w
   if (resource.address.kind == model::Kind::kInstance && resource.attributes.contains("user_data") &&
       resource.attributes["user_data"].is_string() && resource.attributes["user_data"].get<std::string>().size() > 256 * 1024)
     diags->Error(where, resource.address.ToString() + ": GCE metadata values are limited to 256 KiB");
+  if (resource.address.kind == model::Kind::kSshKey) ValidateSshKey(resource, where, diags);
 }
 
 std::string GceProvider::Zone(const json& a) const {
@@ -370,6 +371,7 @@ Result<ObservedResource> GceProvider::Create(const model::Resource& r, engine::A
   switch (r.address.kind) {
     case model::Kind::kNetwork: res = CreateNetwork(r, ctx); break;
     case model::Kind::kFirewall: res = CreateFirewall(r, ctx); break;
+    case model::Kind::kSshKey: res = CreateSshKey(r); break;
     case model::Kind::kImage: res = CreateImage(r, ctx); break;
     case model::Kind::kInstance: res = CreateInstance(r, ctx); break;
     case model::Kind::kInstanceGroup: res = CreateGroup(r, ctx); break;
@@ -405,19 +407,31 @@ engine::ChangeAction GceProvider::Diff(const model::Resource& desired, const sta
       return engine::ChangeAction::kReplace;
     return engine::ChangeAction::kUpdate;
   }
+  if (desired.address.kind == model::Kind::kInstance && desired.attributes.is_object() &&
+      prior.attributes.is_object()) {
+    // Only the keys changed: setMetadata, no new instance.
+    json d = desired.attributes, p = prior.attributes;
+    d.erase("ssh_keys");
+    p.erase("ssh_keys");
+    if (d == p) return engine::ChangeAction::kUpdate;
+  }
   return engine::ChangeAction::kReplace;
 }
 
 Result<ObservedResource> GceProvider::Update(const model::Resource& r, const state::ResourceState& prior,
                                              engine::ApplyContext& ctx) {
   if (!client_) return Status::Internal("gce provider used before Configure");
-  if (r.address.kind != model::Kind::kInstanceGroup)
+  Result<ObservedResource> res = Status::NotSupported("");
+  if (r.address.kind == model::Kind::kInstanceGroup)
+    res = UpdateGroup(r, prior, ctx);
+  else if (r.address.kind == model::Kind::kInstance)
+    res = UpdateInstanceKeys(r, prior, ctx);
+  else
     return Status::NotSupported(r.address.ToString() + ": the gce provider replaces a changed " +
                                 std::string(model::KindName(r.address.kind)));
-  Result<ObservedResource> res = UpdateGroup(r, prior, ctx);
   if (!res.ok()) return res.status().WithPrefix(r.address.ToString());
   res->address = r.address.ToString();
-  res->kind = "instance_group";
+  res->kind = std::string(model::KindName(r.address.kind));
   res->tags = r.tags;
   res->cloud_name = r.cloud_name;
   res->outputs["id"] = res->id;
@@ -429,6 +443,7 @@ Status GceProvider::Delete(const state::ResourceState& prior, engine::ApplyConte
   std::optional<model::Kind> kind = model::KindFromName(prior.kind);
   if (!kind) return Status::InvalidArgument(prior.address + ": unknown kind '" + prior.kind + "'");
   if (*kind == model::Kind::kImage) return Status::OK();  // looked up, never owned
+  if (*kind == model::Kind::kSshKey) return Status::OK();  // no key object: nothing to delete
   if (prior.id.empty()) return Status::OK();
   Status st;
   switch (*kind) {

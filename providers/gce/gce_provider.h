@@ -6,12 +6,14 @@
 // check, target pool, forwarding rule on a reserved address). Every insert
 // carries a deterministic requestId and its Operation is awaited with
 // `wait`; discovery lists by label filter (or name prefix and description
-// for kinds without labels).
+// for kinds without labels). SSH keys make no API call: instances and
+// templates carry them in the `ssh-keys` metadata item.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,12 +46,14 @@ class GceProvider final : public engine::Provider {
   Status Configure(const engine::ProviderConfig& config) override;
   void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
-  // Reports nothing; remembers the subnetwork recorded for each looked-up
-  // network, so what is created on it later in this run needs no API call.
+  // Reports the recorded ssh keys (GCE has no key object to list); for
+  // looked-up networks reports nothing but remembers the recorded
+  // subnetwork, so what is created on it later in this run needs no API call.
   Result<std::vector<engine::ObservedResource>> FindRecorded(
       const std::vector<state::ResourceState>& missing) override;
   // Groups: a change of min/max/cpu_target or of the instance attributes is
-  // an in-place update (autoscaler patch; new template rolled out). Other
+  // an in-place update (autoscaler patch; new template rolled out). An
+  // instance whose only change is ssh_keys is updated (setMetadata). Other
   // kinds: equal attributes no-op, else replace.
   engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
@@ -99,6 +103,14 @@ class GceProvider final : public engine::Provider {
   Result<engine::ObservedResource> CreateGroup(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> UpdateGroup(const model::Resource& r, const state::ResourceState& prior,
                                                engine::ApplyContext& ctx);
+  // SSH keys (ssh_keys.cc): no API call; the id is the metadata line.
+  Result<engine::ObservedResource> CreateSshKey(const model::Resource& r);
+  void ValidateSshKey(const model::Resource& r, const SourceRange& where, Diagnostics* diags) const;
+  std::vector<engine::ObservedResource> RecordedSshKeys(const std::vector<state::ResourceState>& missing) const;
+  // Sets the instance's `ssh-keys` item with setMetadata (current
+  // fingerprint; re-read on 412), keeping its other items.
+  Result<engine::ObservedResource> UpdateInstanceKeys(const model::Resource& r, const state::ResourceState& prior,
+                                                      engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx);
   Status DeleteNetwork(const state::ResourceState& prior, engine::ApplyContext& ctx);
   Status DeleteFirewall(const state::ResourceState& prior, engine::ApplyContext& ctx);
@@ -150,6 +162,16 @@ std::string RelativeLink(const std::string& url);
 // The outputs "instances" of group `group_name`: its members among
 // `instances` (named "<group>-xxxx", no address label), by name.
 nlohmann::json MemberList(const std::vector<nlohmann::json>& instances, const std::string& group_name);
+// An ssh key as GCE metadata wants it: `line` "USER:TYPE BASE64" (the
+// comment dropped), `fingerprint` "SHA256:..." (as ssh-keygen -l prints).
+struct SshKeyLine {
+  std::string line;
+  std::string fingerprint;
+};
+Result<SshKeyLine> ParseSshKey(const std::string& user, const std::string& public_key);
+// The `ssh-keys` metadata value for instance attributes: their `ssh_keys`
+// lines joined by newlines ("" when there are none).
+std::string SshKeysValue(const nlohmann::json& attributes);
 // The first 8 hex digits of SHA-256 of the JSON text.
 std::string ShortHash(const nlohmann::json& j);
 

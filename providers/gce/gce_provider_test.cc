@@ -702,5 +702,181 @@ TEST_F(GceExistingNetworkTest, ALaterRunFindsTheSubnetworkFromStateOrFromTheNetw
   EXPECT_TRUE(transport_.Unexpected().empty());
 }
 
+// SSH keys: no key object in GCE. The key resource makes no call; instances
+// and templates carry the `ssh-keys` metadata item; a key change updates an
+// instance with setMetadata and its current fingerprint.
+class GceSshKeyTest : public GceExistingNetworkTest {
+ protected:
+  // ssh-keygen -t ed25519 -C ops@host; `ssh-keygen -l` prints kKey1Fingerprint.
+  static constexpr const char* kKey1 =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKxcXwXMiR1cbJnKz/Z3gU4mE4NpTAq8RTO+C0a8sN2 ops@host";
+  static constexpr const char* kKey1Fingerprint = "SHA256:Ou1242TeofTS7Hqf/XCjAN7galrs5OHQQRttevIywZ4";
+  static constexpr const char* kKey2 =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH7Qv/qEiWB9Vd4+kaYB9QmlM7Z89MrjHYVbhEVAGmxr ops@host";
+  static model::Resource Key(const std::string& name, const std::string& public_key) {
+    model::Resource r;
+    r.address = *model::Address::Parse("ssh_key." + name + "@gcp");
+    r.cloud_name = "demo-" + name;
+    r.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", r.address.ToString()}};
+    r.attributes = {{"public_key", public_key}};
+    return r;
+  }
+  static model::Resource InstanceWithKeys(json keys) {
+    model::Resource r = InstanceOn("");
+    r.attributes.erase("network");
+    r.attributes["ssh_keys"] = std::move(keys);
+    r.attributes["user_data"] = "#cloud-config\n";
+    return r;
+  }
+  // The metadata items of the last request whose URL contains `part`, by key.
+  std::map<std::string, std::string> SentItems(const std::string& part, bool template_body = false) const {
+    std::map<std::string, std::string> out;
+    for (const env::HttpRequest& q : transport_.Requests()) {
+      if (q.method != "POST" || q.url.find(part) == std::string::npos) continue;
+      json b = json::parse(q.body);
+      const json& md = template_body ? b["properties"]["metadata"] : (b.contains("metadata") ? b["metadata"] : b);
+      out.clear();
+      for (const json& i : md.value("items", json::array())) out[i["key"]] = i["value"];
+    }
+    return out;
+  }
+};
+
+TEST_F(GceSshKeyTest, AKeyMakesNoCallAndItsIdIsTheMetadataLine) {
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> k = provider_->Create(Key("ops", kKey1), ctx);
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_EQ(k->id, "ops:ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJKxcXwXMiR1cbJnKz/Z3gU4mE4NpTAq8RTO+C0a8sN2");
+  EXPECT_EQ(k->outputs["id"], k->id);
+  EXPECT_EQ(k->outputs["fingerprint"], kKey1Fingerprint);
+  EXPECT_EQ(k->kind, "ssh_key");
+  EXPECT_EQ(k->address, "ssh_key.ops@gcp");
+
+  state::ResourceState rs;
+  rs.address = "ssh_key.ops@gcp";
+  rs.kind = "ssh_key";
+  rs.id = k->id;
+  rs.outputs = k->outputs;
+  rs.tags = k->tags;
+  EXPECT_TRUE(provider_->Delete(rs, ctx).ok());
+  // Refresh cannot list keys: the recorded one is reported as present.
+  state::ResourceState gone_instance;
+  gone_instance.address = "web.instance[0]";
+  gone_instance.kind = "instance";
+  gone_instance.id = "zones/us-central1-a/instances/demo-web-0";
+  Result<std::vector<engine::ObservedResource>> found = provider_->FindRecorded({rs, gone_instance});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].address, "ssh_key.ops@gcp");
+  EXPECT_EQ((*found)[0].id, k->id);
+  EXPECT_EQ((*found)[0].outputs["fingerprint"], kKey1Fingerprint);
+  EXPECT_EQ(transport_.RequestCount(), 0u);  // not even a token
+  EXPECT_TRUE(provider_->GetCapabilities().kinds.count(model::Kind::kSshKey));
+}
+
+TEST_F(GceSshKeyTest, AKeyThatIsNoOpenSshLineIsRefusedByValidate) {
+  Diagnostics diags;
+  provider_->Validate(Key("ops", kKey1), SourceRange{}, &diags);
+  EXPECT_FALSE(diags.HasErrors());
+  provider_->Validate(Key("ops", "ssh-ed25519 not*base64"), SourceRange{}, &diags);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_NE(diags.items()[0].message.find("ssh_key.ops@gcp: public_key's key data is not base64"), std::string::npos)
+      << diags.items()[0].message;
+}
+
+TEST_F(GceSshKeyTest, InstancesAndTemplatesCarryTheSshKeysItem) {
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-ssh-1")));
+  ExpectInstanceInsert();
+  engine::ApplyContext ctx;
+  json keys = {"ops:ssh-ed25519 AAAA1", "dev:ssh-rsa BBBB2"};
+  Result<engine::ObservedResource> i = provider_->Create(InstanceWithKeys(keys), ctx);
+  ASSERT_TRUE(i.ok()) << i.status().ToString();
+  std::map<std::string, std::string> items = SentItems("/instances?");
+  EXPECT_EQ(items["ssh-keys"], "ops:ssh-ed25519 AAAA1\ndev:ssh-rsa BBBB2");
+  EXPECT_EQ(items["user-data"], "#cloud-config\n");
+
+  // Without keys there is no item at all.
+  ExpectInstanceInsert();
+  ASSERT_TRUE(provider_->Create(InstanceWithKeys(json::array()), ctx).ok());
+  items = SentItems("/instances?");
+  EXPECT_EQ(items.count("ssh-keys"), 0u);
+  EXPECT_EQ(items.size(), 1u);
+
+  // A group's template: the insert is inspected, the group insert then fails.
+  model::Resource group = InstanceWithKeys(keys);
+  group.address = *model::Address::Parse("api.group");
+  group.cloud_name = "demo-api";
+  group.attributes["min"] = 1;
+  group.attributes["max"] = 2;
+  const std::string base = kProjectBase;
+  transport_.Expect("POST", base + "/global/instanceTemplates?requestId=",
+                    Reply(200, {{"name", "op-t"}, {"status", "DONE"}, {"selfLink", base + "/global/operations/op-t"}}));
+  transport_.Expect("GET", base + "/global/instanceTemplates/demo-api-",
+                    Reply(200, {{"name", "demo-api-x"}, {"selfLink", base + "/global/instanceTemplates/demo-api-x"}}));
+  transport_.Expect("POST", base + "/zones/us-central1-a/instanceGroupManagers?requestId=",
+                    Reply(400, GoogleError(400, "invalid", "stop here")));
+  ASSERT_FALSE(provider_->Create(group, ctx).ok());
+  items = SentItems("/instanceTemplates?", true);
+  EXPECT_EQ(items["ssh-keys"], "ops:ssh-ed25519 AAAA1\ndev:ssh-rsa BBBB2");
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceSshKeyTest, OnlyAKeyChangeUpdatesAnInstanceInPlace) {
+  model::Resource desired = InstanceWithKeys({"(known after apply)"});
+  state::ResourceState prior;
+  prior.attributes = InstanceWithKeys({"ops:ssh-ed25519 AAAA1"}).attributes;
+  EXPECT_EQ(provider_->Diff(desired, prior), engine::ChangeAction::kUpdate);
+  desired.attributes["size"] = "e2-medium";
+  EXPECT_EQ(provider_->Diff(desired, prior), engine::ChangeAction::kReplace);
+  prior.attributes = Key("ops", kKey1).attributes;
+  EXPECT_EQ(provider_->Diff(Key("ops", kKey2), prior), engine::ChangeAction::kReplace);
+  EXPECT_EQ(provider_->Diff(Key("ops", kKey1), prior), engine::ChangeAction::kNoop);
+}
+
+TEST_F(GceSshKeyTest, SetMetadataSendsTheCurrentFingerprintAndKeepsOtherItems) {
+  const std::string inst = std::string(kProjectBase) + "/zones/us-central1-a/instances/demo-web-0";
+  auto instance = [&](const std::string& fp, const std::string& keys) {
+    return json{{"name", "demo-web-0"},
+                {"status", "RUNNING"},
+                {"selfLink", inst},
+                {"metadata", {{"fingerprint", fp},
+                              {"items", {{{"key", "user-data"}, {"value", "#cloud-config\n"}},
+                                         {{"key", "ssh-keys"}, {"value", keys}}}}}}};
+  };
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-ssh-2")));
+  transport_.Expect("GET", inst, Reply(200, instance("fp-1", "ops:ssh-ed25519 OLD")));
+  // Someone changed the metadata in between: 412, read again, set again.
+  transport_.Expect("POST", inst + "/setMetadata?requestId=",
+                    Reply(412, GoogleError(412, "conditionNotMet",
+                                           "Supplied fingerprint does not match current metadata fingerprint.")));
+  transport_.Expect("GET", inst, Reply(200, instance("fp-2", "ops:ssh-ed25519 OLD")));
+  transport_.Expect("POST", inst + "/setMetadata?requestId=",
+                    Reply(200, {{"name", "op-m"}, {"status", "DONE"}, {"selfLink", inst + "/op-m"}}));
+  transport_.Expect("GET", inst, Reply(200, instance("fp-3", "ops:ssh-ed25519 NEW")));
+  state::ResourceState prior;
+  prior.address = "web.instance[0]";
+  prior.kind = "instance";
+  prior.id = "zones/us-central1-a/instances/demo-web-0";
+  prior.attributes = InstanceWithKeys({"ops:ssh-ed25519 OLD"}).attributes;
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(InstanceWithKeys({"ops:ssh-ed25519 NEW"}), prior, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->id, prior.id);
+  json last;
+  for (const env::HttpRequest& q : transport_.Requests())
+    if (q.url.find("/setMetadata") != std::string::npos) last = json::parse(q.body);
+  EXPECT_EQ(last["fingerprint"], "fp-2");
+  EXPECT_EQ(SentItems("/setMetadata"),
+            (std::map<std::string, std::string>{{"user-data", "#cloud-config\n"}, {"ssh-keys", "ops:ssh-ed25519 NEW"}}));
+  EXPECT_TRUE(transport_.Unexpected().empty());
+
+  // Already what is wanted (a resumed update): one GET, no setMetadata.
+  transport_.Expect("GET", inst, Reply(200, instance("fp-3", "ops:ssh-ed25519 NEW")));
+  const size_t before = transport_.RequestCount();
+  ASSERT_TRUE(provider_->Update(InstanceWithKeys({"ops:ssh-ed25519 NEW"}), prior, ctx).ok());
+  EXPECT_EQ(transport_.RequestCount(), before + 1);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
 }  // namespace
 }  // namespace orch::providers::gce

@@ -93,6 +93,8 @@ Result<std::string> GceProvider::SubnetworkFor(const json& a) {
   return sub;
 }
 
+// Recorded ssh keys are reported as present (ssh_keys.cc); recorded network
+// lookups only fill the subnetwork cache.
 Result<std::vector<ObservedResource>> GceProvider::FindRecorded(const std::vector<state::ResourceState>& missing) {
   for (const state::ResourceState& rs : missing) {
     if (rs.kind != "network" || !rs.attributes.is_object() || rs.attributes.value("lookup", json(false)) != json(true))
@@ -100,7 +102,7 @@ Result<std::vector<ObservedResource>> GceProvider::FindRecorded(const std::vecto
     std::string sub = Str(rs.outputs, "subnetwork");
     if (!rs.id.empty() && !sub.empty()) RememberSubnetwork(rs.id, Region(rs.attributes), sub);
   }
-  return std::vector<ObservedResource>{};
+  return RecordedSshKeys(missing);
 }
 
 Result<ObservedResource> GceProvider::CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx) {

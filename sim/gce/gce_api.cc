@@ -612,6 +612,7 @@ void GceApi::RegisterRoutes(Router& router) {
   std::string inst = p + "/zones/{zone}/instances/{instance}";
   Add(router, "POST", inst + "/attachDisk", Access::kWrite, [this](Call& c) { return AttachDisk(c); });
   Add(router, "POST", inst + "/detachDisk", Access::kWrite, [this](Call& c) { return DetachDisk(c); });
+  Add(router, "POST", inst + "/setMetadata", Access::kWrite, [this](Call& c) { return SetMetadata(c); });
   std::string tp = p + "/regions/{region}/targetPools/{targetPool}";
   Add(router, "POST", tp + "/addInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, true); });
   Add(router, "POST", tp + "/removeInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, false); });

@@ -202,6 +202,12 @@ class GceApi : public Api {
   HttpResponse ListManaged(Call& c);
   // setInstanceTemplate, setTargetPools, recreateInstances (instances.cc).
   HttpResponse SetInstanceTemplate(Call& c);
+  // A Metadata object as GCE stores it (kind, a new fingerprint, the
+  // validated items of `in`); `field` names it in errors.
+  json MetadataOf(const json& in, const std::string& field);
+  // instances.setMetadata: replaces the items when the fingerprint is current
+  // (else 412 conditionNotMet); a new fingerprint is drawn.
+  HttpResponse SetMetadata(Call& c);
   // Standalone disks, attachDisk/detachDisk (disks.cc).
   Resource PrepareDisk(Call& c);
   json DiskUsers(const std::string& self_link) const;

@@ -72,6 +72,38 @@ TEST(GceInstances, LifecycleProvisioningStagingRunningThenGone) {
             "The resource 'projects/cloudsim-project/zones/us-central1-a/instances/web-1' was not found");
 }
 
+// instances.setMetadata: optimistic locking by the metadata fingerprint.
+TEST(GceInstances, SetMetadataNeedsTheCurrentFingerprintAndReplacesTheItems) {
+  Harness h;
+  json body = InstanceBody("web-2");
+  body["metadata"] = {{"items", json::array({{{"key", "user-data"}, {"value", "#cloud-config\n"}}})}};
+  h.Finish(h.Call("POST", h.P(std::string(kZ) + "instances"), body).body);
+  const std::string path = h.P(std::string(kZ) + "instances/web-2");
+  json md = h.Call("GET", path).body["metadata"];
+  const std::string fp = md["fingerprint"];
+  ASSERT_FALSE(fp.empty());
+  json items = json::array({{{"key", "user-data"}, {"value", "#cloud-config\n"}},
+                            {{"key", "ssh-keys"}, {"value", "ops:ssh-ed25519 AAAA"}}});
+  Reply stale = h.Call("POST", path + "/setMetadata", {{"fingerprint", "bm90IGl0"}, {"items", items}});
+  EXPECT_EQ(stale.status, 412);
+  EXPECT_EQ(ErrorReason(stale), "conditionNotMet");
+  EXPECT_EQ(h.Call("POST", path + "/setMetadata", {{"items", items}}).status, 412);  // no fingerprint
+  Reply dup = h.Call("POST", path + "/setMetadata",
+                     {{"fingerprint", fp}, {"items", {{{"key", "a"}, {"value", "1"}}, {{"key", "a"}, {"value", "2"}}}}});
+  EXPECT_EQ(dup.status, 400);
+  Reply op = h.Call("POST", path + "/setMetadata", {{"fingerprint", fp}, {"items", items}});
+  ASSERT_EQ(op.status, 200) << op.text;
+  EXPECT_EQ(op.body["operationType"], "setMetadata");
+  EXPECT_EQ(h.Finish(op.body)["status"], "DONE");
+  json now = h.Call("GET", path).body["metadata"];
+  EXPECT_EQ(now["items"], items);
+  EXPECT_NE(now["fingerprint"], fp);
+  EXPECT_EQ(now["kind"], "compute#metadata");
+  // The old fingerprint is stale now.
+  EXPECT_EQ(h.Call("POST", path + "/setMetadata", {{"fingerprint", fp}, {"items", json::array()}}).status, 412);
+  EXPECT_EQ(h.Call("POST", h.P(std::string(kZ) + "instances/nope/setMetadata"), {{"fingerprint", fp}}).status, 404);
+}
+
 TEST(GceInstances, RejectsBadRequestsLikeGce) {
   Harness h;
   std::string coll = h.P(std::string(kZ) + "instances");

@@ -278,6 +278,46 @@ json GceApi::NetworkInterfaces(const json& in, const std::string& region, const 
   return out;
 }
 
+json GceApi::MetadataOf(const json& in, const std::string& field) {
+  json md = {{"kind", "compute#metadata"}, {"fingerprint", ctx_->RandomHex(8)}};
+  if (!in.is_object() || !in.contains("items")) return md;
+  const json& items = in["items"];
+  if (!items.is_array()) FailInvalid(field + ".items", items.dump(), "Must be an array.");
+  std::set<std::string> keys;
+  size_t total = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string f = field + ".items[" + std::to_string(i) + "]";
+    if (!items[i].is_object() || !items[i].contains("key")) FailRequired(f + ".key");
+    if (!items[i]["key"].is_string()) FailInvalid(f + ".key", items[i]["key"].dump(), "Must be a string.");
+    std::string key = items[i]["key"].get<std::string>();
+    static const std::regex kKey("[a-zA-Z0-9-_]{1,128}");
+    if (!std::regex_match(key, kKey)) FailInvalid(f + ".key", key, "Metadata keys must match [a-zA-Z0-9-_]{1,128}.");
+    if (!keys.insert(key).second) FailInvalid(field, "", "Duplicate metadata key '" + key + "'.");
+    if (items[i].contains("value") && !items[i]["value"].is_string()) {
+      FailInvalid(f + ".value", items[i]["value"].dump(), "Must be a string.");
+    }
+    size_t len = items[i].contains("value") ? items[i]["value"].get_ref<const std::string&>().size() : 0;
+    if (len > 256 * 1024) FailInvalid(f + ".value", "", "Metadata values must be at most 256 KiB.");
+    total += key.size() + len;
+  }
+  if (total > 512 * 1024) FailInvalid(field, "", "The total size of metadata keys and values must be at most 512 KB.");
+  if (!items.empty()) md["items"] = items;
+  return md;
+}
+
+HttpResponse GceApi::SetMetadata(Call& c) {
+  Resource& inst = Get(c.scope, "instances", c.params.at("instance"));
+  json& md = inst.body["metadata"];
+  // Optimistic locking: the request must carry the current fingerprint.
+  if (!c.body.contains("fingerprint") || !c.body["fingerprint"].is_string() ||
+      c.body["fingerprint"] != md.value("fingerprint", "")) {
+    Fail(412, "conditionNotMet", "Supplied fingerprint does not match current metadata fingerprint.");
+  }
+  md = MetadataOf(c.body, "resource");
+  std::string op = NewOp(c.scope, "setMetadata", inst.body["selfLink"], inst.body["id"], ctx_->Latency(2));
+  return OpResponse(c, op);
+}
+
 Resource GceApi::PrepareInstance(const json& in, const std::string& zone, json* async_error, int* async_status) {
   CheckFields("instances", in);
   std::string name = in.value("name", "");
@@ -305,25 +345,7 @@ Resource GceApi::PrepareInstance(const json& in, const std::string& zone, json* 
   b["labelFingerprint"] = kFingerprint;
   b["disks"] = Disks(in.value("disks", json()), zone, name, "resource.disks");
   b["networkInterfaces"] = NetworkInterfaces(in.value("networkInterfaces", json()), region, "resource.networkInterfaces");
-  json md = {{"kind", "compute#metadata"}, {"fingerprint", ctx_->RandomHex(8)}};
-  if (in.contains("metadata") && in["metadata"].contains("items")) {
-    const json& items = in["metadata"]["items"];
-    if (!items.is_array()) FailInvalid("resource.metadata.items", items.dump(), "Must be an array.");
-    std::set<std::string> keys;
-    for (size_t i = 0; i < items.size(); ++i) {
-      std::string f = "resource.metadata.items[" + std::to_string(i) + "]";
-      if (!items[i].contains("key")) FailRequired(f + ".key");
-      std::string key = items[i]["key"].get<std::string>();
-      static const std::regex kKey("[a-zA-Z0-9-_]{1,128}");
-      if (!std::regex_match(key, kKey)) FailInvalid(f + ".key", key, "Metadata keys must match [a-zA-Z0-9-_]{1,128}.");
-      if (!keys.insert(key).second) FailInvalid("resource.metadata", "", "Duplicate metadata key '" + key + "'.");
-      if (items[i].contains("value") && !items[i]["value"].is_string()) {
-        FailInvalid(f + ".value", items[i]["value"].dump(), "Must be a string.");
-      }
-    }
-    if (!items.empty()) md["items"] = items;
-  }
-  b["metadata"] = md;
+  b["metadata"] = MetadataOf(in.value("metadata", json::object()), "resource.metadata");
   json tags = {{"fingerprint", kFingerprint}};
   if (in.contains("tags") && in["tags"].contains("items")) tags["items"] = in["tags"]["items"];
   b["tags"] = tags;
@@ -418,10 +440,7 @@ Resource GceApi::PrepareTemplate(Call& c) {
     if (!d.contains("autoDelete")) d["autoDelete"] = false;
     if (!d.contains("boot")) d["boot"] = false;
   }
-  json md = props.value("metadata", json::object());
-  md["kind"] = "compute#metadata";
-  md["fingerprint"] = ctx_->RandomHex(8);
-  props["metadata"] = md;
+  props["metadata"] = MetadataOf(p.value("metadata", json::object()), "resource.properties.metadata");
   if (!props.contains("scheduling")) {
     props["scheduling"] = {{"onHostMaintenance", "MIGRATE"}, {"automaticRestart", true}, {"preemptible", false},
                            {"provisioningModel", "STANDARD"}};
