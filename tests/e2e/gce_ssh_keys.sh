@@ -6,8 +6,8 @@
 # then finds nothing to do and a second deploy makes no mutating call.
 # Changing the key converges in one deploy: the instance gets it through
 # instances.setMetadata (same instance, not replaced), the group through a
-# new template rolled out to its members; plan is then clean again.
-# Teardown leaves nothing.
+# new template rolled out to its members; plan is then clean again. A tier
+# that drops its key loses the item the same way. Teardown leaves nothing.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -139,6 +139,15 @@ check_keys "ops:$key2" 3 "after the key change"
   fail "templates after the key change: $(keys)"
 plan_clean "after the key change"
 echo "key change converged in $(( $(date +%s) - start )) s"
+
+# The bastion tier drops the key: setMetadata removes the item, the group keeps it.
+sed -i '0,/    ssh_keys: \[ops\]/{/    ssh_keys: \[ops\]/d}' "$spec"
+orch deploy "$spec" --auto-approve >>"$work/orch.log" 2>&1 || fail "deploy without the bastion's key"
+got=$(keys)
+[ "$(awk '$1 == "sshdemo-bastion-0" { print $2, $3 }' <<<"$got")" = "$id_before -" ] ||
+  fail "the bastion still has ssh-keys or was replaced: $got"
+[ "$(grep -c " ops:$key2\$" <<<"$got")" = 3 ] || fail "the group lost its key: $got"
+plan_clean "after the bastion dropped its key"
 
 orch teardown "$spec" --auto-approve >>"$work/orch.log" 2>&1 || fail "teardown"
 left=$(kinds)
