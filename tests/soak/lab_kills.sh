@@ -26,10 +26,12 @@ api() { python3 tests/e2e/openstack_api.py "$@"; }
 failed=0
 
 # Runs orchestrator ARGS in the background and SIGKILLs it after a random
-# delay in [LOW, HIGH) seconds, unless it ended first. Prints "killed" or "ended".
+# delay in [LOW, HIGH) seconds, unless it ended first. Prints "killed after
+# Ds" or "ended after Es, before Ds" (E: how long it took).
 kill_after() {  # LOW HIGH LOG ARGS...
-  local low=$1 high=$2 log=$3 pid delay
+  local low=$1 high=$2 log=$3 pid delay t0
   shift 3
+  t0=$(date +%s.%N)
   "$build/orchestrator" "$@" >>"$log" 2>&1 &
   pid=$!
   delay=$(python3 -c "import random; print(round(random.uniform($low, $high), 2))")
@@ -42,8 +44,16 @@ kill_after() {  # LOW HIGH LOG ARGS...
     echo "killed after ${delay}s"
   else
     wait "$pid" 2>/dev/null
-    echo "ended before ${delay}s"
+    echo "ended after $(python3 -c "print(round($(date +%s.%N) - $t0, 1))")s, before ${delay}s"
   fi
+}
+# A kill window's upper end: 80% of the quickest run of that kind seen
+# ending on its own (the lab's speed varies with the machine's load), so
+# later rounds land their kills.
+deploy_high=60 teardown_high=20
+shrink() {  # CURRENT "ended after Es, ..." -> the new upper end
+  python3 -c "import re,sys; m=re.match(r'ended after ([0-9.]+)s', sys.argv[2]);
+print(round(max(4.0, min(float(sys.argv[1]), 0.8 * float(m.group(1)))), 1) if m else sys.argv[1])" "$1" "$2"
 }
 
 for round in $(seq 1 "$rounds"); do
@@ -55,8 +65,9 @@ for round in $(seq 1 "$rounds"); do
   orch() { "$build/orchestrator" --state-dir "$dir/state" "$@"; }
   start=$(date +%s)
   ok=1 kills=0 dups=0 left="" why=""
-  how=$(kill_after 3 60 "$dir/orch.log" --state-dir "$dir/state" deploy "$spec" --auto-approve)
+  how=$(kill_after 3 "$deploy_high" "$dir/orch.log" --state-dir "$dir/state" deploy "$spec" --auto-approve)
   echo "lab_kills: round $round: deploy $how"
+  deploy_high=$(shrink "$deploy_high" "$how")
   case $how in killed*) kills=$((kills + 1)) ;; esac
   if ! orch deploy "$spec" --auto-approve >>"$dir/orch.log" 2>&1; then
     ok=0 why="the deploy after the kill failed"
@@ -66,8 +77,9 @@ for round in $(seq 1 "$rounds"); do
     api dups "$dep" >"$dir/dups.out" 2>&1 || { ok=0 dups=$(grep -c . "$dir/dups.out") why="duplicates: $(cat "$dir/dups.out")"; }
     orch plan "$spec" --detailed-exitcode >>"$dir/orch.log" 2>&1 || { ok=0 why="${why:-not converged: plan shows changes}"; }
   fi
-  how=$(kill_after 2 20 "$dir/orch.log" --state-dir "$dir/state" teardown "$spec" --auto-approve)
+  how=$(kill_after 1 "$teardown_high" "$dir/orch.log" --state-dir "$dir/state" teardown "$spec" --auto-approve)
   echo "lab_kills: round $round: teardown $how"
+  teardown_high=$(shrink "$teardown_high" "$how")
   case $how in killed*) kills=$((kills + 1)) ;; esac
   orch teardown "$spec" --auto-approve >>"$dir/orch.log" 2>&1 || { ok=0 why="${why:-the teardown after the kill failed}"; }
   left=$(api kinds "$dep")
