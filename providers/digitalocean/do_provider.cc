@@ -330,12 +330,8 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::FindRecorded(
     const json& doc = ip->value("reserved_ip", json::object());
     if (Str(doc, "ip") != rs.id) continue;
     if (doc.contains("droplet") && doc["droplet"].is_object()) continue;  // assigned elsewhere: not ours now
-    ObservedResource o;
-    o.address = rs.address;
-    o.kind = rs.kind;
-    o.id = rs.id;
+    ObservedResource o = StillThere(rs);
     o.cloud_name = rs.id;
-    o.tags = rs.tags;
     o.outputs = {{"ip", rs.id}, {"id", rs.id}};
     out.push_back(std::move(o));
   }

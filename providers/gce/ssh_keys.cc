@@ -99,15 +99,7 @@ std::vector<ObservedResource> GceProvider::RecordedSshKeys(const std::vector<sta
   std::vector<ObservedResource> out;
   for (const state::ResourceState& rs : missing) {
     if (rs.kind != model::KindName(model::Kind::kSshKey) || rs.id.empty()) continue;
-    ObservedResource o;
-    o.address = rs.address;
-    o.kind = rs.kind;
-    o.id = rs.id;
-    o.cloud_name = rs.cloud_name;
-    o.tags = rs.tags;
-    o.outputs = rs.outputs.is_object() ? rs.outputs : json::object();
-    o.outputs["id"] = rs.id;
-    out.push_back(std::move(o));
+    out.push_back(StillThere(rs));
   }
   return out;
 }

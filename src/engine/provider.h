@@ -107,6 +107,19 @@ class Provider {
   virtual Result<std::vector<ObservedResource>> FindRecorded(const std::vector<state::ResourceState>& missing) {
     return std::vector<ObservedResource>{};
   }
+  // A recorded resource reported as still there (for FindRecorded): address,
+  // kind, id, cloud name, tags and outputs (with its id) as State holds them.
+  static ObservedResource StillThere(const state::ResourceState& rs) {
+    ObservedResource o;
+    o.address = rs.address;
+    o.kind = rs.kind;
+    o.id = rs.id;
+    o.cloud_name = rs.cloud_name;
+    o.tags = rs.tags;
+    if (rs.outputs.is_object()) o.outputs = rs.outputs;
+    o.outputs["id"] = rs.id;
+    return o;
+  }
 
   // How a change of attributes from `prior` to `desired` is applied.
   // Default: kNoop if equal, else kReplace.
