@@ -124,6 +124,7 @@ int Run(const Flags& flags) {
   while (sigwait(&signals, &sig) != 0) {
   }
   std::cerr << "cloudsim: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down\n";
+  dispatcher.holds().ReleaseAll();  // held requests would keep the workers from joining
   server.Stop();
   int rc = 0;
   if (!flags.state_file.empty()) {

@@ -1,4 +1,5 @@
 // The admin API under /_sim (shapes documented in docs/cloudsim.md).
+#include <cstdlib>
 #include <string>
 
 #include "core/dispatcher.h"
@@ -34,6 +35,61 @@ bool SpecFromBody(const std::string& body, std::string* spec, std::string* error
 }
 
 }  // namespace
+
+// /_sim/holds: POST a rule, GET the list, DELETE to release all;
+// /_sim/holds/ID: GET (optionally waiting: ?held=N&matched=M&timeout_s=T),
+// DELETE to release and remove.
+HttpResponse Dispatcher::HandleHolds(const HttpRequest& req) {
+  const std::string& p = req.path;
+  if (p == "/_sim/holds") {
+    if (req.method == "GET" || req.method == "HEAD") return HttpResponse::Json(200, holds_.ToJson());
+    if (req.method == "DELETE") {
+      holds_.ReleaseAll();
+      return HttpResponse::Json(200, {{"released", true}});
+    }
+    if (req.method != "POST") return Error(405, "method_not_allowed", "method " + req.method + " not allowed on " + p);
+    nlohmann::json body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    HoldRule rule;
+    std::string error;
+    if (body.is_discarded()) return Error(400, "invalid_hold", "body is not JSON");
+    if (!ParseHoldRule(body, &rule, &error)) return Error(400, "invalid_hold", error);
+    std::string id = holds_.Add(rule);
+    nlohmann::json out;
+    holds_.Wait(id, 0, 0, 0, &out);
+    out.erase("met");
+    return HttpResponse::Json(201, out);
+  }
+  std::string id = p.substr(std::string("/_sim/holds/").size());
+  if (req.method == "DELETE") {
+    if (!holds_.Remove(id)) return Error(404, "not_found", "no hold " + id);
+    return HttpResponse::Json(200, {{"released", id}});
+  }
+  if (req.method != "GET" && req.method != "HEAD") {
+    return Error(405, "method_not_allowed", "method " + req.method + " not allowed on " + p);
+  }
+  auto number = [&](const char* name, double fallback, double max, double* out) {
+    std::string text = req.Query(name);
+    if (text.empty()) {
+      *out = fallback;
+      return true;
+    }
+    char* end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !(v >= 0 && v <= max)) return false;
+    *out = v;
+    return true;
+  };
+  double held = 0, matched = 0, timeout_s = 0;
+  if (!number("held", 0, 1e6, &held) || !number("matched", 0, 1e6, &matched) ||
+      !number("timeout_s", 0, 600, &timeout_s)) {
+    return Error(400, "invalid_query", "held and matched must be counts, timeout_s seconds from 0 to 600");
+  }
+  nlohmann::json out;
+  if (!holds_.Wait(id, static_cast<int>(held), static_cast<int>(matched), timeout_s, &out)) {
+    return Error(404, "not_found", "no hold " + id);
+  }
+  return HttpResponse::Json(200, out);
+}
 
 HttpResponse Dispatcher::HandleAdmin(const HttpRequest& req) {
   const std::string& p = req.path;
@@ -88,6 +144,7 @@ HttpResponse Dispatcher::HandleAdmin(const HttpRequest& req) {
     }
     return HttpResponse::Json(200, faults_.ToJson());
   }
+  if (p == "/_sim/holds" || p.rfind("/_sim/holds/", 0) == 0) return HandleHolds(req);
   if (p == "/_sim/save") {
     if (!only("POST")) return wrong_method();
     if (options_.state_file.empty()) return Error(409, "no_state_file", "cloudsim was started without --state FILE");

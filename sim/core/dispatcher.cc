@@ -52,6 +52,7 @@ HttpResponse Dispatcher::Handle(const HttpRequest& req) {
     return HttpResponse::Json(404, {{"error", "not_found"}, {"message", "no route for " + req.method + " " + req.path}});
   }
 
+  holds_.Gate(HoldStage::kBefore, match.api, req.method, req.path);
   Api* api = FindApi(match.api);
   FaultDecision fault;
   if (api) fault = faults_.Decide({match.api, req.method, req.path, match.pattern});
@@ -89,6 +90,7 @@ HttpResponse Dispatcher::Handle(const HttpRequest& req) {
     stats_.Record(match.api, req.method, match.pattern, std::to_string(resp.status));
     if (resp.status == 429) stats_.CountRateLimited();
   }
+  holds_.Gate(HoldStage::kAfter, match.api, req.method, req.path);
   return resp;
 }
 

@@ -1,6 +1,7 @@
 // The one HttpHandler of a cloudsim process: routes each request to the Api
 // that registered its path, injects faults, counts stats, and serves the
-// admin API under /_sim. Owns the Apis.
+// admin API under /_sim. Holds requests a test names until it releases
+// them (holds.h). Owns the Apis.
 //
 // Thread-safe once set up: AddApi is called before the server starts;
 // Handle runs on many server threads at once.
@@ -16,6 +17,7 @@
 
 #include "core/api.h"
 #include "core/faults.h"
+#include "core/holds.h"
 #include "core/stats.h"
 
 namespace cloudsim {
@@ -57,9 +59,11 @@ class Dispatcher {
 
   Stats& stats() { return stats_; }
   FaultInjector& faults() { return faults_; }
+  HoldTable& holds() { return holds_; }
 
  private:
   HttpResponse HandleAdmin(const HttpRequest& req);
+  HttpResponse HandleHolds(const HttpRequest& req);
   Api* FindApi(const std::string& name) const;
 
   SimContext* ctx_;
@@ -67,6 +71,7 @@ class Dispatcher {
   Router router_;
   std::vector<std::unique_ptr<Api>> apis_;
   FaultInjector faults_;
+  HoldTable holds_;
   Stats stats_;
   std::atomic<bool> ready_{true};
   std::mutex save_mu_;

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "core/dispatcher.h"
 #include "server/http.h"
@@ -24,10 +26,12 @@ HttpRequest Req(const std::string& method, const std::string& path, const std::s
   r.target = path;
   size_t q = path.find('?');
   r.path = path.substr(0, q);
-  if (q != std::string::npos) {
-    std::string rest = path.substr(q + 1);
-    size_t eq = rest.find('=');
-    r.query.emplace(rest.substr(0, eq), eq == std::string::npos ? "" : rest.substr(eq + 1));
+  for (size_t start = q; start != std::string::npos && start + 1 < path.size();) {
+    size_t end = path.find('&', start + 1);
+    std::string pair = path.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+    size_t eq = pair.find('=');
+    r.query.emplace(pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1));
+    start = end;
   }
   r.body = body;
   return r;
@@ -384,6 +388,60 @@ TEST(DispatcherServerTest, LostCreateOverTheWire) {
   ASSERT_TRUE(admin->Request("GET", "/toy/items", "", &r));
   EXPECT_EQ(r.status, 200);
   server.Stop();
+}
+
+// Holds: the named occurrence waits until released, the others pass; the
+// wait call returns once the request is held; "after" holds answer only on
+// release although the handler already ran.
+TEST_F(DispatcherTest, HoldKeepsTheNamedRequestUntilReleased) {
+  HttpResponse made = d_->Handle(Req("POST", "/_sim/holds", R"({"api":"toy","method":"POST","path_prefix":"/toy/items","skip":1})"));
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string id = Body(made)["id"];
+  EXPECT_EQ(d_->Handle(Req("POST", "/toy/items", "first")).status, 201);  // skipped
+  EXPECT_EQ(d_->Handle(Req("GET", "/toy/items")).status, 200);            // other method
+  auto second = std::async(std::launch::async, [&] { return d_->Handle(Req("POST", "/toy/items", "second")); });
+  nlohmann::json w = Body(d_->Handle(Req("GET", "/_sim/holds/" + id + "?held=1&timeout_s=30")));
+  EXPECT_TRUE(w["met"].get<bool>()) << w.dump();
+  EXPECT_EQ(w["held"], 1);
+  EXPECT_EQ(w["matched"], 2);
+  EXPECT_EQ(second.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  EXPECT_EQ(toy_->ItemCount(), 1u);  // held before it was handled
+  EXPECT_EQ(d_->Handle(Req("POST", "/toy/items", "third")).status, 201);  // count 1: passes
+  EXPECT_EQ(d_->Handle(Req("DELETE", "/_sim/holds/" + id)).status, 200);
+  EXPECT_EQ(second.get().status, 201);
+  EXPECT_EQ(toy_->ItemCount(), 3u);
+  EXPECT_EQ(d_->Handle(Req("DELETE", "/_sim/holds/" + id)).status, 404);
+}
+
+TEST_F(DispatcherTest, AfterHoldRunsTheHandlerAndKeepsTheAnswer) {
+  HttpResponse made = d_->Handle(Req("POST", "/_sim/holds", R"({"method":"mutating","stage":"after"})"));
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string id = Body(made)["id"];
+  auto create = std::async(std::launch::async, [&] { return d_->Handle(Req("POST", "/toy2/items", "x")); });
+  nlohmann::json w = Body(d_->Handle(Req("GET", "/_sim/holds/" + id + "?held=1&timeout_s=30")));
+  EXPECT_TRUE(w["met"].get<bool>()) << w.dump();
+  EXPECT_EQ(toy2_->ItemCount(), 1u);  // handled, answer not sent
+  EXPECT_EQ(d_->Handle(Req("DELETE", "/_sim/holds")).status, 200);
+  EXPECT_EQ(create.get().status, 201);
+  EXPECT_EQ(Body(d_->Handle(Req("GET", "/_sim/holds")))["holds"].size(), 0u);
+}
+
+TEST_F(DispatcherTest, HoldWaitTimesOutUnmetAndBadRulesAre400) {
+  std::string id = Body(d_->Handle(Req("POST", "/_sim/holds", R"({"path_prefix":"/never"})")))["id"];
+  nlohmann::json w = Body(d_->Handle(Req("GET", "/_sim/holds/" + id + "?held=1&timeout_s=0.05")));
+  EXPECT_FALSE(w["met"].get<bool>());
+  EXPECT_EQ(d_->Handle(Req("GET", "/_sim/holds/nosuch")).status, 404);
+  for (const char* bad : {R"({"stage":"during"})", R"({"skip":-1})", R"({"method":"post"})", R"({"colour":1})",
+                          R"({"max_s":0})", "[1]", "not json"}) {
+    HttpResponse r = d_->Handle(Req("POST", "/_sim/holds", bad));
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(Body(r)["error"], "invalid_hold") << bad;
+  }
+}
+
+TEST_F(DispatcherTest, HeldRequestGoesOnAfterMaxSeconds) {
+  d_->Handle(Req("POST", "/_sim/holds", R"({"method":"DELETE","max_s":0.05})"));
+  EXPECT_EQ(d_->Handle(Req("DELETE", "/toy/items/9")).status, 404);
 }
 
 }  // namespace

@@ -207,11 +207,20 @@ void FileStateStore::Warn(const std::string& message) {
 Result<LockInfo> FileStateStore::Lock(const std::string& operation, int64_t timeout_ms) {
   ORCH_RETURN_IF_ERROR(EnsureDir());
   const int64_t deadline = clock_->MonotonicMicros() + std::max<int64_t>(0, timeout_ms) * 1000;
+  bool said_waiting = false;
   for (;;) {
     Result<LockInfo> r = TryLockOnce(operation);
     if (r.ok() || !r.status().IsConflict()) return r;
     int64_t now = clock_->MonotonicMicros();
     if (now >= deadline) return r;
+    if (!said_waiting) {
+      // Once, so a waiting run says why it is silent and for whom it waits.
+      said_waiting = true;
+      const std::string& held = r.status().message();
+      std::lock_guard<std::mutex> l(mu_);
+      Warn("waiting up to " + std::to_string((deadline - now + 999999) / 1000000) + " s (--lock-timeout) for " +
+           held.substr(0, held.find("; wait for it")));
+    }
     clock_->SleepForMicros(std::min(kLockPollMicros, deadline - now));
   }
 }

@@ -244,6 +244,11 @@ TEST_F(FileStateStoreTest, LockIsExclusiveAndNamesHolder) {
   lb = b.Lock("teardown", 1500);
   EXPECT_TRUE(lb.status().IsConflict());
   EXPECT_EQ(clock.TotalSleptMicros(), 1500 * 1000);
+  // ... and says once, at the start, for whom it waits.
+  ASSERT_EQ(b.Warnings().size(), 1u);
+  EXPECT_EQ(b.Warnings()[0], "waiting up to 2 s (--lock-timeout) for state for deployment 'demo' is locked by pid " +
+                                 std::to_string(getpid()) + " on host " + CurrentHost() + " (" + la->who +
+                                 ") running deploy since " + FormatUtcMicros(la->created_micros));
 
   // The recorded holder is readable, e.g. for `state unlock`.
   Result<LockInfo> rec = b.RecordedHolder();
@@ -256,7 +261,7 @@ TEST_F(FileStateStoreTest, LockIsExclusiveAndNamesHolder) {
   EXPECT_EQ(a.Unlock(la->id).code(), StatusCode::kNotFound);  // already released
   lb = b.Lock("teardown", 0);
   ASSERT_TRUE(lb.ok()) << lb.status().ToString();
-  EXPECT_TRUE(b.Warnings().empty());
+  EXPECT_EQ(b.Warnings().size(), 1u);  // the wait's; no takeover
   EXPECT_TRUE(b.Unlock(lb->id).ok());
   EXPECT_TRUE(b.RecordedHolder().status().IsNotFound());
 }
@@ -363,7 +368,13 @@ TEST_F(FileStateStoreTest, LockContentionBetweenProcesses) {
                      std::chrono::steady_clock::now() - t0).count();
   ASSERT_TRUE(l.ok()) << l.status().ToString();
   EXPECT_GE(wait_ms, 200);
-  EXPECT_TRUE(store.Warnings().empty());  // released properly: no takeover
+  // Released properly: no takeover, only the note that it waited for the child.
+  ASSERT_EQ(store.Warnings().size(), 1u);
+  EXPECT_EQ(store.Warnings()[0].rfind("waiting up to 10 s (--lock-timeout) for state for deployment 'demo' is locked by pid " +
+                                          std::to_string(child),
+                                      0),
+            0u)
+      << store.Warnings()[0];
   int wstatus = 0;
   ASSERT_EQ(waitpid(child, &wstatus, 0), child);
   EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);

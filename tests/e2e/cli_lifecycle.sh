@@ -46,19 +46,14 @@ set -e
 grep -q "standard input is not a terminal" "$work/noprompt.out" || fail "no refusal message"
 [ "$(cloudsim_resource_count digitalocean)" -eq 0 ] || fail "resources created without approval"
 
-# 2. Interrupted deploy: SIGINT once some resources exist -> exit 130, lock released.
+# 2. Interrupted deploy: SIGINT while cloudsim holds the first droplet create
+# (the network and keys are recorded by then) -> exit 130, lock released.
+hold=$(cloudsim_hold '{"api":"digitalocean","method":"POST","path_prefix":"/v2/droplets"}')
 "$build/orchestrator" --state-dir "$state" deploy "$spec" --auto-approve >"$work/int.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 400); do
-  if [ -f "$state/quickstart.state.json" ] && python3 - "$state/quickstart.state.json" <<'PY'
-import json,sys
-s=json.load(open(sys.argv[1]))
-sys.exit(0 if len(s.get("resources",{}))>=3 else 1)
-PY
-  then break; fi
-  sleep 0.05
-done
+cloudsim_hold_wait "$hold" "$pid" || { cat "$work/int.out"; fail "the deploy never created a droplet"; }
 kill -INT "$pid"
+cloudsim_release "$hold"
 set +e
 wait "$pid"
 code=$?
@@ -97,17 +92,17 @@ orch deploy "$work/fresh.plan" >"$work/fresh.out" 2>&1 || { cat "$work/fresh.out
 no_duplicates
 orch plan "$spec" --detailed-exitcode >/dev/null 2>&1 || fail "not converged after applying the saved plan"
 
-# 5. Lock contention: a second run fails at once naming the holder.
+# 5. Lock contention: a second run fails at once naming the holder (cloudsim
+# holds the teardown's first delete meanwhile).
+hold=$(cloudsim_hold '{"method":"DELETE"}')
 "$build/orchestrator" --state-dir "$state" teardown "$spec" --auto-approve >"$work/td.out" 2>&1 &
 tpid=$!
-for _ in $(seq 1 400); do
-  grep -q "delete started" "$work/td.out" 2>/dev/null && break
-  sleep 0.01
-done
+cloudsim_hold_wait "$hold" "$tpid" || { cat "$work/td.out"; fail "the teardown never deleted anything"; }
 set +e
 orch deploy "$spec" --auto-approve >"$work/locked.out" 2>&1
 code=$?
 set -e
+cloudsim_release "$hold"
 wait "$tpid" || { cat "$work/td.out"; fail "teardown failed"; }
 [ "$code" -eq 1 ] || fail "deploy during teardown exited $code"
 grep -q "locked by pid $tpid" "$work/locked.out" || { cat "$work/locked.out"; fail "lock message does not name pid $tpid"; }

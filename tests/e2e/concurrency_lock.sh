@@ -20,16 +20,21 @@ want="droplet=4 firewall=1 load_balancer=1 reserved_ip=2 ssh_key=1 volume=2 vpc=
 lock=$state/smalltest.lock
 
 # 1. Started together: exactly one wins, the other fails fast naming it.
+# cloudsim holds the winner's first create until the loser has exited, so
+# the winner cannot finish first and leave the loser nothing to wait for.
+hold=$(cloudsim_hold '{"api":"digitalocean","method":"POST"}')
 "$build/orchestrator" --state-dir "$state" deploy "$spec" --auto-approve >"$work/a.out" 2>&1 &
 a=$!
 "$build/orchestrator" --state-dir "$state" deploy "$spec" --auto-approve >"$work/b.out" 2>&1 &
 b=$!
-ca=0 cb=0
-wait "$a" || ca=$?
-wait "$b" || cb=$?
-if [ "$ca" -eq 0 ] && [ "$cb" -eq 1 ]; then winner=$a loser_out=$work/b.out
-elif [ "$cb" -eq 0 ] && [ "$ca" -eq 1 ]; then winner=$b loser_out=$work/a.out
-else tail -5 "$work/a.out" "$work/b.out"; fail "two deploys started together exited $ca and $cb"; fi
+first=
+code=0
+wait -n -p first "$a" "$b" || code=$?
+[ "$code" -eq 1 ] || { tail -5 "$work/a.out" "$work/b.out"; fail "the first of two deploys to end exited $code, want 1"; }
+if [ "$first" = "$b" ]; then winner=$a loser_out=$work/b.out; else winner=$b loser_out=$work/a.out; fi
+cloudsim_hold_wait "$hold" "$winner" || { tail -5 "$work/a.out" "$work/b.out"; fail "the winner never created anything"; }
+cloudsim_release "$hold"
+wait "$winner" || { tail -5 "$work/a.out" "$work/b.out"; fail "the winning deploy failed"; }
 grep -q "locked by pid $winner" "$loser_out" || { cat "$loser_out"; fail "the loser does not name pid $winner"; }
 grep -q "deploy" "$loser_out" || fail "the loser does not name the holder's operation"
 grep -q -- "--lock-timeout" "$loser_out" || { cat "$loser_out"; fail "the loser does not say how to wait"; }
@@ -39,11 +44,16 @@ do_duplicates
 # 2. --lock-timeout: the second waits for the first, then has nothing to do.
 sed 's/^    count: 2$/    count: 3/' "$spec" >"$work/scaled.yaml"
 cp tests/soak/node.tmpl "$work/"
+hold=$(cloudsim_hold '{"api":"digitalocean","method":"POST","path_prefix":"/v2/droplets"}')
 "$build/orchestrator" --state-dir "$state" deploy "$work/scaled.yaml" --auto-approve >"$work/c.out" 2>&1 &
 c=$!
-for _ in $(seq 1 500); do [ -s "$lock" ] && break; sleep 0.01; done
-start=$(date +%s)
-orch deploy "$work/scaled.yaml" --auto-approve --lock-timeout 2m >"$work/d.out" 2>&1 || { cat "$work/d.out"; fail "waiting deploy failed"; }
+cloudsim_hold_wait "$hold" "$c" || { tail "$work/c.out"; fail "the scaling deploy never created a droplet"; }
+"$build/orchestrator" --state-dir "$state" deploy "$work/scaled.yaml" --auto-approve --lock-timeout 2m \
+  >"$work/d.out" 2>&1 &
+d=$!
+wait_for_line "$work/d.out" "waiting up to 120 s \(--lock-timeout\) for .*locked by pid $c" "$d"
+cloudsim_release "$hold"
+wait "$d" || { cat "$work/d.out"; fail "waiting deploy failed"; }
 wait "$c" || { tail "$work/c.out"; fail "scaling deploy failed"; }
 grep -q "No changes" "$work/d.out" || { cat "$work/d.out"; fail "the waiting deploy found work left"; }
 do_duplicates
@@ -51,11 +61,13 @@ scaled="droplet=6 firewall=1 load_balancer=1 reserved_ip=3 ssh_key=1 volume=3 vp
 [ "$(do_kinds)" = "$scaled" ] || fail "after scaling: $(do_kinds), want $scaled"
 
 # 3. A SIGKILLed holder: the next run takes the lock over, naming the dead pid.
+hold=$(cloudsim_hold '{"api":"digitalocean","method":"DELETE"}')
 "$build/orchestrator" --state-dir "$state" deploy "$spec" --auto-approve >"$work/e.out" 2>&1 &
 e=$!
-for _ in $(seq 1 500); do grep -q "delete started" "$work/e.out" 2>/dev/null && break; sleep 0.01; done
+cloudsim_hold_wait "$hold" "$e" || { tail "$work/e.out"; fail "the scale-in never deleted anything"; }
 kill -KILL "$e"
 wait "$e" 2>/dev/null || true
+cloudsim_release "$hold"
 [ -s "$lock" ] || fail "no lock file left by the killed run"
 orch deploy "$spec" --auto-approve >"$work/f.out" 2>&1 || { cat "$work/f.out"; fail "deploy after a killed holder"; }
 grep -q "^warning: taking over the lock on deployment .* left by .*pid $e" "$work/f.out" ||

@@ -17,19 +17,23 @@ state=$work/state
 spec=tests/soak/small.yaml
 want="droplet=4 firewall=1 load_balancer=1 reserved_ip=2 ssh_key=1 volume=2 vpc=1"
 
-# interrupt SIGNAL WANT_CODE COMMAND...: starts the command, sends SIGNAL once
-# the state records 3 resources (deploy) or a delete started (teardown).
+# interrupt SIGNAL WANT_CODE COMMAND...: starts the command and sends SIGNAL
+# while cloudsim holds its first droplet create (deploy: the VPC and key are
+# recorded by then) or its first delete (teardown), then lets that request go
+# on: the signal always lands mid-run, and the request in flight finishes.
 interrupt() {
-  local sig=$1 want_code=$2 out=$work/$1-$3.out code=0 i
+  local sig=$1 want_code=$2 out=$work/$1-$3.out code=0 hold
   shift 2
+  if [ "$1" = deploy ]; then
+    hold=$(cloudsim_hold '{"api":"digitalocean","method":"POST","path_prefix":"/v2/droplets"}')
+  else
+    hold=$(cloudsim_hold '{"api":"digitalocean","method":"DELETE"}')
+  fi
   "$build/orchestrator" --state-dir "$state" "$@" >"$out" 2>&1 &
   local pid=$!
-  if [ "$1" = deploy ]; then
-    wait_for_resources 3
-  else
-    for i in $(seq 1 600); do grep -q "delete started" "$out" && break; sleep 0.02; done
-  fi
+  cloudsim_hold_wait "$hold" "$pid" || { tail -20 "$out"; fail "$* never reached the held request"; }
   kill -s "$sig" "$pid"
+  cloudsim_release "$hold"
   wait "$pid" || code=$?
   [ "$code" -eq "$want_code" ] || { tail -20 "$out"; fail "$* after SIG$sig exited $code, want $want_code"; }
   [ ! -e "$state/smalltest.lock" ] || [ ! -s "$state/smalltest.lock" ] || fail "lock still held after SIG$sig"

@@ -4,6 +4,9 @@
 #   ... $CLOUDSIM_ADMIN, $CLOUDSIM_PID, and the client environment exported ...
 #   cloudsim_stop
 # cloudsim_start exports every variable of the startup line's "env" object.
+#   id=$(cloudsim_hold RULE)      hold requests RULE names (JSON, docs/cloudsim.md#holds)
+#   cloudsim_hold_wait ID PID [N] until N (1) requests are held; fails when PID ends first
+#   cloudsim_release ID           let them go and remove the hold
 
 cloudsim_start() {
   local build_dir=$1 work_dir=$2
@@ -41,4 +44,30 @@ cloudsim_resource_count() {
   local api=${1:-}
   curl -fsS "$CLOUDSIM_ADMIN/resources${api:+?api=$api}" |
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)["resources"]))'
+}
+
+# Holds (docs/cloudsim.md#holds): a test that must signal or kill a client
+# while a given request is in flight holds that request, waits for the event
+# that it is held, acts, and releases it; no guessed duration.
+cloudsim_hold() {
+  curl -fsS -X POST -H 'Content-Type: application/json' -d "$1" "$CLOUDSIM_ADMIN/holds" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+# cloudsim_hold_wait ID PID [N]: returns 0 once N requests are held at once,
+# 1 (with a message) when process PID ended before that.
+cloudsim_hold_wait() {
+  local id=$1 pid=$2 n=${3:-1}
+  while kill -0 "$pid" 2>/dev/null; do
+    if curl -fsS "$CLOUDSIM_ADMIN/holds/$id?held=$n&timeout_s=1" |
+      python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["met"] else 1)'; then
+      return 0
+    fi
+  done
+  echo "cloudsim_hold_wait: process $pid ended before $n request(s) were held by $id" >&2
+  return 1
+}
+
+cloudsim_release() {
+  curl -fsS -X DELETE "$CLOUDSIM_ADMIN/holds/$1" >/dev/null
 }

@@ -4,11 +4,12 @@
 #
 #   tests/soak/lab_kills.sh BUILD_DIR ROUNDS RESULTS.jsonl
 #
-# Each round deploys configs/openstack.yaml and SIGKILLs orchestrator at a
-# random instant of the deploy, deploys again (which must converge: the
+# Each round deploys configs/openstack.yaml and SIGKILLs orchestrator once
+# the k-th of its mutating requests (k drawn at random) has been answered,
+# counted by a reverse proxy every request goes through, deploys again (which must converge: the
 # resources checked through the OpenStack APIs, no two live objects of one
 # kind sharing a name, `plan --detailed-exitcode` clean), then SIGKILLs a
-# teardown at a random instant and tears down again, which must leave
+# teardown the same way and tears down again, which must leave
 # nothing carrying the deployment's tags. One JSON line per round goes to
 # RESULTS (section lab-crash; kills, duplicates, leftovers).
 set -uo pipefail
@@ -22,40 +23,46 @@ scripts/openstack-lab start >"$work/lab.log" 2>&1 || { tail -20 "$work/lab.log";
 eval "$(scripts/openstack-lab env)"
 unset OS_CLOUD OS_CLIENT_CONFIG_FILE
 want="floatingip=1 keypair=1 load_balancer=1 network=1 pool=1 router=1 security_group=4 server=8 server_group=1 subnet=1 volume=2"
-api() { python3 tests/e2e/openstack_api.py "$@"; }
+proxy_pid=
+trap '[ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null || true' EXIT
+python3 tests/e2e/openstack_proxy.py "$work/proxy.port" "$work/proxy.log" &
+proxy_pid=$!
+for _ in $(seq 1 200); do [ -s "$work/proxy.port" ] && break; sleep 0.05; done
+[ -s "$work/proxy.port" ] || { echo "lab_kills: the counting proxy did not start"; exit 1; }
+lab_auth=$OS_AUTH_URL
+port=${OS_AUTH_URL#http://127.0.0.1:}; port=${port%%/*}
+export OS_AUTH_URL="http://127.0.0.1:$(cat "$work/proxy.port")/p/$port/v3"
+api() { OS_AUTH_URL=$lab_auth python3 tests/e2e/openstack_api.py "$@"; }
+mutating() { grep -E '^(POST|PUT|PATCH|DELETE) ' "$work/proxy.log" 2>/dev/null | grep -vc '/auth/tokens' || true; }
 failed=0
 
-# Runs orchestrator ARGS in the background and SIGKILLs it after a random
-# delay in [LOW, HIGH) seconds, unless it ended first. Prints "killed after
-# Ds" or "ended after Es, before Ds" (E: how long it took).
-kill_after() {  # LOW HIGH LOG ARGS...
-  local low=$1 high=$2 log=$3 pid delay t0
-  shift 3
-  t0=$(date +%s.%N)
+# Runs orchestrator ARGS in the background and SIGKILLs it once K more
+# mutating requests (token requests aside) have been answered through the
+# proxy, unless it ended first. Prints "killed after mutating request K" or
+# "ended after N mutating requests, before K".
+kill_after() {  # K LOG ARGS...
+  local k=$1 log=$2 pid base n
+  shift 2
+  base=$(mutating)
   "$build/orchestrator" "$@" >>"$log" 2>&1 &
   pid=$!
-  delay=$(python3 -c "import random; print(round(random.uniform($low, $high), 2))")
-  for _ in $(seq 1 "$(python3 -c "print(int($delay * 10))")"); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
+  while kill -0 "$pid" 2>/dev/null; do
+    n=$(($(mutating) - base))
+    [ "$n" -ge "$k" ] && break
+    sleep 0.05
   done
   if kill -KILL "$pid" 2>/dev/null; then
     wait "$pid" 2>/dev/null
-    echo "killed after ${delay}s"
+    echo "killed after mutating request $k"
   else
     wait "$pid" 2>/dev/null
-    echo "ended after $(python3 -c "print(round($(date +%s.%N) - $t0, 1))")s, before ${delay}s"
+    echo "ended after $(($(mutating) - base)) mutating requests, before $k"
   fi
 }
-# A kill window's upper end: 80% of the quickest run of that kind seen
-# ending on its own (the lab's speed varies with the machine's load), so
-# later rounds land their kills.
-deploy_high=60 teardown_high=20
-shrink() {  # CURRENT "ended after Es, ..." -> the new upper end
-  python3 -c "import re,sys; m=re.match(r'ended after ([0-9.]+)s', sys.argv[2]);
-print(round(max(4.0, min(float(sys.argv[1]), 0.8 * float(m.group(1)))), 1) if m else sys.argv[1])" "$1" "$2"
-}
-
+# A fault-free first deploy of configs/openstack.yaml makes 51 mutating
+# requests on the lab (e2e.openstack_lab_lifecycle prints the count); kill
+# points are drawn below that, and below the teardown's count.
+pick() { python3 -c "import random; print(random.randint(1, $1))"; }
 for round in $(seq 1 "$rounds"); do
   dep=labkill-$$-$round
   dir=$work/$dep
@@ -65,9 +72,8 @@ for round in $(seq 1 "$rounds"); do
   orch() { "$build/orchestrator" --state-dir "$dir/state" "$@"; }
   start=$(date +%s)
   ok=1 kills=0 dups=0 left="" why=""
-  how=$(kill_after 3 "$deploy_high" "$dir/orch.log" --state-dir "$dir/state" deploy "$spec" --auto-approve)
+  how=$(kill_after "$(pick 45)" "$dir/orch.log" --state-dir "$dir/state" deploy "$spec" --auto-approve)
   echo "lab_kills: round $round: deploy $how"
-  deploy_high=$(shrink "$deploy_high" "$how")
   case $how in killed*) kills=$((kills + 1)) ;; esac
   if ! orch deploy "$spec" --auto-approve >>"$dir/orch.log" 2>&1; then
     ok=0 why="the deploy after the kill failed"
@@ -77,9 +83,8 @@ for round in $(seq 1 "$rounds"); do
     api dups "$dep" >"$dir/dups.out" 2>&1 || { ok=0 dups=$(grep -c . "$dir/dups.out") why="duplicates: $(cat "$dir/dups.out")"; }
     orch plan "$spec" --detailed-exitcode >>"$dir/orch.log" 2>&1 || { ok=0 why="${why:-not converged: plan shows changes}"; }
   fi
-  how=$(kill_after 1 "$teardown_high" "$dir/orch.log" --state-dir "$dir/state" teardown "$spec" --auto-approve)
+  how=$(kill_after "$(pick 20)" "$dir/orch.log" --state-dir "$dir/state" teardown "$spec" --auto-approve)
   echo "lab_kills: round $round: teardown $how"
-  teardown_high=$(shrink "$teardown_high" "$how")
   case $how in killed*) kills=$((kills + 1)) ;; esac
   orch teardown "$spec" --auto-approve >>"$dir/orch.log" 2>&1 || { ok=0 why="${why:-the teardown after the kill failed}"; }
   left=$(api kinds "$dep")

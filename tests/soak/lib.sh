@@ -8,6 +8,7 @@
 #   unrecorded_adopts       what the plan would adopt with no intent in the state
 #   wait_for_resources N    until the state records at least N resources
 #   state_file              the deployment's state file
+#   wait_for_line FILE RE PID  until FILE has a line matching RE; fails when PID ends first
 
 orch() { "$build/orchestrator" --state-dir "$state" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -53,4 +54,15 @@ plan = json.load(open(sys.argv[1]))
 intents = json.load(open(sys.argv[2])).get("intents", {})
 print(" ".join(c["address"] for c in plan["changes"] if c["action"] == "adopt" and c["address"] not in intents))
 PY
+}
+
+# wait_for_line FILE REGEX PID: returns once FILE holds a line matching
+# REGEX (grep -E); fails when process PID ends without writing one.
+wait_for_line() {
+  local file=$1 re=$2 pid=$3
+  while kill -0 "$pid" 2>/dev/null; do
+    grep -qE "$re" "$file" 2>/dev/null && return 0
+    sleep 0.02
+  done
+  grep -qE "$re" "$file" 2>/dev/null || fail "process $pid ended without printing /$re/ (see $file)"
 }

@@ -17,9 +17,11 @@ state file, plan and output is then searched for the credentials cloudsim
 handed out.
 
 crash: deploy, the scaling deploy and teardown are each killed with SIGKILL
-at a random instant (drawn from the duration of a fault-free run); the next
-deploy must converge to the same resources with no duplicate, the next
-teardown must leave nothing.
+at a random request: cloudsim holds the k-th mutating request of the phase (k
+drawn from the count of a fault-free run), before it is handled or after it
+is handled but before it is answered, and the run is killed while it waits;
+the next deploy must converge to the same resources with no duplicate, the
+next teardown must leave nothing.
 
 Each run appends one JSON object to --results (default: none); `summary`
 prints the table of a results file. Exit status 1 when any run failed.
@@ -102,6 +104,19 @@ class Cloudsim:
     def set_faults(self, spec):
         subprocess.run(["curl", "-fsS", "-X", "POST", "--data", spec or "none", self.admin + "/faults"],
                        check=True, capture_output=True)
+
+    def post(self, path, body, method="POST"):
+        return json.loads(subprocess.run(["curl", "-fsS", "-X", method, "-H", "Content-Type: application/json",
+                                          "--data", json.dumps(body), self.admin + path],
+                                         check=True, capture_output=True).stdout)
+
+    def hold(self, rule):
+        """Adds a request hold (docs/cloudsim.md#holds); returns its id."""
+        return self.post("/holds", rule)["id"]
+
+    def release(self, hold_id):
+        subprocess.run(["curl", "-fsS", "-X", "DELETE", self.admin + "/holds/" + hold_id], check=True,
+                       capture_output=True)
 
     def resources(self, api):
         """Live resources of api that did not exist when cloudsim started."""
@@ -231,25 +246,33 @@ def baseline(build, provider, root, mode, time_scale):
     sim = Cloudsim(build, work, 1, time_scale)
     try:
         r = Run(build, provider, work, sim, 0)
+        # A hold that never holds counts the phase's mutating requests with
+        # the matcher the crash runs' kill holds use.
+        counter = sim.hold(dict(api=provider["api"], method="mutating", skip=1000000))
+        n_deploy = lambda: sim.get("/holds/" + counter)["matched"]
         t0 = time.monotonic()
         if r.deploy(1) != 1 or not r.converged(1):
             raise RuntimeError("fault-free deploy of %s failed:\n%s" % (provider["spec"], r.tail()))
         t_deploy = time.monotonic() - t0
+        m_deploy = n_deploy()
         first = kinds(sim.resources(provider["api"]))
         r.scale()
         t0 = time.monotonic()
         if r.deploy(1) != 1:
             raise RuntimeError("fault-free scale of %s failed:\n%s" % (provider["spec"], r.tail()))
         t_scale = time.monotonic() - t0
+        m_scale = n_deploy() - m_deploy
         scaled = kinds(sim.resources(provider["api"]))
         t0 = time.monotonic()
         if r.teardown(1) != 1:
             raise RuntimeError("fault-free teardown of %s failed:\n%s" % (provider["spec"], r.tail()))
         t_teardown = time.monotonic() - t0
+        m_teardown = n_deploy() - m_deploy - m_scale
         left = kinds(sim.resources(provider["api"]))
         if left:
             raise RuntimeError("fault-free teardown of %s left %s" % (provider["spec"], left))
-        return dict(first=first, scaled=scaled, t_deploy=t_deploy, t_scale=t_scale, t_teardown=t_teardown)
+        return dict(first=first, scaled=scaled, t_deploy=t_deploy, t_scale=t_scale, t_teardown=t_teardown,
+                    m_deploy=m_deploy, m_scale=m_scale, m_teardown=m_teardown)
     finally:
         sim.stop()
 
@@ -306,15 +329,30 @@ def fault_run(args, provider, base, seed, root):
     return res
 
 
-def kill_at(proc, delay):
-    """SIGKILLs proc after delay seconds; False when it had already ended."""
+def kill_at(sim, api, proc, point):
+    """SIGKILLs proc while cloudsim holds its point = (k, stage) mutating
+    request of api; False when proc ended before making k of them."""
+    k, stage = point
+    hold = sim.hold(dict(api=api, method="mutating", skip=k - 1, count=1, stage=stage))
     try:
-        proc.wait(delay)
+        while proc.poll() is None:
+            if sim.get("/holds/%s?held=1&timeout_s=1" % hold)["met"]:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return True
         return False
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        return True
+    finally:
+        sim.release(hold)
+
+
+def kill_point(rng, mutating):
+    """(k, stage): the k-th of a phase's mutating requests (1 to 90% of the
+    fault-free count), held before it is handled or after (its answer lost)."""
+    return rng.randint(1, max(1, int(mutating * 0.9))), rng.choice(("before", "after"))
+
+
+def point_text(point):
+    return "mutating request %d (held %s it was handled)" % point
 
 
 def crash_run(args, provider, base, seed, root):
@@ -325,9 +363,10 @@ def crash_run(args, provider, base, seed, root):
                duplicates=0, leftovers="", attempts=0)
     try:
         r = Run(args.build, provider, work, sim, seed)
-        d = rng.uniform(0.02, base["t_deploy"] * 0.8)
-        res["deploy_kill_at"] = round(d, 3)
-        res["kills"] += kill_at(r.start("deploy-killed", "deploy", r.spec, "--auto-approve"), d)
+        api = provider["api"]
+        d = kill_point(rng, base["m_deploy"])
+        res["deploy_kill_at"] = "%d%s" % (d[0], d[1][0])
+        res["kills"] += kill_at(sim, api, r.start("deploy-killed", "deploy", r.spec, "--auto-approve"), d)
         dups = set()
 
         def redeploy(what, at, want):
@@ -336,32 +375,32 @@ def crash_run(args, provider, base, seed, root):
             found = duplicates(rs)
             dups.update(found)
             if found:
-                res["errors"].append("%s after kill at %.2fs: duplicates %s" % (what, at, ", ".join(found)))
+                res["errors"].append("%s after kill at %s: duplicates %s" % (what, point_text(at), ", ".join(found)))
             if not r.converged(2):
-                res["errors"].append("%s after kill at %.2fs: not converged" % (what, at))
+                res["errors"].append("%s after kill at %s: not converged" % (what, point_text(at)))
             if kinds(rs) != want:
-                res["errors"].append("%s after kill at %.2fs: resources %s, want %s" % (what, at, kinds(rs), want))
+                res["errors"].append("%s after kill at %s: resources %s, want %s" % (what, point_text(at), kinds(rs), want))
 
         redeploy("deploy", d, base["first"])
         # The scaling deploy killed the same way (new group members created
         # in a batch, load balancer members updated).
         r.scale()
-        s = rng.uniform(0.02, base["t_scale"] * 0.8)
+        s = kill_point(rng, base["m_scale"])
         known = KNOWN_BUGS.get((provider["api"], "scale"))
         if known and not args.strict:
             res["known"] = "scale not killed (known bug: %s)" % known
         else:
-            res["scale_kill_at"] = round(s, 3)
-            res["kills"] += kill_at(r.start("scale-killed", "deploy", r.spec, "--auto-approve"), s)
+            res["scale_kill_at"] = "%d%s" % (s[0], s[1][0])
+            res["kills"] += kill_at(sim, api, r.start("scale-killed", "deploy", r.spec, "--auto-approve"), s)
         redeploy("scale", s, base["scaled"])
-        t = rng.uniform(0.02, base["t_teardown"] * 0.8)
-        res["teardown_kill_at"] = round(t, 3)
-        res["kills"] += kill_at(r.start("teardown-killed", "teardown", r.spec, "--auto-approve"), t)
+        t = kill_point(rng, base["m_teardown"])
+        res["teardown_kill_at"] = "%d%s" % (t[0], t[1][0])
+        res["kills"] += kill_at(sim, api, r.start("teardown-killed", "teardown", r.spec, "--auto-approve"), t)
         res["attempts"] += r.teardown(3)
         left = kinds(sim.resources(provider["api"]))
         res.update(duplicates=len(dups), leftovers=left)
         if left:
-            res["errors"].append("left after teardown killed at %.2fs: %s" % (t, left))
+            res["errors"].append("left after teardown killed at %s: %s" % (point_text(t), left))
         if res["errors"]:
             res["tail"] = r.tail()
         res["ok"] = not res["errors"]
@@ -380,7 +419,7 @@ def emit(args, res):
         line += "  attempts=%d faults=%d requests=%d" % (res["attempts"], res["faults"], res["requests"])
     if res["section"] == "crash":
         line += "  kills=%d at %s" % (res["kills"], "/".join(
-            "%ss" % res[k] if k in res else "-" for k in ("deploy_kill_at", "scale_kill_at", "teardown_kill_at")))
+            "%s" % res[k] if k in res else "-" for k in ("deploy_kill_at", "scale_kill_at", "teardown_kill_at")))
     print(line, flush=True)
     if res.get("known") and res["known"] not in emit.known:  # once per bug
         emit.known.add(res["known"])
@@ -459,8 +498,9 @@ def main():
             emit(args, dict(section=args.mode, provider=p["name"], seed=0, ok=False, kills=0,
                             errors=["baseline: %s" % e]))
             continue
-        print("%-7s %-12s baseline: %s (deploy %.1fs, teardown %.1fs)" %
-              (args.mode, p["name"], base["first"], base["t_deploy"], base["t_teardown"]), flush=True)
+        print("%-7s %-12s baseline: %s (deploy %.1fs, teardown %.1fs; mutating requests: deploy %d, scale %d, "
+              "teardown %d)" % (args.mode, p["name"], base["first"], base["t_deploy"], base["t_teardown"],
+                                base["m_deploy"], base["m_scale"], base["m_teardown"]), flush=True)
         # faults: --seeds runs. crash: runs until this provider's share of
         # --kills landed (a kill drawn after the process ended is no kill).
         want_kills = -(-args.kills // len(providers))
