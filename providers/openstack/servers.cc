@@ -270,12 +270,17 @@ Result<ObservedResource> OpenStackProvider::CreateInstance(const model::Resource
   Result<json> active = poller_->Wait(id, false, ctx);
   if (!active.ok()) return active.status();
   if (created->value("_untagged", false)) {
-    // A batch member: its address tag, and its own name (Nova's "-1", "-2"
-    // suffixes would clash with members created alone later).
+    // A batch member: its address tag first (it is how a later run finds it).
     Status st = RetryBusy([&] { return compute_->Put("/servers/" + id + "/tags/" + UrlEncode(address_tag), nullptr).status(); },
                           ctx, "server " + id);
-    if (st.ok()) st = compute_->Put("/servers/" + id, {{"server", {{"name", r.cloud_name}}}}).status();
-    if (!st.ok()) return st.WithPrefix("tagging and naming server " + id);
+    if (!st.ok()) return st.WithPrefix("tagging server " + id);
+  }
+  if (Str(*active, "name") != r.cloud_name) {
+    // A batch member's own name: Nova's "-1", "-2" suffixes clash with the
+    // names of other members. Also done when a run killed between the tag
+    // and the rename is resumed (the server is then found by its tag).
+    Status st = compute_->Put("/servers/" + id, {{"server", {{"name", r.cloud_name}}}}).status();
+    if (!st.ok()) return st.WithPrefix("naming server " + id);
     (*active)["name"] = r.cloud_name;
   }
   ObservedResource o = ObserveServer(*active);
