@@ -9,6 +9,7 @@
 
 #include "http/redact.h"
 #include "model/expand.h"
+#include "providers/digitalocean/drift.h"
 #include "providers/digitalocean/tags.h"
 #include "util/strings.h"
 
@@ -183,6 +184,12 @@ ObservedResource DigitalOceanProvider::ObserveDroplet(const json& d) const {
     }
   o.outputs = {{"id", o.id}, {"private_ip", priv}, {"public_ip", pub}, {"status", Str(d, "status")}};
   o.attributes = {{"size", Str(d, "size_slug")}, {"region", d.contains("region") ? Str(d["region"], "slug") : ""}};
+  // The tier tag the firewall and load balancer select on ("" once taken off).
+  if (Result<model::Address> a = model::Address::Parse(o.address); a.ok()) {
+    std::string tier_tag = model::CloudName({config_.deployment, a->tier});
+    std::vector<std::string> live = TagList(d);
+    o.attributes["target_tag"] = std::find(live.begin(), live.end(), tier_tag) != live.end() ? tier_tag : "";
+  }
   return o;
 }
 
@@ -244,12 +251,15 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::
     o.tags = DecodeTags(tags);
     o.address = o.tags[std::string(model::kTagAddress)];
     o.outputs = {{"id", o.id}};
+    json attached = v.value("droplet_ids", json::array());
+    o.attributes = {{"instance_id", attached.is_array() && !attached.empty() ? IdText(attached[0]) : ""}};
     out.push_back(std::move(o));
   }
 
   auto add_named = [&](const std::string& kind, const std::string& id, const std::string& name,
-                       const std::string& address, json outputs) {
+                       const std::string& address, json outputs, json attributes = json::object()) {
     ObservedResource o;
+    o.attributes = std::move(attributes);
     o.kind = kind;
     o.id = id;
     o.cloud_name = name;
@@ -279,14 +289,15 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::
   for (const json& f : *fws) {
     std::string m = Middle(Str(f, "name"), deployment, "-fw", others);
     std::vector<std::string> targets = TagList(f);  // tag proof: it targets the tier's tag
-    if (!m.empty() && std::find(targets.begin(), targets.end(), model::CloudName({deployment, m})) != targets.end()) add_named("firewall", Str(f, "id"), Str(f, "name"), m + ".firewall", json::object());
+    if (!m.empty() && std::find(targets.begin(), targets.end(), model::CloudName({deployment, m})) != targets.end()) add_named("firewall", Str(f, "id"), Str(f, "name"), m + ".firewall", json::object(), LiveFirewallAttributes(f));
   }
 
   auto lbs = rest_->List("/load_balancers", "load_balancers");
   if (!lbs.ok()) return lbs.status().WithPrefix("listing load balancers");
   for (const json& l : *lbs) {
     std::string m = Middle(Str(l, "name"), deployment, "-lb", others);
-    if (!m.empty() && Str(l, "tag") == model::CloudName({deployment, m})) add_named("load_balancer", Str(l, "id"), Str(l, "name"), m + ".lb", {{"ip", Str(l, "ip")}});
+    if (!m.empty() && Str(l, "tag") == model::CloudName({deployment, m})) add_named("load_balancer", Str(l, "id"), Str(l, "name"), m + ".lb", {{"ip", Str(l, "ip")}},
+                LiveLoadBalancerAttributes(l));
   }
 
   auto keys = rest_->List("/account/keys", "ssh_keys");
@@ -308,7 +319,8 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::
     if (!a.ok() || a->kind != model::Kind::kInstance) continue;
     model::Address fip = *a;
     fip.kind = model::Kind::kFloatingIp;
-    add_named("floating_ip", Str(ip, "ip"), Str(ip, "ip"), fip.ToString(), {{"ip", Str(ip, "ip")}});
+    add_named("floating_ip", Str(ip, "ip"), Str(ip, "ip"), fip.ToString(), {{"ip", Str(ip, "ip")}},
+              {{"instance_id", IdText(ip["droplet"].value("id", json()))}});
   }
   return out;
 }
@@ -321,6 +333,22 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::FindRecorded(
   // IP is asked for by its address; an unassigned one is still ours.
   std::vector<ObservedResource> out;
   for (const state::ResourceState& rs : missing) {
+    // A recorded droplet the tag list did not show: deleted, or its
+    // deployment tag was taken off outside. Asked for by id, so one still
+    // there is not created a second time.
+    if (rs.kind == model::KindName(model::Kind::kInstance) && !rs.id.empty()) {
+      Result<json> d = rest_->Get("/droplets/" + rs.id);
+      if (!d.ok()) {
+        if (d.status().IsNotFound()) continue;
+        return d.status().WithPrefix("reading droplet " + rs.id);
+      }
+      const json& doc = d->value("droplet", json::object());
+      if (IdText(doc.value("id", json())) != rs.id) continue;
+      ObservedResource o = ObserveDroplet(doc);
+      o.address = rs.address;
+      out.push_back(std::move(o));
+      continue;
+    }
     if (rs.kind != model::KindName(model::Kind::kFloatingIp) || rs.id.empty()) continue;
     Result<json> ip = rest_->Get("/reserved_ips/" + rs.id);
     if (!ip.ok()) {
@@ -333,6 +361,7 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::FindRecorded(
     ObservedResource o = StillThere(rs);
     o.cloud_name = rs.id;
     o.outputs = {{"ip", rs.id}, {"id", rs.id}};
+    o.attributes = {{"instance_id", ""}};  // unassigned: reassigned by an update
     out.push_back(std::move(o));
   }
   return out;

@@ -8,6 +8,7 @@
 
 #include "http/redact.h"
 #include "providers/digitalocean/do_provider.h"
+#include "providers/digitalocean/drift.h"
 #include "providers/digitalocean/tags.h"
 #include "testing/fake_clock.h"
 #include "testing/scripted_transport.h"
@@ -520,6 +521,69 @@ TEST_F(DoProviderTest, DiscoverPaginatesAndMapsEveryKind) {
   EXPECT_EQ(by["ssh_key.ops@do"].id, "7");
   EXPECT_EQ(by["mon.fip[0]"].outputs["ip"], "9.9.9.9");
   EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+// Drift: Discover reports back what state records (firewall rules and tag,
+// a droplet's tier tag, attachments and assignments) in the recorded form.
+TEST_F(DoProviderTest, DiscoverReportsTheLiveAttributesComparedForDrift) {
+  json tagged = Droplet(1, "db.instance[0]", "active");
+  json untagged = Droplet(2, "db.instance[1]", "active");
+  tagged["tags"].push_back("demo-db");
+  transport_.ExpectReply("GET", std::string(kBase) + "/droplets?tag_name=orchestrator-deployment%3Ademo&per_page=200", 200,
+                         json({{"droplets", {tagged, untagged}}}).dump());
+  transport_.ExpectReply("GET", std::string(kBase) + "/volumes", 200,
+                         json({{"volumes", {{{"id", "v1"}, {"name", "demo-db-data-0"}, {"droplet_ids", {1}},
+                                             {"tags", {DeploymentTag("demo"), AddressTag("db.volume.data[0]")}}},
+                                            {{"id", "v2"}, {"name", "demo-db-data-1"}, {"droplet_ids", json::array()},
+                                             {"tags", {DeploymentTag("demo"), AddressTag("db.volume.data[1]")}}}}}}).dump());
+  transport_.ExpectReply("GET", std::string(kBase) + "/vpcs", 200, json({{"vpcs", json::array()}}).dump());
+  transport_.ExpectReply("GET", std::string(kBase) + "/tags", 200, json({{"tags", json::array()}}).dump());
+  json rules = {{{"protocol", "tcp"}, {"ports", "22"}, {"sources", {{"addresses", {"0.0.0.0/0", "::/0"}}}}},
+                {{"protocol", "tcp"}, {"ports", "9042"}, {"sources", {{"tags", {"demo-api"}}}}}};
+  transport_.ExpectReply("GET", std::string(kBase) + "/firewalls", 200,
+                         json({{"firewalls", {{{"id", "fw1"}, {"name", "demo-db-fw"}, {"tags", {"demo-db"}},
+                                               {"inbound_rules", rules}}}}}).dump());
+  transport_.ExpectReply("GET", std::string(kBase) + "/load_balancers", 200, json({{"load_balancers", json::array()}}).dump());
+  transport_.ExpectReply("GET", std::string(kBase) + "/account/keys", 200, json({{"ssh_keys", json::array()}}).dump());
+  transport_.ExpectReply("GET", std::string(kBase) + "/reserved_ips", 200,
+                         json({{"reserved_ips", {{{"ip", "9.9.9.9"}, {"droplet", {{"id", 1}}}}}}}).dump());
+  auto found = provider_->Discover("demo");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  std::map<std::string, engine::ObservedResource> by;
+  for (auto& o : *found) by[o.address] = o;
+  EXPECT_EQ(by["db.instance[0]"].attributes["target_tag"], "demo-db");
+  EXPECT_EQ(by["db.instance[1]"].attributes["target_tag"], "");  // taken off outside
+  EXPECT_EQ(by["db.volume.data[0]"].attributes, json({{"instance_id", "1"}}));
+  EXPECT_EQ(by["db.volume.data[1]"].attributes, json({{"instance_id", ""}}));
+  EXPECT_EQ(by["db.fip[0]"].attributes, json({{"instance_id", "1"}}));
+  EXPECT_EQ(by["db.firewall"].attributes["target_tag"], "demo-db");
+  // The live rules, in the spec's form, compare equal to the rules they came
+  // from; one more rule opened outside does not.
+  model::Resource fw;
+  fw.address = *model::Address::Parse("db.firewall");
+  fw.attributes = {{"rules", {{{"protocol", "tcp"}, {"ports", "9042"}, {"sources", json::array()}, {"source_tags", {"demo-api"}}},
+                              {{"protocol", "tcp"}, {"ports", "22"}, {"sources", json::array()}, {"source_tags", json::array()}}}},
+                   {"target_tag", "demo-db"}};
+  state::ResourceState live;
+  live.id = "fw1";
+  live.attributes = by["db.firewall"].attributes;
+  EXPECT_EQ(provider_->Diff(fw, live), engine::ChangeAction::kNoop);
+  live.attributes["rules"].push_back({{"protocol", "tcp"}, {"ports", "0"}, {"sources", {"0.0.0.0/0"}}, {"source_tags", json::array()}});
+  EXPECT_EQ(provider_->Diff(fw, live), engine::ChangeAction::kUpdate);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST(DoFirewallRulesTest, CanonicalFormIgnoresOrderDefaultsAndPortSpelling) {
+  json a = {{{"protocol", "tcp"}, {"ports", "22"}, {"sources", {"b", "a"}}},
+            {{"protocol", "icmp"}, {"ports", "all"}},
+            {{"protocol", "udp"}, {"ports", ""}, {"sources", json::array()}, {"source_tags", json::array()}}};
+  json b = {{{"protocol", "udp"}, {"ports", "1-65535"}, {"sources", {"0.0.0.0/0", "::/0"}}},
+            {{"protocol", "tcp"}, {"ports", "22"}, {"sources", {"a", "b"}}, {"source_tags", json::array()}},
+            {{"protocol", "icmp"}, {"sources", {"::/0", "0.0.0.0/0"}}}};
+  EXPECT_EQ(CanonicalFirewallRules(a), CanonicalFirewallRules(b));
+  b[1]["ports"] = "23";
+  EXPECT_NE(CanonicalFirewallRules(a), CanonicalFirewallRules(b));
+  EXPECT_EQ(CanonicalFirewallRules("not rules"), json::array());
 }
 
 TEST_F(DoProviderTest, LoadBalancerIgnoresMemberIpsButNotListeners) {

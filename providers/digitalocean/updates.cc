@@ -3,6 +3,7 @@
 #include <set>
 
 #include "providers/digitalocean/do_provider.h"
+#include "providers/digitalocean/drift.h"
 #include "providers/digitalocean/tags.h"
 
 namespace orch::providers::digitalocean {
@@ -37,6 +38,10 @@ json Normalised(const json& attributes, model::Kind kind) {
   json j = attributes.is_object() ? attributes : json::object();
   if (kind == model::Kind::kLoadBalancer && j.contains("targets") && j["targets"].is_object())
     j["targets"].erase("private_ips");
+  if (kind == model::Kind::kLoadBalancer && j.contains("listeners")) j["listeners"] = CanonicalListeners(j["listeners"]);
+  if (kind == model::Kind::kLoadBalancer && j.contains("health_check"))
+    j["health_check"] = CanonicalHealthCheck(j["health_check"]);
+  if (kind == model::Kind::kFirewall && j.contains("rules")) j["rules"] = CanonicalFirewallRules(j["rules"]);
   return j;
 }
 

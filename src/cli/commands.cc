@@ -179,6 +179,10 @@ int RunValidate(const GlobalOptions& g, const ValidateArgs& a) {
 }
 
 int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
+  if (a.refresh_only && !a.out.empty()) {
+    Fail("--refresh-only reports drift and saves no plan; drop --out, or plan without --refresh-only to save one");
+    return kExitError;
+  }
   auto timeout = LockTimeout(a.lock_timeout);
   if (!timeout) return kExitError;
   auto s = OpenFromSpec(g, a.spec, a.vars, /*expand=*/true);
@@ -193,6 +197,18 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
     return kExitError;
   }
   FilterTargets(&*p, a.targets);
+  if (a.refresh_only) {
+    plan::Plan drift = p->OutsideOnly();
+    if (a.json) {
+      std::printf("%s\n", drift.ToJson().dump(2).c_str());
+    } else {
+      plan::RenderOptions o;
+      o.color = WantColor(stdout, g.no_color);
+      o.refresh_only = true;
+      std::fputs(plan::RenderPlan(drift, o).c_str(), stdout);
+    }
+    return a.detailed_exitcode && drift.HasChanges() ? kExitChanges : kExitOk;
+  }
   if (a.json) {
     std::printf("%s\n", p->ToJson().dump(2).c_str());
   } else {

@@ -30,6 +30,7 @@ struct PlanArgs {
   std::vector<std::string> targets;
   bool json = false;
   bool detailed_exitcode = false;
+  bool refresh_only = false;  // report only what changed outside orchestrator
   std::string out;
   std::string lock_timeout = "0s";
 };

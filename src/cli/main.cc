@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   plan->add_option("--target", pa.targets, "Limit to this address or tier and what it depends on (repeatable)");
   plan->add_flag("--json", pa.json, "Print the plan as JSON");
   plan->add_flag("--detailed-exitcode", pa.detailed_exitcode, "Exit 0: no changes, 2: changes, 1: error");
+  plan->add_flag("--refresh-only", pa.refresh_only,
+                 "Report only drift: what changed outside orchestrator (with --detailed-exitcode, 2 = drift)");
   plan->add_option("--out", pa.out, "Save the plan; 'orchestrator deploy FILE' applies exactly it");
   plan->add_option("--lock-timeout", pa.lock_timeout, "Wait this long for the state lock (e.g. 30s, 5m)");
 

@@ -127,6 +127,9 @@ Status DoUpdate(const plan::Change& change, const ChangeEnv& env) {
     if (it != snapshot.resources.end()) prior = it->second;
   });
   if (!prepared.ok()) return prepared.status();
+  // What drifted is changed from its live value, not from the recorded one.
+  if (prior.attributes.is_object() && change.drift.is_object())
+    for (auto it = change.drift.begin(); it != change.drift.end(); ++it) prior.attributes[it.key()] = it.value();
 
   ApplyContext ctx = MakeContext(change, env, "", 1);
   Result<ObservedResource> updated = CallProvider(change.address, [&] { return env.provider->Update(prepared->call, prior, ctx); });

@@ -13,6 +13,7 @@
 //     "address": "api.instance[2]", "kind": "instance", "action": "create",
 //     "provider": "do", "reason": "not in state",
 //     "changed_keys": ["size"], "depends_on": ["network.main"],
+//     "drift": {"rules": [...live value...]}, "outside": false,
 //     "desired": {"address", "provider", "cloud_name", "tags", "attributes", "depends_on"} | null,
 //     "prior": {"address", "kind", "provider", "provider_type", "id", "cloud_name", "tags",
 //               "attributes", "outputs", "depends_on"} | null
@@ -20,6 +21,7 @@
 // }
 // "desired" is null for delete; "prior" is null when nothing is recorded or
 // observed (plain create). "summary" is informational and ignored on read.
+// "drift" and "outside" may be missing in files written before they existed.
 #include "plan/plan.h"
 
 #include <algorithm>
@@ -164,6 +166,14 @@ bool Plan::HasChanges() const {
   return std::any_of(changes.begin(), changes.end(), [](const Change& c) { return c.action != Action::kNoop; });
 }
 
+Plan Plan::OutsideOnly() const {
+  Plan out = *this;
+  out.changes.clear();
+  for (const Change& c : changes)
+    if (c.outside) out.changes.push_back(c);
+  return out;
+}
+
 json Plan::ToJson() const {
   Summary s = Summarize();
   json out = {{"format_version", kFormatVersion},
@@ -182,7 +192,9 @@ json Plan::ToJson() const {
                {"provider", c.provider},
                {"reason", c.reason},
                {"changed_keys", c.changed_keys},
-               {"depends_on", c.depends_on}};
+               {"depends_on", c.depends_on},
+               {"drift", c.drift},
+               {"outside", c.outside}};
     jc["desired"] = c.action == Action::kDelete ? json(nullptr) : ResourceToJson(c.desired);
     jc["prior"] = c.prior.address.empty() && c.prior.id.empty() ? json(nullptr) : PriorToJson(c.prior);
     list.push_back(std::move(jc));
@@ -230,6 +242,15 @@ Result<Plan> Plan::FromJson(const json& j) {
       c.reason = Str(jc, "reason", where);
       c.changed_keys = Strings(jc, "changed_keys", where);
       c.depends_on = Strings(jc, "depends_on", where);
+      // "drift" and "outside" came after format_version 1's first release: optional.
+      if (jc.contains("drift")) {
+        if (!jc["drift"].is_object()) throw FieldError{where + ": 'drift' must be an object"};
+        c.drift = jc["drift"];
+      }
+      if (jc.contains("outside")) {
+        if (!jc["outside"].is_boolean()) throw FieldError{where + ": 'outside' must be a boolean"};
+        c.outside = jc["outside"].get<bool>();
+      }
       const json& desired = Field(jc, "desired", where);
       if (!desired.is_null()) c.desired = ResourceFromJson(desired, where + ".desired");
       else if (c.action != Action::kDelete) throw FieldError{where + ": 'desired' is required for " + action};

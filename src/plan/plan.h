@@ -41,6 +41,14 @@ struct Change {
   state::ResourceState prior;
   std::vector<std::string> changed_keys;  // attribute keys that differ
   std::vector<std::string> depends_on;    // addresses this change waits for (already in apply order)
+  // Attributes the cloud reports differently from what state records,
+  // changed outside orchestrator: key -> the live value (in the provider's
+  // neutral form). Apply hands these to Provider::Update as the prior values.
+  nlohmann::json drift = nlohmann::json::object();
+  // True when the change exists because of something done outside
+  // orchestrator: drift, a resource deleted outside, a recorded id gone, an
+  // orphan. `plan --refresh-only` shows only these.
+  bool outside = false;
 };
 
 struct Plan {
@@ -56,6 +64,9 @@ struct Plan {
   };
   Summary Summarize() const;
   bool HasChanges() const;
+  // This plan with only the changes something done outside orchestrator
+  // caused (Change::outside): what `plan --refresh-only` reports.
+  Plan OutsideOnly() const;
 
   // The stable `plan --json` format (format_version 1), documented in
   // plan.cc and docs/plan-format.md. FromJson validates every field and

@@ -101,6 +101,35 @@ TEST(PlanTest, JsonRoundTrip) {
   EXPECT_EQ(again->ToJson(), j);
 }
 
+TEST(PlanTest, DriftAndOutsideRoundTripAndAreOptionalWhenRead) {
+  Plan p = MixedPlan();
+  p.changes[0].drift = {{"rules", json::array({{{"protocol", "tcp"}}})}};
+  p.changes[0].outside = true;
+  json j = p.ToJson();
+  EXPECT_EQ(j["changes"][0]["drift"], p.changes[0].drift);
+  EXPECT_EQ(j["changes"][0]["outside"], true);
+  EXPECT_EQ(j["changes"][1]["drift"], json::object());
+  EXPECT_EQ(j["changes"][1]["outside"], false);
+  auto back = Plan::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->changes[0].drift, p.changes[0].drift);
+  EXPECT_TRUE(back->changes[0].outside);
+  EXPECT_FALSE(back->changes[1].outside);
+  // A plan saved before these fields existed still reads.
+  for (json& c : j["changes"]) {
+    c.erase("drift");
+    c.erase("outside");
+  }
+  back = Plan::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->changes[0].drift.empty());
+  EXPECT_FALSE(back->changes[0].outside);
+  j["changes"][0]["drift"] = "rules";
+  back = Plan::FromJson(j);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("'drift' must be an object"), std::string::npos) << back.status().message();
+}
+
 TEST(PlanTest, FromJsonNamesTheBadField) {
   json good = MixedPlan().ToJson();
   auto err = [](json j) {

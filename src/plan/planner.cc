@@ -186,6 +186,7 @@ class Planner {
       Change& c = NewChange(addr, d.address.kind, Action::kCreate, d.provider, "deleted outside orchestrator");
       c.desired = d;
       c.prior = prior;
+      c.outside = true;
       changing_[addr] = "created";
       return Status::OK();
     }
@@ -194,6 +195,7 @@ class Planner {
                             "recorded id " + prior.id + " is gone; found id " + obs->id + " by its tags");
       c.desired = d;
       c.prior = *obs;
+      c.outside = true;
       working_.resources[addr] = *obs;
       return Status::OK();
     }
@@ -223,15 +225,20 @@ class Planner {
           resolved.attributes[it.key()] = std::move(*v);
       }
     }
-    DiffDecision decision = in_.diff ? in_.diff(resolved, prior)
-                                     : (resolved.attributes == prior.attributes ? DiffDecision::kNoop
-                                                                                : DiffDecision::kReplace);
+    // Diff against the live object: what the cloud reports is laid over
+    // what state records, so a change made outside is planned back.
+    json drift = obs ? Drift(resolved, prior, *obs) : json::object();
+    state::ResourceState live = prior;
+    for (auto it = drift.begin(); it != drift.end(); ++it) live.attributes[it.key()] = it.value();
+    DiffDecision decision = Decide(resolved, live);
+    const bool spec_changed = drift.empty() ? decision != DiffDecision::kNoop
+                                            : Decide(resolved, prior) != DiffDecision::kNoop;
     std::vector<std::string> keys = ChangedKeys(resolved.attributes, prior.attributes);
     Action action = decision == DiffDecision::kNoop     ? Action::kNoop
                     : decision == DiffDecision::kUpdate ? Action::kUpdate
                                                         : Action::kReplace;
     std::string reason;
-    if (action != Action::kNoop) {
+    if (action != Action::kNoop && spec_changed) {
       reason = keys.empty() ? "the provider reports a difference" : Join(keys, ", ") + " changed";
       if (!after_apply.empty()) {
         std::vector<std::string> why;
@@ -239,10 +246,23 @@ class Planner {
         reason += " (known after apply: " + Join(why, ", ") + ")";
       }
     }
+    if (action != Action::kNoop && !drift.empty()) {
+      std::vector<std::string> drifted;
+      for (auto it = drift.begin(); it != drift.end(); ++it) drifted.push_back(it.key());
+      reason += (reason.empty() ? "" : "; ") + std::string("drift: ") + Join(drifted, ", ") +
+                " changed outside orchestrator";
+      std::set<std::string> all(keys.begin(), keys.end());
+      all.insert(drifted.begin(), drifted.end());
+      keys.assign(all.begin(), all.end());
+    }
     Change& c = NewChange(addr, d.address.kind, action, d.provider, reason);
     c.desired = d;
     c.prior = prior;
-    if (action != Action::kNoop) c.changed_keys = keys;
+    if (action != Action::kNoop) {
+      c.changed_keys = keys;
+      c.drift = std::move(drift);
+      c.outside = !c.drift.empty();
+    }
     // A value that changes because members are deleted is resolved after
     // those deletes.
     if (action != Action::kNoop)
@@ -250,6 +270,32 @@ class Planner {
         if (changing_.at(a) == "deleted") waits_for_deletes_[addr].insert(a);
     if (action == Action::kReplace) changing_[addr] = "replaced";
     return Status::OK();
+  }
+
+  DiffDecision Decide(const model::Resource& desired, const state::ResourceState& prior) const {
+    if (in_.diff) return in_.diff(desired, prior);
+    return desired.attributes == prior.attributes ? DiffDecision::kNoop : DiffDecision::kReplace;
+  }
+
+  // The recorded attributes the cloud reports otherwise: key -> live value.
+  // A provider fills ObservedResource::attributes only with what it reads
+  // back, in the form it records; a key counts when state records it too
+  // and the provider's diff tells the live value from the recorded one (so
+  // a difference of form alone, e.g. rule order, is no drift).
+  json Drift(const model::Resource& resolved, const state::ResourceState& prior,
+             const state::ResourceState& observed) const {
+    json out = json::object();
+    if (!observed.attributes.is_object() || !prior.attributes.is_object()) return out;
+    model::Resource recorded = resolved;
+    recorded.attributes = prior.attributes;
+    for (auto it = observed.attributes.begin(); it != observed.attributes.end(); ++it) {
+      auto was = prior.attributes.find(it.key());
+      if (was == prior.attributes.end() || *was == it.value()) continue;
+      state::ResourceState probe = prior;
+      probe.attributes[it.key()] = it.value();
+      if (Decide(recorded, probe) != DiffDecision::kNoop) out[it.key()] = it.value();
+    }
+    return out;
   }
 
   // One reference at plan time: kKnownAfterApply when its target changes in
@@ -303,10 +349,11 @@ class Planner {
 
   void AddDelete(const std::string& addr, std::string reason) {
     const state::ResourceState& rs = working_.resources.at(addr);
-    if (in_.refreshed && !Observed(addr) && Observable(rs.provider, KindOf(addr, rs.kind), rs.attributes))
-      reason += " (already gone from the cloud)";
+    bool gone = in_.refreshed && !Observed(addr) && Observable(rs.provider, KindOf(addr, rs.kind), rs.attributes);
+    if (gone) reason += " (already gone from the cloud)";
     Change& c = NewChange(addr, KindOf(addr, rs.kind), Action::kDelete, rs.provider, std::move(reason));
     c.prior = rs;
+    c.outside = gone;
   }
 
   // Observed resources that nothing desired or recorded accounts for.
@@ -321,6 +368,7 @@ class Planner {
       if (changes_.count(addr)) continue;
       Change& c = NewChange(addr, KindOf(o.rs.address, o.rs.kind), Action::kDelete, o.rs.provider, o.reason);
       c.prior = o.rs;
+      c.outside = true;
       observed_only_.insert(addr);
     }
   }

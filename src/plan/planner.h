@@ -2,9 +2,11 @@
 // clouds report (Provider::Discover, run by the caller) -> Plan.
 //
 // Deploy rules, per address:
-//   desired, in state, observed      resolve references against the state and
-//                                    ask `diff`: no-op, update or replace,
-//                                    with changed_keys
+//   desired, in state, observed      resolve references against the state, lay
+//                                    the attributes the cloud reports over the
+//                                    recorded ones (drift: those `diff` tells
+//                                    apart) and ask `diff`: no-op, update or
+//                                    replace, with changed_keys and drift
 //   desired, in state, not observed  create ("deleted outside orchestrator")
 //   desired, not in state, observed  adopt (e.g. an intent left by a killed run)
 //   desired only                     create ("not in state")

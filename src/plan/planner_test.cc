@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -194,6 +195,112 @@ TEST_F(PlannerTest, DeletedOutsideIsRecreated) {
   // Offline (not refreshed): the state is trusted.
   in.refreshed = false;
   EXPECT_FALSE(MustPlan(in).HasChanges());
+}
+
+// The observed attributes of a resource laid over what state records: a
+// live value the provider's diff tells from the recorded one is drift.
+state::ResourceState* ObservedAt(PlanInput* in, const std::string& addr) {
+  for (auto& o : in->observed["cloud"])
+    if (o.address == addr) return &o;
+  return nullptr;
+}
+
+TEST_F(PlannerTest, DriftOnAReportedAttributeIsPlannedBack) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
+    if (d.attributes == prior.attributes) return DiffDecision::kNoop;
+    return d.address.kind == model::Kind::kFirewall ? DiffDecision::kUpdate : DiffDecision::kReplace;
+  };
+  state::ResourceState* fw = ObservedAt(&in, "db.firewall");
+  ASSERT_NE(fw, nullptr);
+  json opened = json::array({{{"protocol", "tcp"}, {"ports", "all"}, {"sources", {"0.0.0.0/0"}}}});
+  fw->attributes = {{"rules", opened}};  // the provider reports only the rules
+  Plan p = MustPlan(in);
+  const Change* c = Find(p, "db.firewall");
+  EXPECT_EQ(c->action, Action::kUpdate);
+  EXPECT_EQ(c->reason, "drift: rules changed outside orchestrator");
+  EXPECT_EQ(c->changed_keys, (std::vector<std::string>{"rules"}));
+  EXPECT_EQ(c->drift, json({{"rules", opened}}));
+  EXPECT_TRUE(c->outside);
+  EXPECT_EQ(c->prior.attributes, st.resources.at("db.firewall").attributes);  // the recorded state, for apply
+  EXPECT_EQ(p.Summarize().update, 1);
+  EXPECT_EQ(p.Summarize().noop, static_cast<int>(st.resources.size()) - 1);
+  // Only the drifted resource is outside; --refresh-only shows it alone.
+  Plan outside = p.OutsideOnly();
+  ASSERT_EQ(outside.changes.size(), 1u);
+  EXPECT_EQ(outside.changes[0].address, "db.firewall");
+}
+
+TEST_F(PlannerTest, NoDriftWhenLiveMatchesRecordOrDiffersOnlyInForm) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  // The provider compares rules ignoring their order.
+  in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
+    auto sorted = [](json a) {
+      if (a.is_object() && a.contains("rules") && a["rules"].is_array()) std::sort(a["rules"].begin(), a["rules"].end());
+      return a;
+    };
+    return sorted(d.attributes) == sorted(prior.attributes) ? DiffDecision::kNoop : DiffDecision::kUpdate;
+  };
+  json rules = st.resources.at("db.firewall").attributes["rules"];
+  json extra = {{"protocol", "udp"}, {"ports", "53"}, {"sources", json::array()}, {"source_tags", json::array()}};
+  rules.push_back(extra);
+  st.resources.at("db.firewall").attributes["rules"] = rules;  // recorded: two rules
+  json reversed = json::array({rules[1], rules[0]});
+  in.state = st;
+  in.observed = SimCloud::Observe(st);
+  ObservedAt(&in, "db.firewall")->attributes = {{"rules", reversed}, {"not_recorded", "x"}};
+  Plan p = MustPlan(in);
+  const Change* c = Find(p, "db.firewall");
+  // The spec wants one rule: a spec change, with no drift (order only; an
+  // attribute state does not record is not compared).
+  EXPECT_EQ(c->action, Action::kUpdate);
+  EXPECT_EQ(c->reason, "rules changed");
+  EXPECT_TRUE(c->drift.empty());
+  EXPECT_FALSE(c->outside);
+  EXPECT_TRUE(p.OutsideOnly().changes.empty());
+}
+
+TEST_F(PlannerTest, SpecChangeAndDriftTogetherGiveBothReasons) {
+  state::State st = Deployed(DemoSpec());
+  spec::Spec s = DemoSpec();
+  s.tiers[1].size = "l";
+  PlanInput in = Input(Desired(s), st);
+  in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
+    return d.attributes == prior.attributes ? DiffDecision::kNoop : DiffDecision::kUpdate;
+  };
+  ObservedAt(&in, "api.instance[0]")->attributes["target_tag"] = "";
+  Plan p = MustPlan(in);
+  const Change* c = Find(p, "api.instance[0]");
+  EXPECT_EQ(c->action, Action::kUpdate);
+  EXPECT_EQ(c->reason, "size changed; drift: target_tag changed outside orchestrator");
+  EXPECT_EQ(c->changed_keys, (std::vector<std::string>{"size", "target_tag"}));
+  EXPECT_EQ(c->drift, json({{"target_tag", ""}}));
+  // Put back outside: no drift, only the spec change.
+  ObservedAt(&in, "api.instance[0]")->attributes = st.resources.at("api.instance[0]").attributes;
+  p = MustPlan(in);
+  EXPECT_EQ(Find(p, "api.instance[0]")->reason, "size changed");
+  EXPECT_TRUE(p.OutsideOnly().changes.empty());
+}
+
+TEST_F(PlannerTest, DeletedOutsideAndOrphansAreOutsideChanges) {
+  state::State st = Deployed(DemoSpec());
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  auto& list = in.observed["cloud"];
+  list.erase(std::remove_if(list.begin(), list.end(), [](const auto& o) { return o.address == "api.lb"; }),
+             list.end());
+  state::ResourceState stray = st.resources.at("db.instance[0]");
+  stray.id = "stray-1";
+  list.push_back(stray);
+  Plan p = MustPlan(in);
+  Plan outside = p.OutsideOnly();
+  std::vector<std::string> addrs;
+  for (const Change& c : outside.changes) addrs.push_back(c.address + " " + std::string(ActionName(c.action)));
+  EXPECT_EQ(addrs.size(), 2u);
+  EXPECT_EQ(Find(outside, "api.lb")->action, Action::kCreate);
+  EXPECT_EQ(Find(p, "db.instance[0]")->action, Action::kNoop);
+  EXPECT_FALSE(Find(p, "db.instance[0]")->outside);
 }
 
 TEST_F(PlannerTest, UnobservableResourcesTrustTheState) {

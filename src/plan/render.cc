@@ -68,6 +68,18 @@ const json* Get(const json& obj, const std::string& key) {
   return it == obj.end() ? nullptr : &*it;
 }
 
+// A drifted list as the elements apply takes off and puts back: "-x, +y"
+// ("reordered" when they hold the same elements).
+std::string ListChange(const json& before, const json& after) {
+  std::string out;
+  auto has = [](const json& list, const json& v) { return std::find(list.begin(), list.end(), v) != list.end(); };
+  for (const json& v : before)
+    if (!has(after, v)) out += (out.empty() ? "-" : ", -") + Short(&v);
+  for (const json& v : after)
+    if (!has(before, v)) out += (out.empty() ? "+" : ", +") + Short(&v);
+  return out.empty() ? "reordered" : out;
+}
+
 std::string ActionText(const Change& c) {
   std::string action = c.action == Action::kUpdate ? "update in place" : std::string(ActionName(c.action));
   bool obvious = c.reason.empty() || (c.action == Action::kCreate && c.reason == "not in state") ||
@@ -79,12 +91,14 @@ std::string ActionText(const Change& c) {
 std::string UpdateDetails(const Change& c) {
   std::string out;
   for (const std::string& key : c.changed_keys) {
-    const json* before = Get(c.prior.attributes, key);
+    const json* before = c.drift.contains(key) ? &c.drift[key] : Get(c.prior.attributes, key);
     const json* after = Get(c.desired.attributes, key);
     out += out.empty() ? " " : "; ";
     out += key + ": ";
     if (SecretKey(key) || (before && HoldsSecret(*before)) || (after && HoldsSecret(*after)))
       out += "(changed)";
+    else if (c.drift.contains(key) && before && after && before->is_array() && after->is_array())
+      out += ListChange(*before, *after);
     else
       out += Short(before) + " -> " + Short(after);
   }
@@ -99,6 +113,14 @@ std::string SummaryLine(const Plan& plan) {
   return "Plan: " + std::to_string(s.create) + " to add, " + std::to_string(s.update) + " to change, " +
          std::to_string(s.replace) + " to replace, " + std::to_string(s.destroy) + " to destroy, " +
          std::to_string(s.adopt) + " to adopt.";
+}
+
+std::string DriftSummaryLine(const Plan& plan) {
+  int n = 0;
+  for (const Change& c : plan.changes) n += c.outside && c.action != Action::kNoop;
+  if (n == 0) return "No drift: the clouds match the state.";
+  return "Drift: " + std::to_string(n) + (n == 1 ? " resource" : " resources") +
+         " changed outside orchestrator; 'orchestrator deploy' puts the declared state back.";
 }
 
 std::string RenderPlan(const Plan& plan, const RenderOptions& options) {
@@ -117,6 +139,7 @@ std::string RenderPlan(const Plan& plan, const RenderOptions& options) {
     out += options.color ? std::string(st.color) + line + kReset + "\n" : line + "\n";
   }
   if (!out.empty()) out += "\n";
+  if (options.refresh_only) return out + DriftSummaryLine(plan) + "\n";
   out += SummaryLine(plan);
   if (!plan.HasChanges()) out += " " + std::to_string(unchanged) + " resources up to date.";
   out += "\n";

@@ -26,6 +26,9 @@ namespace orch::plan {
 struct RenderOptions {
   bool color = false;
   bool show_noop = false;  // list unchanged resources too ("    x (no change)")
+  // A drift report (plan --refresh-only, of Plan::OutsideOnly()): its own
+  // summary line instead of the plan's.
+  bool refresh_only = false;
 };
 
 std::string RenderPlan(const Plan& plan, const RenderOptions& options = {});
@@ -33,5 +36,7 @@ std::string RenderPlan(const Plan& plan, const RenderOptions& options = {});
 // "Plan: 3 to add, 1 to change, 0 to replace, 2 to destroy, 1 to adopt."
 // (update counts as change; "No changes." when there is nothing to do).
 std::string SummaryLine(const Plan& plan);
+// "Drift: 2 resources changed outside orchestrator; ..." or "No drift: ...".
+std::string DriftSummaryLine(const Plan& plan);
 
 }  // namespace orch::plan

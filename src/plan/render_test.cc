@@ -57,6 +57,27 @@ TEST(RenderTest, TerraformStyleLines) {
             "Plan: 2 to add, 3 to change, 1 to replace, 2 to destroy, 1 to adopt.\n");
 }
 
+TEST(RenderTest, DriftShowsTheLiveValueAndARefreshOnlySummary) {
+  Plan p;
+  p.deployment = "demo";
+  Change fw = Make("api.firewall", Action::kUpdate, "drift: rules changed outside orchestrator");
+  fw.changed_keys = {"rules"};
+  fw.prior.attributes = {{"rules", json::array({"22"})}};
+  fw.desired.attributes = {{"rules", json::array({"22"})}};
+  fw.drift = {{"rules", json::array({"22", "all"})}};
+  fw.outside = true;
+  p.changes = {fw};
+  RenderOptions o;
+  o.refresh_only = true;
+  EXPECT_EQ(RenderPlan(p, o),
+            "  ~ api.firewall (update in place: drift: rules changed outside orchestrator) "
+            "rules: -\"all\"\n"
+            "\n"
+            "Drift: 1 resource changed outside orchestrator; 'orchestrator deploy' puts the declared state back.\n");
+  p.changes.clear();
+  EXPECT_EQ(RenderPlan(p, o), "No drift: the clouds match the state.\n");
+}
+
 TEST(RenderTest, SecretsNeverAppear) {
   std::string out = RenderPlan(Sample(), {true, true});
   for (const char* secret : {"hunter2", "s3cret", "old-secret", "new-secret", "t1\"", "t2\""})
