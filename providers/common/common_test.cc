@@ -1,8 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "http/http_client.h"
+#include "providers/common/json_read.h"
+#include "providers/common/observed.h"
 #include "providers/common/operation_poller.h"
 #include "providers/common/rest_client.h"
+#include "providers/common/settings.h"
 #include "providers/common/uuid.h"
 #include "testing/fake_clock.h"
 #include "testing/scripted_transport.h"
@@ -172,6 +177,68 @@ TEST(UrlTest, AddQueryAndEncode) {
   EXPECT_EQ(AddQuery("/a", "x=1"), "/a?x=1");
   EXPECT_EQ(AddQuery("/a?y=2", "x=1"), "/a?y=2&x=1");
   EXPECT_EQ(UrlEncode("orchestrator-address:api:dinstance"), "orchestrator-address%3Aapi%3Adinstance");
+}
+
+TEST(JsonReadTest, StrGivesStringsAndIntegersAsText) {
+  json j = {{"name", "web-1"}, {"id", 1234}, {"big", int64_t{9007199254740993}}, {"none", nullptr},
+            {"ratio", 0.5}, {"up", true}, {"list", json::array({"a"})}};
+  EXPECT_EQ(Str(j, "name"), "web-1");
+  EXPECT_EQ(Str(j, "id"), "1234");
+  EXPECT_EQ(Str(j, "big"), "9007199254740993");
+  EXPECT_EQ(Str(j, "missing"), "");
+  EXPECT_EQ(Str(j, "missing", "dflt"), "dflt");
+  // null, floats, booleans and containers are not text: the fallback.
+  EXPECT_EQ(Str(j, "none", "dflt"), "dflt");
+  EXPECT_EQ(Str(j, "ratio", "dflt"), "dflt");
+  EXPECT_EQ(Str(j, "up", "dflt"), "dflt");
+  EXPECT_EQ(Str(j, "list", "dflt"), "dflt");
+}
+
+TEST(JsonReadTest, StrOfSomethingNotAnObjectIsTheFallback) {
+  EXPECT_EQ(Str(json::array({1, 2}), "0", "dflt"), "dflt");
+  EXPECT_EQ(Str(json("text"), "text", "dflt"), "dflt");
+  EXPECT_EQ(Str(json(), "id"), "");
+}
+
+TEST(JsonReadTest, StringFieldTakesOnlyStrings) {
+  json j = {{"token", "abc"}, {"id", 7}, {"none", nullptr}};
+  EXPECT_EQ(StringField(j, "token"), "abc");
+  EXPECT_EQ(StringField(j, "id"), "");
+  EXPECT_EQ(StringField(j, "none"), "");
+  EXPECT_EQ(StringField(j, "missing"), "");
+  EXPECT_EQ(StringField(json::array({"token"}), "token"), "");
+}
+
+TEST(SettingsTest, EnvOrReadsTheVariableOrGivesEmpty) {
+  ::setenv("ORCH_COMMON_TEST_VAR", "value-1", 1);
+  EXPECT_EQ(EnvOr("ORCH_COMMON_TEST_VAR"), "value-1");
+  ::unsetenv("ORCH_COMMON_TEST_VAR");
+  EXPECT_EQ(EnvOr("ORCH_COMMON_TEST_VAR"), "");
+}
+
+TEST(SettingsTest, SettingMsTakesIntegersAndNumericStrings) {
+  json s = {{"n", 250}, {"text", "1500"}, {"bad", "fast"}, {"empty", ""}, {"float", 2.5}, {"flag", true}};
+  EXPECT_EQ(SettingMs(s, "n", 9), 250);
+  EXPECT_EQ(SettingMs(s, "text", 9), 1500);
+  EXPECT_EQ(SettingMs(s, "bad", 9), 9);
+  EXPECT_EQ(SettingMs(s, "empty", 9), 9);
+  EXPECT_EQ(SettingMs(s, "float", 9), 9);
+  EXPECT_EQ(SettingMs(s, "flag", 9), 9);
+  EXPECT_EQ(SettingMs(s, "missing", 9), 9);
+  EXPECT_EQ(SettingMs(json(), "n", 9), 9);
+  EXPECT_EQ(SettingMs(json::array({250}), "n", 9), 9);
+}
+
+TEST(ObservedTest, CarriesIdNameAndOutputsOnly) {
+  engine::ObservedResource o = Observed("id-1", "demo-web", {{"ip", "10.0.0.2"}});
+  EXPECT_EQ(o.id, "id-1");
+  EXPECT_EQ(o.cloud_name, "demo-web");
+  EXPECT_EQ(o.outputs, json({{"ip", "10.0.0.2"}}));
+  EXPECT_EQ(o.address, "");
+  EXPECT_EQ(o.kind, "");
+  EXPECT_TRUE(o.tags.empty());
+  EXPECT_EQ(o.attributes, json::object());
+  EXPECT_EQ(Observed("id-2", "n").outputs, json::object());
 }
 
 }  // namespace

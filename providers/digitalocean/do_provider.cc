@@ -9,23 +9,17 @@
 
 #include "http/redact.h"
 #include "model/expand.h"
+#include "providers/common/settings.h"
 #include "providers/digitalocean/tags.h"
 #include "util/strings.h"
 
 namespace orch::providers::digitalocean {
 
+using common::EnvOr;
+using common::SettingMs;
 using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
-
-std::string Str(const json& j, const std::string& key, const std::string& fallback) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return fallback;
-}
 
 std::string IdText(const json& id) {
   if (id.is_string()) return id.get<std::string>();
@@ -88,30 +82,9 @@ engine::Capabilities DigitalOceanProvider::GetCapabilities() const {
   return c;
 }
 
-static std::string EnvOr(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-static int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
-  if (settings.is_object() && settings.contains(key)) {
-    const json& v = settings[key];
-    if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_string()) {
-      try {
-        return std::stoll(v.get<std::string>());
-      } catch (...) {
-      }
-    }
-  }
-  return fallback;
-}
-
 Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
   config_ = config;
-  std::string token;
-  if (config.settings.is_object() && config.settings.contains("token") && config.settings["token"].is_string())
-    token = config.settings["token"];
+  std::string token = common::StringField(config.settings, "token");
   if (token.empty()) token = EnvOr("DIGITALOCEAN_TOKEN");
   if (token.empty()) token = EnvOr("DIGITALOCEAN_ACCESS_TOKEN");
   if (token.empty())

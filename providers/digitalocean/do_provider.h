@@ -18,6 +18,7 @@
 #include "http/http_client.h"
 #include "providers/common/operation_poller.h"
 #include "providers/common/create.h"
+#include "providers/common/json_read.h"
 #include "providers/common/rest_client.h"
 #include "providers/digitalocean/errors.h"
 
@@ -210,7 +211,7 @@ class DigitalOceanProvider final : public engine::Provider {
 void Register(engine::ProviderRegistry* registry);
 
 // Helpers shared by the .cc files.
-std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+using common::Str;
 // A JSON id (number or string) as text.
 std::string IdText(const nlohmann::json& id);
 // "123" -> 123 as JSON number; anything else stays a string (slugs).

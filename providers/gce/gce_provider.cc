@@ -9,22 +9,17 @@
 #include <set>
 
 #include "http/redact.h"
+#include "providers/common/settings.h"
 #include "model/expand.h"
 #include "util/strings.h"
 
 namespace orch::providers::gce {
 
+using common::EnvOr;
+using common::SettingMs;
+using common::StringField;
 using engine::ObservedResource;
 using nlohmann::json;
-
-std::string Str(const json& j, const std::string& key, const std::string& fallback) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return fallback;
-}
 
 std::string LastSegment(const std::string& url) {
   size_t s = url.rfind('/');
@@ -64,28 +59,6 @@ engine::Capabilities GceProvider::GetCapabilities() const {
   return c;
 }
 
-static std::string EnvOr(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-static std::string Setting(const json& settings, const char* key) {
-  if (settings.is_object() && settings.contains(key) && settings[key].is_string()) return settings[key];
-  return "";
-}
-
-static int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
-  std::string v = Setting(settings, key);
-  if (settings.is_object() && settings.contains(key) && settings[key].is_number_integer())
-    return settings[key].get<int64_t>();
-  if (v.empty()) return fallback;
-  try {
-    return std::stoll(v);
-  } catch (...) {
-    return fallback;
-  }
-}
-
 Status GceProvider::Configure(const engine::ProviderConfig& config) {
   config_ = config;
   if (!env_.transport) return Status::Internal("gce provider has no HTTP transport");
@@ -100,11 +73,11 @@ Status GceProvider::Configure(const engine::ProviderConfig& config) {
 
   transport_ = std::make_unique<RateQuotaTransport>(env_.transport);
   http_ = std::make_unique<http::HttpClient>(transport_.get(), env_.clock, tuning_.retry);
-  std::string file = Setting(config.settings, "credentials");
+  std::string file = StringField(config.settings, "credentials");
   if (!file.empty() && file[0] != '/' && !config.spec_dir.empty()) file = config.spec_dir + "/" + file;
   Result<Credentials> creds = FindCredentials(file, http_.get(), env_.clock);
   if (!creds.ok()) return creds.status().WithPrefix("provider '" + config.name + "' (gce)");
-  project_ = Setting(config.settings, "project");
+  project_ = StringField(config.settings, "project");
   if (project_.empty()) project_ = creds->project;
   if (project_.empty()) project_ = EnvOr("GOOGLE_CLOUD_PROJECT");
   if (project_.empty())

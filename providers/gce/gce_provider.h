@@ -20,6 +20,7 @@
 #include "engine/provider.h"
 #include "engine/registry.h"
 #include "http/http_client.h"
+#include "providers/common/json_read.h"
 #include "providers/common/rest_client.h"
 #include "providers/gce/auth.h"
 #include "providers/gce/client.h"
@@ -155,7 +156,7 @@ class GceProvider final : public engine::Provider {
 void Register(engine::ProviderRegistry* registry);
 
 // Helpers shared by the .cc files.
-std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+using common::Str;
 std::string LastSegment(const std::string& url);
 // "https://.../projects/p/zones/z/instances/x" -> "zones/z/instances/x".
 std::string RelativeLink(const std::string& url);

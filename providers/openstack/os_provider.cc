@@ -5,22 +5,15 @@
 #include <set>
 
 #include "http/redact.h"
+#include "providers/common/settings.h"
 #include "util/strings.h"
 
 namespace orch::providers::openstack {
 
+using common::SettingMs;
 using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
-
-std::string Str(const json& j, const std::string& key, const std::string& fallback) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return fallback;
-}
 
 std::string DeploymentTag(const std::string& d) { return std::string(model::kTagDeployment) + "=" + d; }
 std::string TierTag(const std::string& t) { return std::string(model::kTagTier) + "=" + t; }
@@ -143,20 +136,6 @@ engine::Capabilities OpenStackProvider::GetCapabilities() const {
   c.native_instance_groups = false;
   c.batch_create = true;
   return c;
-}
-
-static int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
-  if (settings.is_object() && settings.contains(key)) {
-    const json& v = settings[key];
-    if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_string()) {
-      try {
-        return std::stoll(v.get<std::string>());
-      } catch (...) {
-      }
-    }
-  }
-  return fallback;
 }
 
 Status OpenStackProvider::Configure(const engine::ProviderConfig& config) {

@@ -21,6 +21,7 @@
 #include "http/http_client.h"
 #include "providers/common/operation_poller.h"
 #include "providers/common/create.h"
+#include "providers/common/json_read.h"
 #include "providers/common/rest_client.h"
 #include "providers/openstack/cloud_config.h"
 #include "providers/openstack/errors.h"
@@ -297,7 +298,7 @@ std::string ServerGroupName(const std::string& deployment, const std::string& ti
 // "<deployment>-<tier>" when <tier> has no '-' (with one, the name could be
 // deployment "<deployment>-<x>"'s).
 bool OwnServerGroup(const std::string& name, const std::string& deployment);
-std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+using common::Str;
 using common::Uncertain;
 
 }  // namespace orch::providers::openstack
