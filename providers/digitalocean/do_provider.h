@@ -125,7 +125,7 @@ class DigitalOceanProvider final : public engine::Provider {
   // a replace. A load balancer targets its tier's tag, so its
   // targets.private_ips (the members) are ignored: scaling a group never
   // touches the load balancer.
-  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
   Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
                                           engine::ApplyContext& ctx) override;

@@ -371,14 +371,14 @@ static json WithoutScaling(const json& a) {
   return out;
 }
 
-engine::ChangeAction GceProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  if (desired.attributes == prior.attributes) return engine::ChangeAction::kNoop;
+plan::DiffDecision GceProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
   if (desired.address.kind == model::Kind::kInstanceGroup) {
     // Network or region changes need a new group; the rest is rolled out.
     json d = WithoutScaling(desired.attributes), p = WithoutScaling(prior.attributes);
     if (Str(d, "network") != Str(p, "network") || Str(d, "region") != Str(p, "region"))
-      return engine::ChangeAction::kReplace;
-    return engine::ChangeAction::kUpdate;
+      return plan::DiffDecision::kReplace;
+    return plan::DiffDecision::kUpdate;
   }
   if (desired.address.kind == model::Kind::kInstance && desired.attributes.is_object() &&
       prior.attributes.is_object()) {
@@ -386,9 +386,9 @@ engine::ChangeAction GceProvider::Diff(const model::Resource& desired, const sta
     json d = desired.attributes, p = prior.attributes;
     d.erase("ssh_keys");
     p.erase("ssh_keys");
-    if (d == p) return engine::ChangeAction::kUpdate;
+    if (d == p) return plan::DiffDecision::kUpdate;
   }
-  return engine::ChangeAction::kReplace;
+  return plan::DiffDecision::kReplace;
 }
 
 Result<ObservedResource> GceProvider::Update(const model::Resource& r, const state::ResourceState& prior,

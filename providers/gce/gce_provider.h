@@ -56,7 +56,7 @@ class GceProvider final : public engine::Provider {
   // an in-place update (autoscaler patch; new template rolled out). An
   // instance whose only change is ssh_keys is updated (setMetadata). Other
   // kinds: equal attributes no-op, else replace.
-  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
   Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
                                           engine::ApplyContext& ctx) override;

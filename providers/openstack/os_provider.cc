@@ -411,15 +411,15 @@ static json WithoutRules(json a) {
   return a;
 }
 
-engine::ChangeAction OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  if (desired.attributes == prior.attributes) return engine::ChangeAction::kNoop;
+plan::DiffDecision OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
   if (desired.address.kind == model::Kind::kLoadBalancer &&
       WithoutMembers(desired.attributes) == WithoutMembers(prior.attributes))
-    return engine::ChangeAction::kUpdate;
+    return plan::DiffDecision::kUpdate;
   if (desired.address.kind == model::Kind::kFirewall &&
       WithoutRules(desired.attributes) == WithoutRules(prior.attributes))
-    return engine::ChangeAction::kUpdate;
-  return engine::ChangeAction::kReplace;
+    return plan::DiffDecision::kUpdate;
+  return plan::DiffDecision::kReplace;
 }
 
 Result<ObservedResource> OpenStackProvider::Update(const model::Resource& r, const state::ResourceState& prior,

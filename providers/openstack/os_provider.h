@@ -143,7 +143,7 @@ class OpenStackProvider final : public engine::Provider {
   // Load balancer: a change of targets.private_ips only (the group scaled)
   // is an update (one batch member update); firewall rule changes are
   // updates (rules synced); anything else replaces.
-  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
   Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
                                           engine::ApplyContext& ctx) override;
