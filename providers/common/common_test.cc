@@ -1,11 +1,16 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "http/http_client.h"
+#include "providers/common/create.h"
 #include "providers/common/json_read.h"
 #include "providers/common/observed.h"
 #include "providers/common/operation_poller.h"
+#include "providers/common/outcome.h"
 #include "providers/common/rest_client.h"
 #include "providers/common/settings.h"
 #include "providers/common/uuid.h"
@@ -239,6 +244,103 @@ TEST(ObservedTest, CarriesIdNameAndOutputsOnly) {
   EXPECT_TRUE(o.tags.empty());
   EXPECT_EQ(o.attributes, json::object());
   EXPECT_EQ(Observed("id-2", "n").outputs, json::object());
+}
+
+TEST(SettingsTest, PollIntervalsAreReadAndTheMaximumIsNeverBelowTheInitial) {
+  int64_t initial = 500, max = 5000;
+  ReadPollIntervals(json::object(), &initial, &max);
+  EXPECT_EQ(initial, 500);
+  EXPECT_EQ(max, 5000);
+  ReadPollIntervals({{"poll_interval_ms", "20"}, {"poll_max_interval_ms", 80}}, &initial, &max);
+  EXPECT_EQ(initial, 20);
+  EXPECT_EQ(max, 80);
+  ReadPollIntervals({{"poll_interval_ms", 9000}}, &initial, &max);
+  EXPECT_EQ(initial, 9000);
+  EXPECT_EQ(max, 9000);
+}
+
+model::Resource WebInstance() {
+  model::Resource r;
+  r.address.tier = "web";
+  r.address.kind = model::Kind::kInstance;
+  r.address.index = 0;
+  r.cloud_name = "demo-web-0";
+  r.tags = {{"deployment", "demo"}};
+  return r;
+}
+
+TEST(OutcomeTest, FinishCreateFillsWhatTheKindLeftEmpty) {
+  model::Resource r = WebInstance();
+  Result<engine::ObservedResource> done = FinishCreate(Observed("42", "", {{"ip", "10.0.0.2"}}), r);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->address, r.address.ToString());
+  EXPECT_EQ(done->kind, "instance");
+  EXPECT_EQ(done->cloud_name, "demo-web-0");
+  EXPECT_EQ(done->tags, r.tags);
+  EXPECT_EQ(done->outputs, json({{"ip", "10.0.0.2"}, {"id", "42"}}));
+
+  engine::ObservedResource own = Observed("43", "named-by-cloud");
+  own.tags = {{"k", "v"}};
+  Result<engine::ObservedResource> kept = FinishCreate(own, r);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->cloud_name, "named-by-cloud");
+  EXPECT_EQ(kept->tags, own.tags);
+}
+
+TEST(OutcomeTest, FinishCreateNamesTheAddressInErrors) {
+  model::Resource r = WebInstance();
+  Result<engine::ObservedResource> failed = FinishCreate(Status::Internal("quota"), r);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find(r.address.ToString()), std::string::npos);
+  EXPECT_NE(failed.status().message().find("quota"), std::string::npos);
+}
+
+TEST(OutcomeTest, FinishDeleteCountsGoneAsDeleted) {
+  EXPECT_TRUE(FinishDelete(Status::OK(), "web.instance[0]").ok());
+  EXPECT_TRUE(FinishDelete(Status::NotFound("no droplet 42"), "web.instance[0]").ok());
+  Status st = FinishDelete(Status::Conflict("in use"), "web.instance[0]");
+  EXPECT_TRUE(st.IsConflict());
+  EXPECT_NE(st.message().find("web.instance[0]"), std::string::npos);
+}
+
+TEST(RetryWhileBusyTest, RetriesWithBackoffUntilNotBusy) {
+  testing::FakeClock clock;
+  engine::ApplyContext ctx;
+  std::vector<std::string> progress;
+  ctx.progress = [&](const std::string& m) { progress.push_back(m); };
+  int calls = 0;
+  Status st = RetryWhileBusy([&] { return ++calls < 4 ? Status::Conflict("in use") : Status::OK(); },
+                             [](const Status& s) { return s.IsConflict(); }, &clock, {100, 300, 60000}, ctx,
+                             "volume v1");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(clock.Sleeps(), (std::vector<int64_t>{100000, 200000, 300000}));
+  ASSERT_EQ(progress.size(), 3u);
+  EXPECT_EQ(progress[0], "waiting for volume v1 to be free");
+}
+
+TEST(RetryWhileBusyTest, OtherErrorsAndTheTimeoutEndIt) {
+  testing::FakeClock clock;
+  engine::ApplyContext ctx;
+  auto conflict = [](const Status& s) { return s.IsConflict(); };
+  int calls = 0;
+  Status other = RetryWhileBusy([&] { ++calls; return Status::NotFound("gone"); }, conflict, &clock, {}, ctx, "x");
+  EXPECT_TRUE(other.IsNotFound());
+  EXPECT_EQ(calls, 1);
+  Status late = RetryWhileBusy([] { return Status::Conflict("in use"); }, conflict, &clock, {1000, 1000, 2500}, ctx,
+                               "x");
+  EXPECT_TRUE(late.IsConflict());
+  EXPECT_EQ(clock.TotalSleptMicros(), 3000000);  // three waits of 1 s, then past 2.5 s
+}
+
+TEST(RetryWhileBusyTest, StopsWhenCancelled) {
+  testing::FakeClock clock;
+  std::atomic<bool> cancelled{true};
+  engine::ApplyContext ctx;
+  ctx.cancelled = &cancelled;
+  Status st = RetryWhileBusy([] { return Status::Conflict("in use"); }, [](const Status& s) { return s.IsConflict(); },
+                             &clock, {}, ctx, "x");
+  EXPECT_EQ(st.code(), StatusCode::kCancelled);
 }
 
 }  // namespace

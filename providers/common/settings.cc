@@ -1,5 +1,6 @@
 #include "providers/common/settings.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace orch::providers::common {
@@ -23,6 +24,11 @@ int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
     // Not a number ("fast", "") or out of range: the default stands.
     return fallback;
   }
+}
+
+void ReadPollIntervals(const json& settings, int64_t* initial_ms, int64_t* max_ms) {
+  *initial_ms = SettingMs(settings, "poll_interval_ms", *initial_ms);
+  *max_ms = std::max(*initial_ms, SettingMs(settings, "poll_max_interval_ms", *max_ms));
 }
 
 }  // namespace orch::providers::common

@@ -17,4 +17,10 @@ std::string EnvOr(const char* name);
 // Missing, of another type or not a number: `fallback`.
 int64_t SettingMs(const nlohmann::json& settings, const char* key, int64_t fallback);
 
+// The polling pace every provider takes from its settings: `poll_interval_ms`
+// into *initial_ms and `poll_max_interval_ms` into *max_ms, each kept when
+// unset. The maximum is raised to the initial interval when it is below it,
+// so a spec that only sets a slow interval is not sped up by the default.
+void ReadPollIntervals(const nlohmann::json& settings, int64_t* initial_ms, int64_t* max_ms);
+
 }  // namespace orch::providers::common

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "http/redact.h"
+#include "providers/common/outcome.h"
 #include "providers/common/settings.h"
 #include "model/expand.h"
 #include "util/strings.h"
@@ -67,9 +68,7 @@ Status GceProvider::Configure(const engine::ProviderConfig& config) {
   if (endpoint_.empty()) endpoint_ = kDefaultEndpoint;
   while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
   tuning_.client.retry_sleep_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.client.retry_sleep_ms);
-  tuning_.poll_initial_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.poll_initial_ms);
-  tuning_.poll_max_ms = std::max(tuning_.poll_initial_ms,
-                                 SettingMs(config.settings, "poll_max_interval_ms", tuning_.poll_max_ms));
+  common::ReadPollIntervals(config.settings, &tuning_.poll_initial_ms, &tuning_.poll_max_ms);
 
   transport_ = std::make_unique<RateQuotaTransport>(env_.transport);
   http_ = std::make_unique<http::HttpClient>(transport_.get(), env_.clock, tuning_.retry);
@@ -355,13 +354,7 @@ Result<ObservedResource> GceProvider::Create(const model::Resource& r, engine::A
       return Status::NotSupported(r.address.ToString() + ": the gce provider cannot create " +
                                   std::string(model::KindName(r.address.kind)));
   }
-  if (!res.ok()) return res.status().WithPrefix(r.address.ToString());
-  res->address = r.address.ToString();
-  res->kind = std::string(model::KindName(r.address.kind));
-  if (res->tags.empty()) res->tags = r.tags;
-  if (res->cloud_name.empty()) res->cloud_name = r.cloud_name;
-  res->outputs["id"] = res->id;
-  return res;
+  return common::FinishCreate(std::move(res), r);
 }
 
 static json WithoutScaling(const json& a) {
@@ -431,8 +424,7 @@ Status GceProvider::Delete(const state::ResourceState& prior, engine::ApplyConte
     case model::Kind::kLoadBalancer: st = DeleteLoadBalancer(prior, ctx); break;
     default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
   }
-  if (st.IsNotFound()) return Status::OK();
-  return st.ok() ? st : st.WithPrefix(prior.address);
+  return common::FinishDelete(st, prior.address);
 }
 
 void Register(engine::ProviderRegistry* registry) {

@@ -5,12 +5,12 @@
 #include <set>
 
 #include "http/redact.h"
+#include "providers/common/outcome.h"
 #include "providers/common/settings.h"
 #include "util/strings.h"
 
 namespace orch::providers::openstack {
 
-using common::SettingMs;
 using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
@@ -145,8 +145,7 @@ Status OpenStackProvider::Configure(const engine::ProviderConfig& config) {
   Result<CloudConfig> cc = LoadCloudConfig(settings, config.region, sources_);
   if (!cc.ok()) return cc.status().WithPrefix("provider '" + config.name + "' (openstack)");
   cloud_ = *cc;
-  tuning_.poll_initial_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.poll_initial_ms);
-  tuning_.poll_max_ms = std::max(tuning_.poll_initial_ms, SettingMs(config.settings, "poll_max_interval_ms", tuning_.poll_max_ms));
+  common::ReadPollIntervals(config.settings, &tuning_.poll_initial_ms, &tuning_.poll_max_ms);
   if (!env_.transport) return Status::Internal("openstack provider has no HTTP transport");
   http_ = std::make_unique<http::HttpClient>(env_.transport, env_.clock, tuning_.retry);
   keystone_ = std::make_unique<Keystone>(http_.get(), env_.clock, cloud_);
@@ -392,13 +391,7 @@ Result<ObservedResource> OpenStackProvider::Create(const model::Resource& r, eng
                                   std::string(model::KindName(r.address.kind)) +
                                   " here (instance groups are expanded into servers)");
   }
-  if (!res.ok()) return res.status().WithPrefix(r.address.ToString());
-  res->address = r.address.ToString();
-  res->kind = std::string(model::KindName(r.address.kind));
-  if (res->tags.empty()) res->tags = r.tags;
-  if (res->cloud_name.empty()) res->cloud_name = r.cloud_name;
-  res->outputs["id"] = res->id;
-  return res;
+  return common::FinishCreate(std::move(res), r);
 }
 
 static json WithoutMembers(json a) {
@@ -462,8 +455,7 @@ Status OpenStackProvider::Delete(const state::ResourceState& prior, engine::Appl
     case model::Kind::kLoadBalancer: st = DeleteLoadBalancer(prior, ctx); break;
     default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
   }
-  if (st.IsNotFound()) return Status::OK();
-  return st.ok() ? st : st.WithPrefix(prior.address);
+  return common::FinishDelete(st, prior.address);
 }
 
 Status OpenStackProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
@@ -478,16 +470,9 @@ Result<json> OpenStackProvider::CreateOnce(const std::string& what, const Lookup
 
 Status OpenStackProvider::RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx,
                                     const std::string& what) {
-  int64_t backoff = tuning_.poll_initial_ms;
-  const int64_t start = env_.clock->MonotonicMicros();
-  for (;;) {
-    Status st = op();
-    if (!st.IsConflict() && !(Uncertain(st) && !st.IsTimeout())) return st;
-    if ((env_.clock->MonotonicMicros() - start) / 1000 > tuning_.busy_timeout_ms) return st;
-    if (ctx.progress) ctx.progress("waiting for " + what + " to be free");
-    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
-    backoff = std::min(backoff * 2, tuning_.poll_max_ms);
-  }
+  auto busy = [](const Status& st) { return st.IsConflict() || (Uncertain(st) && !st.IsTimeout()); };
+  return common::RetryWhileBusy(op, busy, env_.clock,
+                                {tuning_.poll_initial_ms, tuning_.poll_max_ms, tuning_.busy_timeout_ms}, ctx, what);
 }
 
 Status OpenStackProvider::WaitFor(const std::string& what, int64_t timeout_ms, engine::ApplyContext& ctx,

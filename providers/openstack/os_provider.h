@@ -172,7 +172,8 @@ class OpenStackProvider final : public engine::Provider {
   // POST; after an answer that may have been lost look first and adopt.
   Result<nlohmann::json> CreateOnce(const std::string& what, const Lookup& lookup, const Post& post, bool lookup_first,
                                     engine::ApplyContext& ctx);
-  // Repeats `op` while it answers Conflict (in use, immutable, pending).
+  // Repeats `op` while it answers Conflict (in use, immutable, pending) or an
+  // uncertain error other than a timeout.
   Status RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx, const std::string& what);
   Status WaitFor(const std::string& what, int64_t timeout_ms, engine::ApplyContext& ctx,
                  const std::function<Result<bool>()>& check);
