@@ -1,8 +1,18 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "http/http_client.h"
+#include "providers/common/create.h"
+#include "providers/common/json_read.h"
+#include "providers/common/observed.h"
 #include "providers/common/operation_poller.h"
+#include "providers/common/outcome.h"
 #include "providers/common/rest_client.h"
+#include "providers/common/settings.h"
 #include "providers/common/uuid.h"
 #include "testing/fake_clock.h"
 #include "testing/scripted_transport.h"
@@ -172,6 +182,165 @@ TEST(UrlTest, AddQueryAndEncode) {
   EXPECT_EQ(AddQuery("/a", "x=1"), "/a?x=1");
   EXPECT_EQ(AddQuery("/a?y=2", "x=1"), "/a?y=2&x=1");
   EXPECT_EQ(UrlEncode("orchestrator-address:api:dinstance"), "orchestrator-address%3Aapi%3Adinstance");
+}
+
+TEST(JsonReadTest, StrGivesStringsAndIntegersAsText) {
+  json j = {{"name", "web-1"}, {"id", 1234}, {"big", int64_t{9007199254740993}}, {"none", nullptr},
+            {"ratio", 0.5}, {"up", true}, {"list", json::array({"a"})}};
+  EXPECT_EQ(Str(j, "name"), "web-1");
+  EXPECT_EQ(Str(j, "id"), "1234");
+  EXPECT_EQ(Str(j, "big"), "9007199254740993");
+  EXPECT_EQ(Str(j, "missing"), "");
+  EXPECT_EQ(Str(j, "missing", "dflt"), "dflt");
+  // null, floats, booleans and containers are not text: the fallback.
+  EXPECT_EQ(Str(j, "none", "dflt"), "dflt");
+  EXPECT_EQ(Str(j, "ratio", "dflt"), "dflt");
+  EXPECT_EQ(Str(j, "up", "dflt"), "dflt");
+  EXPECT_EQ(Str(j, "list", "dflt"), "dflt");
+}
+
+TEST(JsonReadTest, StrOfSomethingNotAnObjectIsTheFallback) {
+  EXPECT_EQ(Str(json::array({1, 2}), "0", "dflt"), "dflt");
+  EXPECT_EQ(Str(json("text"), "text", "dflt"), "dflt");
+  EXPECT_EQ(Str(json(), "id"), "");
+}
+
+TEST(JsonReadTest, StringFieldTakesOnlyStrings) {
+  json j = {{"token", "abc"}, {"id", 7}, {"none", nullptr}};
+  EXPECT_EQ(StringField(j, "token"), "abc");
+  EXPECT_EQ(StringField(j, "id"), "");
+  EXPECT_EQ(StringField(j, "none"), "");
+  EXPECT_EQ(StringField(j, "missing"), "");
+  EXPECT_EQ(StringField(json::array({"token"}), "token"), "");
+}
+
+TEST(SettingsTest, EnvOrReadsTheVariableOrGivesEmpty) {
+  ::setenv("ORCH_COMMON_TEST_VAR", "value-1", 1);
+  EXPECT_EQ(EnvOr("ORCH_COMMON_TEST_VAR"), "value-1");
+  ::unsetenv("ORCH_COMMON_TEST_VAR");
+  EXPECT_EQ(EnvOr("ORCH_COMMON_TEST_VAR"), "");
+}
+
+TEST(SettingsTest, SettingMsTakesIntegersAndNumericStrings) {
+  json s = {{"n", 250}, {"text", "1500"}, {"bad", "fast"}, {"empty", ""}, {"float", 2.5}, {"flag", true}};
+  EXPECT_EQ(SettingMs(s, "n", 9), 250);
+  EXPECT_EQ(SettingMs(s, "text", 9), 1500);
+  EXPECT_EQ(SettingMs(s, "bad", 9), 9);
+  EXPECT_EQ(SettingMs(s, "empty", 9), 9);
+  EXPECT_EQ(SettingMs(s, "float", 9), 9);
+  EXPECT_EQ(SettingMs(s, "flag", 9), 9);
+  EXPECT_EQ(SettingMs(s, "missing", 9), 9);
+  EXPECT_EQ(SettingMs(json(), "n", 9), 9);
+  EXPECT_EQ(SettingMs(json::array({250}), "n", 9), 9);
+}
+
+TEST(ObservedTest, CarriesIdNameAndOutputsOnly) {
+  engine::ObservedResource o = Observed("id-1", "demo-web", {{"ip", "10.0.0.2"}});
+  EXPECT_EQ(o.id, "id-1");
+  EXPECT_EQ(o.cloud_name, "demo-web");
+  EXPECT_EQ(o.outputs, json({{"ip", "10.0.0.2"}}));
+  EXPECT_EQ(o.address, "");
+  EXPECT_EQ(o.kind, "");
+  EXPECT_TRUE(o.tags.empty());
+  EXPECT_EQ(o.attributes, json::object());
+  EXPECT_EQ(Observed("id-2", "n").outputs, json::object());
+}
+
+TEST(SettingsTest, PollIntervalsAreReadAndTheMaximumIsNeverBelowTheInitial) {
+  int64_t initial = 500, max = 5000;
+  ReadPollIntervals(json::object(), &initial, &max);
+  EXPECT_EQ(initial, 500);
+  EXPECT_EQ(max, 5000);
+  ReadPollIntervals({{"poll_interval_ms", "20"}, {"poll_max_interval_ms", 80}}, &initial, &max);
+  EXPECT_EQ(initial, 20);
+  EXPECT_EQ(max, 80);
+  ReadPollIntervals({{"poll_interval_ms", 9000}}, &initial, &max);
+  EXPECT_EQ(initial, 9000);
+  EXPECT_EQ(max, 9000);
+}
+
+model::Resource WebInstance() {
+  model::Resource r;
+  r.address.tier = "web";
+  r.address.kind = model::Kind::kInstance;
+  r.address.index = 0;
+  r.cloud_name = "demo-web-0";
+  r.tags = {{"deployment", "demo"}};
+  return r;
+}
+
+TEST(OutcomeTest, FinishCreateFillsWhatTheKindLeftEmpty) {
+  model::Resource r = WebInstance();
+  Result<engine::ObservedResource> done = FinishCreate(Observed("42", "", {{"ip", "10.0.0.2"}}), r);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->address, r.address.ToString());
+  EXPECT_EQ(done->kind, "instance");
+  EXPECT_EQ(done->cloud_name, "demo-web-0");
+  EXPECT_EQ(done->tags, r.tags);
+  EXPECT_EQ(done->outputs, json({{"ip", "10.0.0.2"}, {"id", "42"}}));
+
+  engine::ObservedResource own = Observed("43", "named-by-cloud");
+  own.tags = {{"k", "v"}};
+  Result<engine::ObservedResource> kept = FinishCreate(own, r);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->cloud_name, "named-by-cloud");
+  EXPECT_EQ(kept->tags, own.tags);
+}
+
+TEST(OutcomeTest, FinishCreateNamesTheAddressInErrors) {
+  model::Resource r = WebInstance();
+  Result<engine::ObservedResource> failed = FinishCreate(Status::Internal("quota"), r);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find(r.address.ToString()), std::string::npos);
+  EXPECT_NE(failed.status().message().find("quota"), std::string::npos);
+}
+
+TEST(OutcomeTest, FinishDeleteCountsGoneAsDeleted) {
+  EXPECT_TRUE(FinishDelete(Status::OK(), "web.instance[0]").ok());
+  EXPECT_TRUE(FinishDelete(Status::NotFound("no droplet 42"), "web.instance[0]").ok());
+  Status st = FinishDelete(Status::Conflict("in use"), "web.instance[0]");
+  EXPECT_TRUE(st.IsConflict());
+  EXPECT_NE(st.message().find("web.instance[0]"), std::string::npos);
+}
+
+TEST(RetryWhileBusyTest, RetriesWithBackoffUntilNotBusy) {
+  testing::FakeClock clock;
+  engine::ApplyContext ctx;
+  std::vector<std::string> progress;
+  ctx.progress = [&](const std::string& m) { progress.push_back(m); };
+  int calls = 0;
+  Status st = RetryWhileBusy([&] { return ++calls < 4 ? Status::Conflict("in use") : Status::OK(); },
+                             [](const Status& s) { return s.IsConflict(); }, &clock, {100, 300, 60000}, ctx,
+                             "volume v1");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(clock.Sleeps(), (std::vector<int64_t>{100000, 200000, 300000}));
+  ASSERT_EQ(progress.size(), 3u);
+  EXPECT_EQ(progress[0], "waiting for volume v1 to be free");
+}
+
+TEST(RetryWhileBusyTest, OtherErrorsAndTheTimeoutEndIt) {
+  testing::FakeClock clock;
+  engine::ApplyContext ctx;
+  auto conflict = [](const Status& s) { return s.IsConflict(); };
+  int calls = 0;
+  Status other = RetryWhileBusy([&] { ++calls; return Status::NotFound("gone"); }, conflict, &clock, {}, ctx, "x");
+  EXPECT_TRUE(other.IsNotFound());
+  EXPECT_EQ(calls, 1);
+  Status late = RetryWhileBusy([] { return Status::Conflict("in use"); }, conflict, &clock, {1000, 1000, 2500}, ctx,
+                               "x");
+  EXPECT_TRUE(late.IsConflict());
+  EXPECT_EQ(clock.TotalSleptMicros(), 3000000);  // three waits of 1 s, then past 2.5 s
+}
+
+TEST(RetryWhileBusyTest, StopsWhenCancelled) {
+  testing::FakeClock clock;
+  std::atomic<bool> cancelled{true};
+  engine::ApplyContext ctx;
+  ctx.cancelled = &cancelled;
+  Status st = RetryWhileBusy([] { return Status::Conflict("in use"); }, [](const Status& s) { return s.IsConflict(); },
+                             &clock, {}, ctx, "x");
+  EXPECT_EQ(st.code(), StatusCode::kCancelled);
 }
 
 }  // namespace

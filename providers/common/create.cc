@@ -42,4 +42,18 @@ Result<nlohmann::json> CreateAdopting(const std::string& what, const Lookup& loo
   return last;
 }
 
+Status RetryWhileBusy(const std::function<Status()>& op, const std::function<bool(const Status&)>& busy,
+                      env::Clock* clock, const BusyRetry& retry, engine::ApplyContext& ctx, const std::string& what) {
+  int64_t backoff = retry.initial_ms;
+  const int64_t start = clock->MonotonicMicros();
+  for (;;) {
+    Status st = op();
+    if (!busy(st)) return st;
+    if ((clock->MonotonicMicros() - start) / 1000 > retry.timeout_ms) return st;
+    if (ctx.progress) ctx.progress("waiting for " + what + " to be free");
+    ORCH_RETURN_IF_ERROR(SleepUnlessCancelled(clock, backoff, ctx));
+    backoff = std::min(backoff * 2, retry.max_ms);
+  }
+}
+
 }  // namespace orch::providers::common

@@ -23,6 +23,19 @@ bool Uncertain(const Status& st);
 // Sleeps `ms` on `clock` unless the run is cancelled (then Cancelled).
 Status SleepUnlessCancelled(env::Clock* clock, int64_t ms, const engine::ApplyContext& ctx);
 
+struct BusyRetry {
+  int64_t initial_ms = 500;  // backoff doubles up to max_ms
+  int64_t max_ms = 5000;
+  int64_t timeout_ms = 10 * 60 * 1000;  // then the last answer stands
+};
+
+// Calls `op` until it succeeds or fails in a way `busy` does not accept:
+// clouds refuse a delete or an attach while the resource is still in use
+// (a 409 until a detach or a deletion elsewhere completes), and the refusal
+// ends by itself. Reports "waiting for <what> to be free" before each wait.
+Status RetryWhileBusy(const std::function<Status()>& op, const std::function<bool(const Status&)>& busy,
+                      env::Clock* clock, const BusyRetry& retry, engine::ApplyContext& ctx, const std::string& what);
+
 struct CreateRetry {
   int attempts = 5;
   int64_t initial_ms = 500;  // backoff doubles up to max_ms

@@ -9,24 +9,19 @@
 
 #include "http/redact.h"
 #include "model/expand.h"
+#include "providers/common/outcome.h"
+#include "providers/common/settings.h"
 #include "providers/digitalocean/drift.h"
 #include "providers/digitalocean/tags.h"
 #include "util/strings.h"
 
 namespace orch::providers::digitalocean {
 
+using common::EnvOr;
+using common::SettingMs;
 using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
-
-std::string Str(const json& j, const std::string& key, const std::string& fallback) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return fallback;
-}
 
 std::string IdText(const json& id) {
   if (id.is_string()) return id.get<std::string>();
@@ -89,30 +84,9 @@ engine::Capabilities DigitalOceanProvider::GetCapabilities() const {
   return c;
 }
 
-static std::string EnvOr(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-static int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
-  if (settings.is_object() && settings.contains(key)) {
-    const json& v = settings[key];
-    if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_string()) {
-      try {
-        return std::stoll(v.get<std::string>());
-      } catch (...) {
-      }
-    }
-  }
-  return fallback;
-}
-
 Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
   config_ = config;
-  std::string token;
-  if (config.settings.is_object() && config.settings.contains("token") && config.settings["token"].is_string())
-    token = config.settings["token"];
+  std::string token = common::StringField(config.settings, "token");
   if (token.empty()) token = EnvOr("DIGITALOCEAN_TOKEN");
   if (token.empty()) token = EnvOr("DIGITALOCEAN_ACCESS_TOKEN");
   if (token.empty())
@@ -124,9 +98,8 @@ Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
   if (endpoint_.empty()) endpoint_ = EnvOr("DIGITALOCEAN_API_URL");
   if (endpoint_.empty()) endpoint_ = kDefaultEndpoint;
   while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
-  tuning_.poll_initial_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.poll_initial_ms);
+  common::ReadPollIntervals(config.settings, &tuning_.poll_initial_ms, &tuning_.poll_max_ms);
   tuning_.batch_window_ms = SettingMs(config.settings, "batch_window_ms", tuning_.batch_window_ms);
-  tuning_.poll_max_ms = std::max(tuning_.poll_initial_ms, SettingMs(config.settings, "poll_max_interval_ms", tuning_.poll_max_ms));
   if (!env_.transport) return Status::Internal("digitalocean provider has no HTTP transport");
   http_ = std::make_unique<http::HttpClient>(env_.transport, env_.clock, tuning_.retry);
   auth_ = std::make_unique<common::BearerAuthenticator>(token);
@@ -383,13 +356,7 @@ Result<ObservedResource> DigitalOceanProvider::Create(const model::Resource& r, 
       return Status::NotSupported(r.address.ToString() + ": DigitalOcean has no " +
                                   std::string(model::KindName(r.address.kind)) + " (instance groups are expanded into droplets)");
   }
-  if (!res.ok()) return res.status().WithPrefix(r.address.ToString());
-  res->address = r.address.ToString();
-  res->kind = std::string(model::KindName(r.address.kind));
-  if (res->tags.empty()) res->tags = r.tags;
-  if (res->cloud_name.empty()) res->cloud_name = r.cloud_name;
-  res->outputs["id"] = res->id;
-  return res;
+  return common::FinishCreate(std::move(res), r);
 }
 
 Status DigitalOceanProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
@@ -425,8 +392,7 @@ Status DigitalOceanProvider::Delete(const state::ResourceState& prior, engine::A
     case model::Kind::kLoadBalancer: st = rest_->Delete("/load_balancers/" + prior.id); break;
     default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
   }
-  if (st.IsNotFound()) return Status::OK();
-  return st.ok() ? st : st.WithPrefix(prior.address);
+  return common::FinishDelete(st, prior.address);
 }
 
 Status DigitalOceanProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
@@ -458,16 +424,9 @@ Status DigitalOceanProvider::WaitAction(const std::string& action_path, engine::
 
 Status DigitalOceanProvider::RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx,
                                        const std::string& what) {
-  int64_t backoff = tuning_.poll_initial_ms;
-  const int64_t start = env_.clock->MonotonicMicros();
-  for (;;) {
-    Status st = op();
-    if (!st.IsConflict()) return st;
-    if ((env_.clock->MonotonicMicros() - start) / 1000 > tuning_.action_timeout_ms) return st;
-    if (ctx.progress) ctx.progress("waiting for " + what + " to be free");
-    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
-    backoff = std::min(backoff * 2, tuning_.poll_max_ms);
-  }
+  auto busy = [](const Status& st) { return st.IsConflict(); };
+  return common::RetryWhileBusy(op, busy, env_.clock,
+                                {tuning_.poll_initial_ms, tuning_.poll_max_ms, tuning_.action_timeout_ms}, ctx, what);
 }
 
 Status DigitalOceanProvider::EnsureTags(const std::vector<std::string>& tags) {

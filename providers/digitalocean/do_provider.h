@@ -18,6 +18,7 @@
 #include "http/http_client.h"
 #include "providers/common/operation_poller.h"
 #include "providers/common/create.h"
+#include "providers/common/json_read.h"
 #include "providers/common/rest_client.h"
 #include "providers/digitalocean/errors.h"
 
@@ -124,7 +125,7 @@ class DigitalOceanProvider final : public engine::Provider {
   // a replace. A load balancer targets its tier's tag, so its
   // targets.private_ips (the members) are ignored: scaling a group never
   // touches the load balancer.
-  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
   Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
                                           engine::ApplyContext& ctx) override;
@@ -210,7 +211,7 @@ class DigitalOceanProvider final : public engine::Provider {
 void Register(engine::ProviderRegistry* registry);
 
 // Helpers shared by the .cc files.
-std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+using common::Str;
 // A JSON id (number or string) as text.
 std::string IdText(const nlohmann::json& id);
 // "123" -> 123 as JSON number; anything else stays a string (slugs).

@@ -567,9 +567,9 @@ TEST_F(DoProviderTest, DiscoverReportsTheLiveAttributesComparedForDrift) {
   state::ResourceState live;
   live.id = "fw1";
   live.attributes = by["db.firewall"].attributes;
-  EXPECT_EQ(provider_->Diff(fw, live), engine::ChangeAction::kNoop);
+  EXPECT_EQ(provider_->Diff(fw, live), plan::DiffDecision::kNoop);
   live.attributes["rules"].push_back({{"protocol", "tcp"}, {"ports", "0"}, {"sources", {"0.0.0.0/0"}}, {"source_tags", json::array()}});
-  EXPECT_EQ(provider_->Diff(fw, live), engine::ChangeAction::kUpdate);
+  EXPECT_EQ(provider_->Diff(fw, live), plan::DiffDecision::kUpdate);
   EXPECT_TRUE(transport_.Unexpected().empty());
 }
 
@@ -593,12 +593,12 @@ TEST_F(DoProviderTest, LoadBalancerIgnoresMemberIpsButNotListeners) {
   state::ResourceState prior;
   prior.attributes = lb.attributes;
   prior.attributes["targets"]["private_ips"] = "10.0.0.1";
-  EXPECT_EQ(provider_->Diff(lb, prior), engine::ChangeAction::kNoop);
+  EXPECT_EQ(provider_->Diff(lb, prior), plan::DiffDecision::kNoop);
   prior.id = "lb1";
   prior.attributes["listeners"][0]["port"] = 81;
-  EXPECT_EQ(provider_->Diff(lb, prior), engine::ChangeAction::kUpdate);
+  EXPECT_EQ(provider_->Diff(lb, prior), plan::DiffDecision::kUpdate);
   prior.attributes["region"] = "fra1";
-  EXPECT_EQ(provider_->Diff(lb, prior), engine::ChangeAction::kReplace);
+  EXPECT_EQ(provider_->Diff(lb, prior), plan::DiffDecision::kReplace);
 }
 
 TEST_F(DoProviderTest, DiffUpdatesInPlaceOnlyWhatTheApiCanChange) {
@@ -606,20 +606,20 @@ TEST_F(DoProviderTest, DiffUpdatesInPlaceOnlyWhatTheApiCanChange) {
   state::ResourceState p;
   p.id = "42";
   p.attributes = inst.attributes;
-  EXPECT_EQ(provider_->Diff(inst, p), engine::ChangeAction::kNoop);
+  EXPECT_EQ(provider_->Diff(inst, p), plan::DiffDecision::kNoop);
   p.attributes["size"] = "s-2vcpu-4gb";
-  EXPECT_EQ(provider_->Diff(inst, p), engine::ChangeAction::kUpdate);  // resize
+  EXPECT_EQ(provider_->Diff(inst, p), plan::DiffDecision::kUpdate);  // resize
   p.attributes["target_tag"] = "demo-old";
   p.attributes.erase("group");
-  EXPECT_EQ(provider_->Diff(inst, p), engine::ChangeAction::kUpdate);  // retag, count -> group
+  EXPECT_EQ(provider_->Diff(inst, p), plan::DiffDecision::kUpdate);  // retag, count -> group
   for (const char* key : {"user_data", "image", "region", "ssh_keys", "network"}) {
     state::ResourceState q = p;
     q.attributes[key] = "changed";
-    EXPECT_EQ(provider_->Diff(inst, q), engine::ChangeAction::kReplace) << key;
+    EXPECT_EQ(provider_->Diff(inst, q), plan::DiffDecision::kReplace) << key;
   }
   state::ResourceState unknown = p;
   unknown.id = "";
-  EXPECT_EQ(provider_->Diff(inst, unknown), engine::ChangeAction::kReplace);
+  EXPECT_EQ(provider_->Diff(inst, unknown), plan::DiffDecision::kReplace);
 
   model::Resource v;
   v.address = *model::Address::Parse("db.volume.data[0]");
@@ -628,14 +628,14 @@ TEST_F(DoProviderTest, DiffUpdatesInPlaceOnlyWhatTheApiCanChange) {
   pv.id = "vol-1";
   pv.attributes = v.attributes;
   pv.attributes["size_gb"] = 100;
-  EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kUpdate);  // grows
+  EXPECT_EQ(provider_->Diff(v, pv), plan::DiffDecision::kUpdate);  // grows
   pv.attributes["size_gb"] = 300;
-  EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kReplace);  // volumes never shrink
+  EXPECT_EQ(provider_->Diff(v, pv), plan::DiffDecision::kReplace);  // volumes never shrink
   pv.attributes["size_gb"] = 200;
   pv.attributes["instance_id"] = "41";
-  EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kUpdate);  // its droplet was replaced: reattach
+  EXPECT_EQ(provider_->Diff(v, pv), plan::DiffDecision::kUpdate);  // its droplet was replaced: reattach
   pv.attributes["type"] = "other";
-  EXPECT_EQ(provider_->Diff(v, pv), engine::ChangeAction::kReplace);
+  EXPECT_EQ(provider_->Diff(v, pv), plan::DiffDecision::kReplace);
 
   model::Resource ip;
   ip.address = *model::Address::Parse("mon.fip[0]");
@@ -644,9 +644,9 @@ TEST_F(DoProviderTest, DiffUpdatesInPlaceOnlyWhatTheApiCanChange) {
   pi.id = "1.2.3.4";
   pi.attributes = ip.attributes;
   pi.attributes["instance_id"] = "42";
-  EXPECT_EQ(provider_->Diff(ip, pi), engine::ChangeAction::kUpdate);  // reassign, same address
+  EXPECT_EQ(provider_->Diff(ip, pi), plan::DiffDecision::kUpdate);  // reassign, same address
   pi.attributes["region"] = "fra1";
-  EXPECT_EQ(provider_->Diff(ip, pi), engine::ChangeAction::kReplace);
+  EXPECT_EQ(provider_->Diff(ip, pi), plan::DiffDecision::kReplace);
 
   model::Resource fw;
   fw.address = *model::Address::Parse("api.firewall");
@@ -654,7 +654,7 @@ TEST_F(DoProviderTest, DiffUpdatesInPlaceOnlyWhatTheApiCanChange) {
   state::ResourceState pf;
   pf.id = "fw1";
   pf.attributes = {{"rules", {{{"protocol", "tcp"}, {"ports", "22"}}}}, {"target_tag", "demo-api"}};
-  EXPECT_EQ(provider_->Diff(fw, pf), engine::ChangeAction::kUpdate);
+  EXPECT_EQ(provider_->Diff(fw, pf), plan::DiffDecision::kUpdate);
 }
 
 TEST_F(DoProviderTest, FirewallRulesAreUpdatedWithPut) {

@@ -2,24 +2,18 @@
 // load balancers.
 #include <algorithm>
 
+#include "providers/common/observed.h"
 #include "providers/digitalocean/do_provider.h"
 #include "providers/digitalocean/tags.h"
 
 namespace orch::providers::digitalocean {
 
+using common::Observed;
 using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
 
 namespace {
-
-ObservedResource Observed(const std::string& id, const std::string& name, json outputs = json::object()) {
-  ObservedResource o;
-  o.id = id;
-  o.cloud_name = name;
-  o.outputs = std::move(outputs);
-  return o;
-}
 
 std::string Region(const json& a, const engine::ProviderConfig& c) {
   std::string r = Str(a, "region");

@@ -10,7 +10,7 @@ namespace orch::providers::digitalocean {
 
 using common::RestResponse;
 using common::UrlEncode;
-using engine::ChangeAction;
+using plan::DiffDecision;
 using engine::ObservedResource;
 using nlohmann::json;
 
@@ -49,11 +49,11 @@ int64_t SizeGb(const json& a) { return a.contains("size_gb") && a["size_gb"].is_
 
 }  // namespace
 
-ChangeAction DigitalOceanProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+DiffDecision DigitalOceanProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
   const model::Kind kind = desired.address.kind;
   json d = Normalised(desired.attributes, kind), p = Normalised(prior.attributes, kind);
-  if (d == p) return ChangeAction::kNoop;
-  if (prior.id.empty()) return ChangeAction::kReplace;
+  if (d == p) return DiffDecision::kNoop;
+  if (prior.id.empty()) return DiffDecision::kReplace;
   const std::set<std::string>& updatable = UpdatableKeys(kind);
   std::set<std::string> keys;
   for (auto it = d.begin(); it != d.end(); ++it) keys.insert(it.key());
@@ -61,17 +61,17 @@ ChangeAction DigitalOceanProvider::Diff(const model::Resource& desired, const st
   for (const std::string& k : keys) {
     json dv = d.contains(k) ? d[k] : json(), pv = p.contains(k) ? p[k] : json();
     if (dv == pv) continue;
-    if (!updatable.count(k)) return ChangeAction::kReplace;
+    if (!updatable.count(k)) return DiffDecision::kReplace;
   }
-  if (kind == model::Kind::kVolume && SizeGb(d) < SizeGb(p)) return ChangeAction::kReplace;  // volumes only grow
+  if (kind == model::Kind::kVolume && SizeGb(d) < SizeGb(p)) return DiffDecision::kReplace;  // volumes only grow
   if (kind == model::Kind::kLoadBalancer) {
     // The region and VPC are fixed; targets.tier is only bookkeeping.
     json dt = d.value("targets", json::object()), pt = p.value("targets", json::object());
     dt.erase("tag");
     pt.erase("tag");
-    if (dt != pt) return ChangeAction::kReplace;
+    if (dt != pt) return DiffDecision::kReplace;
   }
-  return ChangeAction::kUpdate;
+  return DiffDecision::kUpdate;
 }
 
 Result<ObservedResource> DigitalOceanProvider::Update(const model::Resource& r, const state::ResourceState& prior,

@@ -10,9 +10,11 @@
 #include <sstream>
 
 #include "http/redact.h"
+#include "providers/common/settings.h"
 
 namespace orch::providers::gce {
 
+using common::EnvOr;
 using nlohmann::json;
 
 std::string Base64Url(const std::string& data) {
@@ -216,11 +218,6 @@ void OAuthAuthenticator::Invalidate() {
 int OAuthAuthenticator::fetches() const {
   std::lock_guard<std::mutex> lock(mu_);
   return fetches_;
-}
-
-static std::string EnvOr(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
 }
 
 static Result<Credentials> FromFile(const std::string& path, const std::string& origin, http::HttpClient* http,

@@ -9,22 +9,18 @@
 #include <set>
 
 #include "http/redact.h"
+#include "providers/common/outcome.h"
+#include "providers/common/settings.h"
 #include "model/expand.h"
 #include "util/strings.h"
 
 namespace orch::providers::gce {
 
+using common::EnvOr;
+using common::SettingMs;
+using common::StringField;
 using engine::ObservedResource;
 using nlohmann::json;
-
-std::string Str(const json& j, const std::string& key, const std::string& fallback) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return fallback;
-}
 
 std::string LastSegment(const std::string& url) {
   size_t s = url.rfind('/');
@@ -64,28 +60,6 @@ engine::Capabilities GceProvider::GetCapabilities() const {
   return c;
 }
 
-static std::string EnvOr(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-static std::string Setting(const json& settings, const char* key) {
-  if (settings.is_object() && settings.contains(key) && settings[key].is_string()) return settings[key];
-  return "";
-}
-
-static int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
-  std::string v = Setting(settings, key);
-  if (settings.is_object() && settings.contains(key) && settings[key].is_number_integer())
-    return settings[key].get<int64_t>();
-  if (v.empty()) return fallback;
-  try {
-    return std::stoll(v);
-  } catch (...) {
-    return fallback;
-  }
-}
-
 Status GceProvider::Configure(const engine::ProviderConfig& config) {
   config_ = config;
   if (!env_.transport) return Status::Internal("gce provider has no HTTP transport");
@@ -94,17 +68,15 @@ Status GceProvider::Configure(const engine::ProviderConfig& config) {
   if (endpoint_.empty()) endpoint_ = kDefaultEndpoint;
   while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
   tuning_.client.retry_sleep_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.client.retry_sleep_ms);
-  tuning_.poll_initial_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.poll_initial_ms);
-  tuning_.poll_max_ms = std::max(tuning_.poll_initial_ms,
-                                 SettingMs(config.settings, "poll_max_interval_ms", tuning_.poll_max_ms));
+  common::ReadPollIntervals(config.settings, &tuning_.poll_initial_ms, &tuning_.poll_max_ms);
 
   transport_ = std::make_unique<RateQuotaTransport>(env_.transport);
   http_ = std::make_unique<http::HttpClient>(transport_.get(), env_.clock, tuning_.retry);
-  std::string file = Setting(config.settings, "credentials");
+  std::string file = StringField(config.settings, "credentials");
   if (!file.empty() && file[0] != '/' && !config.spec_dir.empty()) file = config.spec_dir + "/" + file;
   Result<Credentials> creds = FindCredentials(file, http_.get(), env_.clock);
   if (!creds.ok()) return creds.status().WithPrefix("provider '" + config.name + "' (gce)");
-  project_ = Setting(config.settings, "project");
+  project_ = StringField(config.settings, "project");
   if (project_.empty()) project_ = creds->project;
   if (project_.empty()) project_ = EnvOr("GOOGLE_CLOUD_PROJECT");
   if (project_.empty())
@@ -382,13 +354,7 @@ Result<ObservedResource> GceProvider::Create(const model::Resource& r, engine::A
       return Status::NotSupported(r.address.ToString() + ": the gce provider cannot create " +
                                   std::string(model::KindName(r.address.kind)));
   }
-  if (!res.ok()) return res.status().WithPrefix(r.address.ToString());
-  res->address = r.address.ToString();
-  res->kind = std::string(model::KindName(r.address.kind));
-  if (res->tags.empty()) res->tags = r.tags;
-  if (res->cloud_name.empty()) res->cloud_name = r.cloud_name;
-  res->outputs["id"] = res->id;
-  return res;
+  return common::FinishCreate(std::move(res), r);
 }
 
 static json WithoutScaling(const json& a) {
@@ -398,14 +364,14 @@ static json WithoutScaling(const json& a) {
   return out;
 }
 
-engine::ChangeAction GceProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  if (desired.attributes == prior.attributes) return engine::ChangeAction::kNoop;
+plan::DiffDecision GceProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
   if (desired.address.kind == model::Kind::kInstanceGroup) {
     // Network or region changes need a new group; the rest is rolled out.
     json d = WithoutScaling(desired.attributes), p = WithoutScaling(prior.attributes);
     if (Str(d, "network") != Str(p, "network") || Str(d, "region") != Str(p, "region"))
-      return engine::ChangeAction::kReplace;
-    return engine::ChangeAction::kUpdate;
+      return plan::DiffDecision::kReplace;
+    return plan::DiffDecision::kUpdate;
   }
   if (desired.address.kind == model::Kind::kInstance && desired.attributes.is_object() &&
       prior.attributes.is_object()) {
@@ -413,9 +379,9 @@ engine::ChangeAction GceProvider::Diff(const model::Resource& desired, const sta
     json d = desired.attributes, p = prior.attributes;
     d.erase("ssh_keys");
     p.erase("ssh_keys");
-    if (d == p) return engine::ChangeAction::kUpdate;
+    if (d == p) return plan::DiffDecision::kUpdate;
   }
-  return engine::ChangeAction::kReplace;
+  return plan::DiffDecision::kReplace;
 }
 
 Result<ObservedResource> GceProvider::Update(const model::Resource& r, const state::ResourceState& prior,
@@ -458,8 +424,7 @@ Status GceProvider::Delete(const state::ResourceState& prior, engine::ApplyConte
     case model::Kind::kLoadBalancer: st = DeleteLoadBalancer(prior, ctx); break;
     default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
   }
-  if (st.IsNotFound()) return Status::OK();
-  return st.ok() ? st : st.WithPrefix(prior.address);
+  return common::FinishDelete(st, prior.address);
 }
 
 void Register(engine::ProviderRegistry* registry) {

@@ -20,6 +20,7 @@
 #include "engine/provider.h"
 #include "engine/registry.h"
 #include "http/http_client.h"
+#include "providers/common/json_read.h"
 #include "providers/common/rest_client.h"
 #include "providers/gce/auth.h"
 #include "providers/gce/client.h"
@@ -55,7 +56,7 @@ class GceProvider final : public engine::Provider {
   // an in-place update (autoscaler patch; new template rolled out). An
   // instance whose only change is ssh_keys is updated (setMetadata). Other
   // kinds: equal attributes no-op, else replace.
-  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
   Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
                                           engine::ApplyContext& ctx) override;
@@ -155,7 +156,7 @@ class GceProvider final : public engine::Provider {
 void Register(engine::ProviderRegistry* registry);
 
 // Helpers shared by the .cc files.
-std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+using common::Str;
 std::string LastSegment(const std::string& url);
 // "https://.../projects/p/zones/z/instances/x" -> "zones/z/instances/x".
 std::string RelativeLink(const std::string& url);

@@ -825,12 +825,12 @@ TEST_F(GceSshKeyTest, OnlyAKeyChangeUpdatesAnInstanceInPlace) {
   model::Resource desired = InstanceWithKeys({"(known after apply)"});
   state::ResourceState prior;
   prior.attributes = InstanceWithKeys({"ops:ssh-ed25519 AAAA1"}).attributes;
-  EXPECT_EQ(provider_->Diff(desired, prior), engine::ChangeAction::kUpdate);
+  EXPECT_EQ(provider_->Diff(desired, prior), plan::DiffDecision::kUpdate);
   desired.attributes["size"] = "e2-medium";
-  EXPECT_EQ(provider_->Diff(desired, prior), engine::ChangeAction::kReplace);
+  EXPECT_EQ(provider_->Diff(desired, prior), plan::DiffDecision::kReplace);
   prior.attributes = Key("ops", kKey1).attributes;
-  EXPECT_EQ(provider_->Diff(Key("ops", kKey2), prior), engine::ChangeAction::kReplace);
-  EXPECT_EQ(provider_->Diff(Key("ops", kKey1), prior), engine::ChangeAction::kNoop);
+  EXPECT_EQ(provider_->Diff(Key("ops", kKey2), prior), plan::DiffDecision::kReplace);
+  EXPECT_EQ(provider_->Diff(Key("ops", kKey1), prior), plan::DiffDecision::kNoop);
 }
 
 TEST_F(GceSshKeyTest, SetMetadataSendsTheCurrentFingerprintAndKeepsOtherItems) {

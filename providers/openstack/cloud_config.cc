@@ -7,8 +7,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "providers/common/json_read.h"
+
 namespace orch::providers::openstack {
 
+using common::Str;
 using nlohmann::json;
 
 namespace {
@@ -69,14 +72,6 @@ void MergeInto(json* base, const json& over) {
   }
 }
 
-std::string Text(const json& o, const std::string& key) {
-  if (!o.is_object() || !o.contains(key)) return "";
-  const json& v = o[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
-  return "";
-}
-
 void Set(std::string* field, const std::string& value) {
   if (!value.empty()) *field = value;
 }
@@ -84,38 +79,38 @@ void Set(std::string* field, const std::string& value) {
 // Fills `c` from a clouds.yaml entry (auth: {...} plus top-level keys).
 void FromEntry(const json& entry, CloudConfig* c) {
   json auth = entry.value("auth", json::object());
-  Set(&c->auth_url, Text(auth, "auth_url"));
-  Set(&c->username, Text(auth, "username"));
-  Set(&c->user_id, Text(auth, "user_id"));
-  Set(&c->password, Text(auth, "password"));
-  Set(&c->project_name, Text(auth, "project_name"));
-  Set(&c->project_name, Text(auth, "tenant_name"));
-  Set(&c->project_id, Text(auth, "project_id"));
-  Set(&c->project_id, Text(auth, "tenant_id"));
-  Set(&c->user_domain_name, Text(auth, "user_domain_name"));
-  Set(&c->user_domain_id, Text(auth, "user_domain_id"));
-  Set(&c->project_domain_name, Text(auth, "project_domain_name"));
-  Set(&c->project_domain_id, Text(auth, "project_domain_id"));
+  Set(&c->auth_url, Str(auth, "auth_url"));
+  Set(&c->username, Str(auth, "username"));
+  Set(&c->user_id, Str(auth, "user_id"));
+  Set(&c->password, Str(auth, "password"));
+  Set(&c->project_name, Str(auth, "project_name"));
+  Set(&c->project_name, Str(auth, "tenant_name"));
+  Set(&c->project_id, Str(auth, "project_id"));
+  Set(&c->project_id, Str(auth, "tenant_id"));
+  Set(&c->user_domain_name, Str(auth, "user_domain_name"));
+  Set(&c->user_domain_id, Str(auth, "user_domain_id"));
+  Set(&c->project_domain_name, Str(auth, "project_domain_name"));
+  Set(&c->project_domain_id, Str(auth, "project_domain_id"));
   // domain_name / domain_id apply to both when the specific ones are absent.
   if (c->user_domain_name.empty() && c->user_domain_id.empty()) {
-    Set(&c->user_domain_name, Text(auth, "domain_name"));
-    Set(&c->user_domain_id, Text(auth, "domain_id"));
+    Set(&c->user_domain_name, Str(auth, "domain_name"));
+    Set(&c->user_domain_id, Str(auth, "domain_id"));
   }
   if (c->project_domain_name.empty() && c->project_domain_id.empty()) {
-    Set(&c->project_domain_name, Text(auth, "domain_name"));
-    Set(&c->project_domain_id, Text(auth, "domain_id"));
+    Set(&c->project_domain_name, Str(auth, "domain_name"));
+    Set(&c->project_domain_id, Str(auth, "domain_id"));
   }
-  Set(&c->application_credential_id, Text(auth, "application_credential_id"));
-  Set(&c->application_credential_name, Text(auth, "application_credential_name"));
-  Set(&c->application_credential_secret, Text(auth, "application_credential_secret"));
-  Set(&c->region, Text(entry, "region_name"));
+  Set(&c->application_credential_id, Str(auth, "application_credential_id"));
+  Set(&c->application_credential_name, Str(auth, "application_credential_name"));
+  Set(&c->application_credential_secret, Str(auth, "application_credential_secret"));
+  Set(&c->region, Str(entry, "region_name"));
   if (c->region.empty() && entry.contains("regions") && entry["regions"].is_array() && !entry["regions"].empty()) {
     const json& r0 = entry["regions"][0];
-    c->region = r0.is_string() ? r0.get<std::string>() : Text(r0, "name");
+    c->region = r0.is_string() ? r0.get<std::string>() : Str(r0, "name");
   }
-  Set(&c->interface, Text(entry, "interface"));
-  Set(&c->interface, Text(entry, "endpoint_type"));
-  Set(&c->cacert, Text(entry, "cacert"));
+  Set(&c->interface, Str(entry, "interface"));
+  Set(&c->interface, Str(entry, "endpoint_type"));
+  Set(&c->cacert, Str(entry, "cacert"));
 }
 
 }  // namespace
@@ -140,9 +135,9 @@ ConfigSources RealConfigSources() {
 
 Result<CloudConfig> LoadCloudConfig(const json& settings, const std::string& region, const ConfigSources& src) {
   CloudConfig c;
-  std::string cloud = Text(settings, "cloud");
+  std::string cloud = Str(settings, "cloud");
   if (cloud.empty() || cloud == "envvars") cloud = src.getenv("OS_CLOUD");
-  const bool explicit_auth = !Text(settings, "auth_url").empty();
+  const bool explicit_auth = !Str(settings, "auth_url").empty();
 
   if (!cloud.empty()) {
     std::string path = FindFile(src, "OS_CLIENT_CONFIG_FILE", "clouds.yaml");
@@ -173,7 +168,7 @@ Result<CloudConfig> LoadCloudConfig(const json& settings, const std::string& reg
     if (!entry.is_object()) return Status::InvalidArgument("cloud '" + cloud + "' in " + path + " is not a map");
     FromEntry(entry, &c);
     c.source = "clouds.yaml entry '" + cloud + "' (" + path + ")";
-  } else if (!explicit_auth || src.getenv("OS_AUTH_URL") == Text(settings, "auth_url")) {
+  } else if (!explicit_auth || src.getenv("OS_AUTH_URL") == Str(settings, "auth_url")) {
     json auth = json::object();
     const std::pair<const char*, const char*> vars[] = {
         {"OS_AUTH_URL", "auth_url"},
@@ -208,22 +203,22 @@ Result<CloudConfig> LoadCloudConfig(const json& settings, const std::string& reg
   }
 
   // The spec's explicit settings win.
-  Set(&c.auth_url, Text(settings, "auth_url"));
-  Set(&c.username, Text(settings, "username"));
-  Set(&c.password, Text(settings, "password"));
-  if (!Text(settings, "project_name").empty()) {
-    c.project_name = Text(settings, "project_name");
+  Set(&c.auth_url, Str(settings, "auth_url"));
+  Set(&c.username, Str(settings, "username"));
+  Set(&c.password, Str(settings, "password"));
+  if (!Str(settings, "project_name").empty()) {
+    c.project_name = Str(settings, "project_name");
     c.project_id.clear();
   }
-  Set(&c.user_domain_name, Text(settings, "user_domain_name"));
-  Set(&c.project_domain_name, Text(settings, "project_domain_name"));
-  if (!Text(settings, "application_credential_id").empty()) {
-    c.application_credential_id = Text(settings, "application_credential_id");
+  Set(&c.user_domain_name, Str(settings, "user_domain_name"));
+  Set(&c.project_domain_name, Str(settings, "project_domain_name"));
+  if (!Str(settings, "application_credential_id").empty()) {
+    c.application_credential_id = Str(settings, "application_credential_id");
     c.application_credential_name.clear();
   }
-  Set(&c.application_credential_secret, Text(settings, "application_credential_secret"));
-  Set(&c.interface, Text(settings, "interface"));
-  Set(&c.cacert, Text(settings, "cacert"));
+  Set(&c.application_credential_secret, Str(settings, "application_credential_secret"));
+  Set(&c.interface, Str(settings, "interface"));
+  Set(&c.cacert, Str(settings, "cacert"));
   Set(&c.region, region);
   if (explicit_auth && c.source.empty()) c.source = "provider settings";
   if (c.interface.size() > 3 && c.interface.substr(c.interface.size() - 3) == "URL")

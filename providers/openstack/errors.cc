@@ -3,16 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "http/redact.h"
+#include "providers/common/json_read.h"
 #include "providers/common/rest_client.h"
 
 namespace orch::providers::openstack {
 
+using common::StringField;
 using nlohmann::json;
-
-// A string field of an object, else "".
-static std::string Text(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
 
 static std::string FindMessage(const std::string& body, std::string* type);
 
@@ -24,11 +21,11 @@ static std::string FindMessage(const std::string& body, std::string* type) {
   json b = json::parse(body, nullptr, false);
   if (!b.is_object()) return body;
   if (b.contains("NeutronError") && b["NeutronError"].is_object()) {
-    if (type) *type = common::ClipMessage(Text(b["NeutronError"], "type"), 80);
-    return Text(b["NeutronError"], "message");
+    if (type) *type = common::ClipMessage(StringField(b["NeutronError"], "type"), 80);
+    return StringField(b["NeutronError"], "message");
   }
   if (b.contains("faultstring") && b["faultstring"].is_string()) return b["faultstring"];
-  if (b.contains("error") && b["error"].is_object()) return Text(b["error"], "message");
+  if (b.contains("error") && b["error"].is_object()) return StringField(b["error"], "message");
   if (b.contains("message") && b["message"].is_string()) {
     std::string m = b["message"];
     size_t br = m.find("<br");

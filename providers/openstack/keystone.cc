@@ -4,15 +4,12 @@
 #include <ctime>
 
 #include "http/redact.h"
+#include "providers/common/json_read.h"
 
 namespace orch::providers::openstack {
 
+using common::StringField;
 using nlohmann::json;
-
-// A string field of an object, else "".
-static std::string Text(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
 
 Keystone::Keystone(http::HttpClient* http, env::Clock* clock, CloudConfig config)
     : http_(http), clock_(clock), config_(std::move(config)) {
@@ -110,7 +107,7 @@ Status Keystone::AuthenticateLocked() {
   if (r->status != 201 && r->status != 200) {
     std::string msg;
     json b = json::parse(r->body, nullptr, false);
-    if (b.is_object() && b.contains("error") && b["error"].is_object()) msg = Text(b["error"], "message");
+    if (b.is_object() && b.contains("error") && b["error"].is_object()) msg = StringField(b["error"], "message");
     if (msg.empty()) msg = r->body;
     std::string detail = "Keystone refused the credentials from " + config_.source + " (HTTP " +
                          std::to_string(r->status) + " from " + req.url + "): " + common::ClipMessage(http::Redact(msg));
@@ -149,7 +146,7 @@ Status Keystone::AuthenticateLocked() {
   if (exp < 0) exp = now + 3600;
   expires_micros_ = exp * 1000000;
   catalog_ = t["catalog"];
-  project_id_ = t.contains("project") ? Text(t["project"], "id") : "";
+  project_id_ = t.contains("project") ? StringField(t["project"], "id") : "";
   ++authentications_;
   return Status::OK();
 }
@@ -180,15 +177,15 @@ Result<std::string> Keystone::Endpoint(const std::string& service_type) {
   std::string offered;
   for (const std::string& type : types) {
     for (const json& svc : catalog_) {
-      if (Text(svc, "type") != type) continue;
+      if (StringField(svc, "type") != type) continue;
       for (const json& e : svc["endpoints"]) {
-        std::string iface = Text(e, "interface");
-        std::string region = Text(e, "region_id");
-        if (region.empty()) region = Text(e, "region");
+        std::string iface = StringField(e, "interface");
+        std::string region = StringField(e, "region_id");
+        if (region.empty()) region = StringField(e, "region");
         offered += (offered.empty() ? "" : ", ") + iface + "@" + region;
         if (iface != config_.interface) continue;
-        if (!config_.region.empty() && region != config_.region && Text(e, "region") != config_.region) continue;
-        std::string url = Text(e, "url");
+        if (!config_.region.empty() && region != config_.region && StringField(e, "region") != config_.region) continue;
+        std::string url = StringField(e, "url");
         while (!url.empty() && url.back() == '/') url.pop_back();
         return url;
       }
@@ -237,7 +234,7 @@ std::optional<std::string> OpenStackPager::NextUrl(const std::string& url, const
     const std::string& k = it.key();
     if (k.size() > 6 && k.substr(k.size() - 6) == "_links" && it->is_array()) {
       for (const json& l : *it)
-        if (Text(l, "rel") == "next" && l.contains("href") && l["href"].is_string()) {
+        if (StringField(l, "rel") == "next" && l.contains("href") && l["href"].is_string()) {
           std::string next = l["href"];
           if (next.empty() || next == url) return std::nullopt;
           return next;

@@ -5,24 +5,18 @@
 #include <set>
 #include <tuple>
 
+#include "providers/common/observed.h"
 #include "providers/openstack/os_provider.h"
 #include "util/strings.h"
 
 namespace orch::providers::openstack {
 
+using common::Observed;
 using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
 
 namespace {
-
-ObservedResource Observed(const std::string& id, const std::string& name, json outputs = json::object()) {
-  ObservedResource o;
-  o.id = id;
-  o.cloud_name = name;
-  o.outputs = std::move(outputs);
-  return o;
-}
 
 bool LooksLikeUuid(const std::string& s) {
   if (s.size() != 36) return false;

@@ -5,6 +5,8 @@
 #include <set>
 
 #include "http/redact.h"
+#include "providers/common/outcome.h"
+#include "providers/common/settings.h"
 #include "util/strings.h"
 
 namespace orch::providers::openstack {
@@ -12,15 +14,6 @@ namespace orch::providers::openstack {
 using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
-
-std::string Str(const json& j, const std::string& key, const std::string& fallback) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return fallback;
-}
 
 std::string DeploymentTag(const std::string& d) { return std::string(model::kTagDeployment) + "=" + d; }
 std::string TierTag(const std::string& t) { return std::string(model::kTagTier) + "=" + t; }
@@ -145,20 +138,6 @@ engine::Capabilities OpenStackProvider::GetCapabilities() const {
   return c;
 }
 
-static int64_t SettingMs(const json& settings, const char* key, int64_t fallback) {
-  if (settings.is_object() && settings.contains(key)) {
-    const json& v = settings[key];
-    if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_string()) {
-      try {
-        return std::stoll(v.get<std::string>());
-      } catch (...) {
-      }
-    }
-  }
-  return fallback;
-}
-
 Status OpenStackProvider::Configure(const engine::ProviderConfig& config) {
   config_ = config;
   json settings = config.settings;
@@ -166,8 +145,7 @@ Status OpenStackProvider::Configure(const engine::ProviderConfig& config) {
   Result<CloudConfig> cc = LoadCloudConfig(settings, config.region, sources_);
   if (!cc.ok()) return cc.status().WithPrefix("provider '" + config.name + "' (openstack)");
   cloud_ = *cc;
-  tuning_.poll_initial_ms = SettingMs(config.settings, "poll_interval_ms", tuning_.poll_initial_ms);
-  tuning_.poll_max_ms = std::max(tuning_.poll_initial_ms, SettingMs(config.settings, "poll_max_interval_ms", tuning_.poll_max_ms));
+  common::ReadPollIntervals(config.settings, &tuning_.poll_initial_ms, &tuning_.poll_max_ms);
   if (!env_.transport) return Status::Internal("openstack provider has no HTTP transport");
   http_ = std::make_unique<http::HttpClient>(env_.transport, env_.clock, tuning_.retry);
   keystone_ = std::make_unique<Keystone>(http_.get(), env_.clock, cloud_);
@@ -413,13 +391,7 @@ Result<ObservedResource> OpenStackProvider::Create(const model::Resource& r, eng
                                   std::string(model::KindName(r.address.kind)) +
                                   " here (instance groups are expanded into servers)");
   }
-  if (!res.ok()) return res.status().WithPrefix(r.address.ToString());
-  res->address = r.address.ToString();
-  res->kind = std::string(model::KindName(r.address.kind));
-  if (res->tags.empty()) res->tags = r.tags;
-  if (res->cloud_name.empty()) res->cloud_name = r.cloud_name;
-  res->outputs["id"] = res->id;
-  return res;
+  return common::FinishCreate(std::move(res), r);
 }
 
 static json WithoutMembers(json a) {
@@ -432,15 +404,15 @@ static json WithoutRules(json a) {
   return a;
 }
 
-engine::ChangeAction OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  if (desired.attributes == prior.attributes) return engine::ChangeAction::kNoop;
+plan::DiffDecision OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
   if (desired.address.kind == model::Kind::kLoadBalancer &&
       WithoutMembers(desired.attributes) == WithoutMembers(prior.attributes))
-    return engine::ChangeAction::kUpdate;
+    return plan::DiffDecision::kUpdate;
   if (desired.address.kind == model::Kind::kFirewall &&
       WithoutRules(desired.attributes) == WithoutRules(prior.attributes))
-    return engine::ChangeAction::kUpdate;
-  return engine::ChangeAction::kReplace;
+    return plan::DiffDecision::kUpdate;
+  return plan::DiffDecision::kReplace;
 }
 
 Result<ObservedResource> OpenStackProvider::Update(const model::Resource& r, const state::ResourceState& prior,
@@ -483,8 +455,7 @@ Status OpenStackProvider::Delete(const state::ResourceState& prior, engine::Appl
     case model::Kind::kLoadBalancer: st = DeleteLoadBalancer(prior, ctx); break;
     default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
   }
-  if (st.IsNotFound()) return Status::OK();
-  return st.ok() ? st : st.WithPrefix(prior.address);
+  return common::FinishDelete(st, prior.address);
 }
 
 Status OpenStackProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
@@ -499,16 +470,9 @@ Result<json> OpenStackProvider::CreateOnce(const std::string& what, const Lookup
 
 Status OpenStackProvider::RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx,
                                     const std::string& what) {
-  int64_t backoff = tuning_.poll_initial_ms;
-  const int64_t start = env_.clock->MonotonicMicros();
-  for (;;) {
-    Status st = op();
-    if (!st.IsConflict() && !(Uncertain(st) && !st.IsTimeout())) return st;
-    if ((env_.clock->MonotonicMicros() - start) / 1000 > tuning_.busy_timeout_ms) return st;
-    if (ctx.progress) ctx.progress("waiting for " + what + " to be free");
-    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
-    backoff = std::min(backoff * 2, tuning_.poll_max_ms);
-  }
+  auto busy = [](const Status& st) { return st.IsConflict() || (Uncertain(st) && !st.IsTimeout()); };
+  return common::RetryWhileBusy(op, busy, env_.clock,
+                                {tuning_.poll_initial_ms, tuning_.poll_max_ms, tuning_.busy_timeout_ms}, ctx, what);
 }
 
 Status OpenStackProvider::WaitFor(const std::string& what, int64_t timeout_ms, engine::ApplyContext& ctx,

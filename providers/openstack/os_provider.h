@@ -21,6 +21,7 @@
 #include "http/http_client.h"
 #include "providers/common/operation_poller.h"
 #include "providers/common/create.h"
+#include "providers/common/json_read.h"
 #include "providers/common/rest_client.h"
 #include "providers/openstack/cloud_config.h"
 #include "providers/openstack/errors.h"
@@ -142,7 +143,7 @@ class OpenStackProvider final : public engine::Provider {
   // Load balancer: a change of targets.private_ips only (the group scaled)
   // is an update (one batch member update); firewall rule changes are
   // updates (rules synced); anything else replaces.
-  engine::ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
   Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
                                           engine::ApplyContext& ctx) override;
@@ -171,7 +172,8 @@ class OpenStackProvider final : public engine::Provider {
   // POST; after an answer that may have been lost look first and adopt.
   Result<nlohmann::json> CreateOnce(const std::string& what, const Lookup& lookup, const Post& post, bool lookup_first,
                                     engine::ApplyContext& ctx);
-  // Repeats `op` while it answers Conflict (in use, immutable, pending).
+  // Repeats `op` while it answers Conflict (in use, immutable, pending) or an
+  // uncertain error other than a timeout.
   Status RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx, const std::string& what);
   Status WaitFor(const std::string& what, int64_t timeout_ms, engine::ApplyContext& ctx,
                  const std::function<Result<bool>()>& check);
@@ -297,7 +299,7 @@ std::string ServerGroupName(const std::string& deployment, const std::string& ti
 // "<deployment>-<tier>" when <tier> has no '-' (with one, the name could be
 // deployment "<deployment>-<x>"'s).
 bool OwnServerGroup(const std::string& name, const std::string& deployment);
-std::string Str(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+using common::Str;
 using common::Uncertain;
 
 }  // namespace orch::providers::openstack

@@ -9,15 +9,6 @@ namespace orch::engine {
 
 namespace {
 
-plan::DiffDecision ToDecision(ChangeAction a) {
-  switch (a) {
-    case ChangeAction::kNoop: return plan::DiffDecision::kNoop;
-    case ChangeAction::kUpdate: return plan::DiffDecision::kUpdate;
-    case ChangeAction::kReplace: return plan::DiffDecision::kReplace;
-  }
-  return plan::DiffDecision::kReplace;
-}
-
 state::ResourceState Neutral(const ObservedResource& o, const std::string& provider, const std::string& type) {
   state::ResourceState rs;
   rs.address = o.address;
@@ -55,7 +46,7 @@ Planner DefaultPlanner() {
     in.diff = [providers](const model::Resource& desired, const state::ResourceState& prior) {
       if (providers) {
         auto p = providers->find(desired.provider);
-        if (p != providers->end() && p->second) return ToDecision(p->second->Diff(desired, prior));
+        if (p != providers->end() && p->second) return p->second->Diff(desired, prior);
       }
       return desired.attributes == prior.attributes ? plan::DiffDecision::kNoop : plan::DiffDecision::kReplace;
     };

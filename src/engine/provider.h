@@ -19,6 +19,7 @@
 #include "env/clock.h"
 #include "env/http_transport.h"
 #include "model/resource.h"
+#include "plan/diff_decision.h"
 #include "state/state.h"
 #include "util/diagnostic.h"
 #include "util/status.h"
@@ -78,8 +79,6 @@ struct ApplyContext {
   bool IsCancelled() const { return cancelled && cancelled->load(); }
 };
 
-enum class ChangeAction { kNoop, kUpdate, kReplace };
-
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -123,7 +122,7 @@ class Provider {
 
   // How a change of attributes from `prior` to `desired` is applied.
   // Default: kNoop if equal, else kReplace.
-  virtual ChangeAction Diff(const model::Resource& desired, const state::ResourceState& prior) const;
+  virtual plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const;
 
   // `resource` has every reference resolved. Returns what was created.
   // Must not create a duplicate when a resource with the same tags exists
@@ -135,8 +134,8 @@ class Provider {
   virtual Status Delete(const state::ResourceState& prior, ApplyContext& ctx) = 0;
 };
 
-inline ChangeAction Provider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  return desired.attributes == prior.attributes ? ChangeAction::kNoop : ChangeAction::kReplace;
+inline plan::DiffDecision Provider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  return desired.attributes == prior.attributes ? plan::DiffDecision::kNoop : plan::DiffDecision::kReplace;
 }
 
 }  // namespace orch::engine

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "model/resource.h"
+#include "plan/diff_decision.h"
 #include "plan/plan.h"
 #include "state/state.h"
 #include "util/status.h"
@@ -45,8 +46,6 @@ namespace orch::plan {
 
 // The text a reference becomes when its value is only known after apply.
 inline constexpr std::string_view kKnownAfterApply = "(known after apply)";
-
-enum class DiffDecision { kNoop, kUpdate, kReplace };
 
 // Decides how `prior` becomes `desired` (whose references are resolved).
 using DiffFunction = std::function<DiffDecision(const model::Resource& desired, const state::ResourceState& prior)>;

@@ -239,11 +239,11 @@ Result<std::vector<engine::ObservedResource>> FakeProvider::Discover(const std::
   return out;
 }
 
-engine::ChangeAction FakeProvider::Diff(const model::Resource& desired,
+plan::DiffDecision FakeProvider::Diff(const model::Resource& desired,
                                         const state::ResourceState& prior) const {
-  if (desired.attributes == prior.attributes) return engine::ChangeAction::kNoop;
+  if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
   std::lock_guard<std::mutex> lock(mu_);
-  if (!desired.attributes.is_object() || !prior.attributes.is_object()) return engine::ChangeAction::kReplace;
+  if (!desired.attributes.is_object() || !prior.attributes.is_object()) return plan::DiffDecision::kReplace;
   std::vector<std::string> keys;
   for (auto it = desired.attributes.begin(); it != desired.attributes.end(); ++it) keys.push_back(it.key());
   for (auto it = prior.attributes.begin(); it != prior.attributes.end(); ++it) keys.push_back(it.key());
@@ -252,10 +252,10 @@ engine::ChangeAction FakeProvider::Diff(const model::Resource& desired,
                       desired.attributes[k] == prior.attributes[k];
     if (same) continue;
     if (std::find(updatable_keys_.begin(), updatable_keys_.end(), k) == updatable_keys_.end()) {
-      return engine::ChangeAction::kReplace;
+      return plan::DiffDecision::kReplace;
     }
   }
-  return engine::ChangeAction::kUpdate;
+  return plan::DiffDecision::kUpdate;
 }
 
 Result<engine::ObservedResource> FakeProvider::Create(const model::Resource& resource,

@@ -37,7 +37,7 @@ class FakeProvider : public engine::Provider {
   engine::Capabilities GetCapabilities() const override;
   Status Configure(const engine::ProviderConfig& config) override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
-  engine::ChangeAction Diff(const model::Resource& desired,
+  plan::DiffDecision Diff(const model::Resource& desired,
                             const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource,
                                           engine::ApplyContext& ctx) override;
