@@ -12,14 +12,14 @@
 #include "cli/progress.h"
 #include "cli/signals.h"
 #include "engine/deployer.h"
+#include "plan/plan_file.h"
 #include "plan/render.h"
+#include "plan/targets.h"
 #include "state/file_state_store.h"
 #include "util/strings.h"
 
 namespace orch::cli {
 namespace {
-
-constexpr int kPlanFileFormat = 1;
 
 void Fail(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
 
@@ -192,21 +192,16 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
     Fail(p.status().message());
     return kExitError;
   }
-  FilterTargets(&*p, a.targets);
+  plan::FilterTargets(&*p, a.targets);
   if (a.json) {
     std::printf("%s\n", p->ToJson().dump(2).c_str());
   } else {
     PrintPlan(*p, WantColor(stdout, g.no_color));
   }
   if (!a.out.empty()) {
-    nlohmann::json file = {{"format_version", kPlanFileFormat},
-                           {"spec", a.spec},
-                           {"targets", a.targets},
-                           {"plan", p->ToJson()}};
-    std::ofstream out(a.out, std::ios::trunc);
-    out << file.dump(2) << "\n";
-    if (!out) {
-      Fail("cannot write plan file '" + a.out + "'");
+    Status written = plan::WritePlanFile(a.out, a.spec, a.targets, *p);
+    if (!written.ok()) {
+      Fail(written.message());
       return kExitError;
     }
     std::fprintf(stderr, "Saved the plan to %s; apply exactly it with: orchestrator deploy %s\n", a.out.c_str(),
@@ -216,27 +211,12 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
   return kExitOk;
 }
 
-namespace {
-
-// A saved plan file, or nullopt when `path` is not one.
-std::optional<nlohmann::json> ReadPlanFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("format_version") || !j.contains("plan")) return std::nullopt;
-  return j;
-}
-
-}  // namespace
-
 int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
   auto timeout = LockTimeout(a.lock_timeout);
   if (!timeout) return kExitError;
   InstallSignalHandlers();
-  auto plan_file = ReadPlanFile(a.spec_or_plan);
-  std::string spec_path = plan_file ? plan_file->value("spec", "") : a.spec_or_plan;
+  auto plan_file = plan::ReadPlanFile(a.spec_or_plan);
+  std::string spec_path = plan_file ? plan_file->spec : a.spec_or_plan;
   auto s = OpenFromSpec(g, spec_path, a.vars, /*expand=*/true);
   if (!s) return kExitError;
   bool interactive = isatty(STDOUT_FILENO);
@@ -245,7 +225,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
                      s->rt->providers);
   plan::Plan p;
   if (plan_file) {
-    auto parsed = plan::Plan::FromJson((*plan_file)["plan"]);
+    auto parsed = plan::Plan::FromJson(plan_file->plan);
     if (!parsed.ok()) {
       Fail("plan file '" + a.spec_or_plan + "' is not valid: " + parsed.status().message());
       return kExitError;
@@ -264,7 +244,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
       return kExitError;
     }
     p = std::move(made).value();
-    FilterTargets(&p, a.targets);
+    plan::FilterTargets(&p, a.targets);
     if (!p.HasChanges()) {
       std::printf("No changes. The deployment '%s' matches the spec.\n", s->deployment.c_str());
       PrintOutputs(s->store.get());
