@@ -85,26 +85,11 @@ std::optional<std::string> ResolveDeployment(const GlobalOptions& g, const std::
 }
 
 // Keeps the non-secret provider settings in state (for teardown by
-// --deployment), writing only when they changed.
-bool RecordProviderSettings(Session* s, int64_t lock_timeout_ms) {
-  nlohmann::json want = ProviderConfigsToJson(s->configs);
-  auto st = s->store->Read();
-  if (st.ok() && st->providers == want) return true;
-  auto lock = s->store->Lock("deploy", lock_timeout_ms);
-  if (!lock.ok()) {
-    Fail(lock.status().message());
-    return false;
-  }
-  st = s->store->Read();
-  Status w = st.status();
-  if (st.ok() && st->providers != want) {
-    st->deployment = s->deployment;
-    st->providers = want;
-    w = s->store->Write(*st, st->serial);
-  }
-  (void)s->store->Unlock(lock->id);
-  if (!w.ok()) {
-    Fail("cannot record provider settings in state: " + w.message());
+// --deployment); the deployer writes only when they changed.
+bool RecordProviderSettings(engine::Deployer* d, const Session& s) {
+  Status st = d->RecordProviderSettings(ProviderConfigsToJson(s.configs));
+  if (!st.ok()) {
+    Fail(st.message());
     return false;
   }
   return true;
@@ -237,7 +222,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
       return kExitError;
     }
   } else {
-    if (!RecordProviderSettings(&*s, *timeout)) return kExitError;
+    if (!RecordProviderSettings(&d, *s)) return kExitError;
     auto made = d.PlanDeploy(s->desired, s->digest);
     if (!made.ok()) {
       Fail(made.status().message());
@@ -259,7 +244,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
   progress.SetTotal(sum.create + sum.update + sum.replace + sum.destroy + sum.adopt);
   engine::ApplyResult r = d.Apply(p);
   int code = FinishApply(r, &progress, "Deploy");
-  if (plan_file && !RecordProviderSettings(&*s, *timeout)) code = kExitError;
+  if (plan_file && !RecordProviderSettings(&d, *s)) code = kExitError;
   PrintOutputs(s->store.get());
   return code;
 }
