@@ -7,11 +7,11 @@
 #include <set>
 #include <sstream>
 
-#include "cli/image_command.h"
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/signals.h"
 #include "engine/deployer.h"
+#include "image/images.h"
 #include "plan/plan_file.h"
 #include "plan/render.h"
 #include "plan/targets.h"
@@ -48,7 +48,9 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
   Diagnostics diags;
   s.rt = MakeRuntime(g, s.configs, where, /*configure=*/true, &diags);
   if (expand && !diags.HasErrors()) {
-    UseBuiltImages(&*spec, StateDir(g), &diags);  // images with `packer:` use their recorded build
+    std::vector<std::string> notes;  // images with `packer:` use their recorded build
+    image::UseBuiltImages(&*spec, StateDir(g), &diags, &notes);
+    for (const std::string& n : notes) std::fprintf(stderr, "%s\n", n.c_str());
     s.desired = ExpandAndValidate(*spec, *s.rt, &diags);
     s.digest = DesiredDigest(s.desired);
   }
