@@ -219,7 +219,8 @@ int RunImageRegister(const GlobalOptions& g, const ImageRegisterArgs& a) {
   const spec::ProviderSpec& prov = spec->providers.at(img->second.provider);
   if (b.builder_type != image::BuilderType(prov.type)) {
     Fail("the manifest's build was made by the '" + b.builder_type + "' builder but image '" + name +
-         "' lives on provider '" + prov.name + "' (" + prov.type + ", builder '" + image::BuilderType(prov.type) + "')");
+         "' lives on provider '" + prov.name + "' (" + prov.type + ", builder '" + image::BuilderType(prov.type) +
+         "')");
     return kExitError;
   }
   auto rec = NewRecord(prov, img->second, b.artifact_id);
