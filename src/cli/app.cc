@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sstream>
 
 #include "http/curl_transport.h"
@@ -238,39 +237,6 @@ std::string DesiredDigest(const std::vector<model::Resource>& desired) {
     out += kHex[md[i] & 15];
   }
   return out;
-}
-
-// Keeps the changes whose address is one of `targets` (or inside a target
-// tier: "api" selects "api.*"), plus everything they depend on.
-void FilterTargets(plan::Plan* p, const std::vector<std::string>& targets) {
-  if (targets.empty()) return;
-  auto matches = [&](const std::string& addr) {
-    for (const std::string& t : targets) {
-      if (addr == t || StartsWith(addr, t + ".") || StartsWith(addr, t + "[")) return true;
-    }
-    return false;
-  };
-  std::map<std::string, const plan::Change*> by_addr;
-  for (const auto& c : p->changes) by_addr[c.address] = &c;
-  std::set<std::string> keep;
-  std::vector<std::string> todo;
-  for (const auto& c : p->changes) {
-    if (matches(c.address)) todo.push_back(c.address);
-  }
-  while (!todo.empty()) {
-    std::string a = todo.back();
-    todo.pop_back();
-    if (!keep.insert(a).second) continue;
-    auto it = by_addr.find(a);
-    if (it == by_addr.end()) continue;
-    if (it->second->action == plan::Action::kDelete) continue;  // deletes pull in nothing
-    for (const auto& d : it->second->depends_on) todo.push_back(d);
-  }
-  std::vector<plan::Change> kept;
-  for (auto& c : p->changes) {
-    if (keep.count(c.address)) kept.push_back(std::move(c));
-  }
-  p->changes = std::move(kept);
 }
 
 bool Confirm(const std::string& question, bool auto_approve) {

@@ -82,11 +82,6 @@ std::vector<model::Resource> ExpandAndValidate(const spec::Spec& spec, const Run
 // sha256 hex of the canonical JSON of the desired resources.
 std::string DesiredDigest(const std::vector<model::Resource>& desired);
 
-// Keeps the changes whose address is one of `targets` (or inside a target
-// tier: "api" selects "api.*"), plus every change they depend on. Deletes
-// pull in nothing. No targets: the plan is unchanged.
-void FilterTargets(plan::Plan* p, const std::vector<std::string>& targets);
-
 // Asks "Do you want to ...? Only 'yes' will be accepted:" on the terminal.
 // Refuses (returns false with a message) when stdin is not a terminal.
 bool Confirm(const std::string& question, bool auto_approve);

@@ -37,41 +37,6 @@ TEST(CliProviderSettings, StateKeepsNoCredentials) {
   EXPECT_EQ(back["do"].settings["project"], "p1");
 }
 
-plan::Change MakeChange(const std::string& addr, plan::Action action, std::vector<std::string> deps) {
-  plan::Change c;
-  c.address = addr;
-  c.action = action;
-  c.depends_on = std::move(deps);
-  return c;
-}
-
-TEST(CliTargets, KeepsTargetsAndTheirDependencies) {
-  plan::Plan p;
-  p.changes = {MakeChange("network.main", plan::Action::kCreate, {}),
-               MakeChange("cassandra.instance[0]", plan::Action::kCreate, {"network.main"}),
-               MakeChange("api.instance[0]", plan::Action::kCreate, {"network.main", "cassandra.instance[0]"}),
-               MakeChange("api.lb", plan::Action::kCreate, {"api.instance[0]"}),
-               MakeChange("monitoring.instance[0]", plan::Action::kCreate, {"network.main"}),
-               MakeChange("old.instance[0]", plan::Action::kDelete, {})};
-  FilterTargets(&p, {"api.instance[0]"});
-  std::vector<std::string> kept;
-  for (const auto& c : p.changes) kept.push_back(c.address);
-  EXPECT_EQ(kept, (std::vector<std::string>{"network.main", "cassandra.instance[0]", "api.instance[0]"}));
-}
-
-TEST(CliTargets, TierNameSelectsTheWholeTierAndNoTargetsKeepsAll) {
-  plan::Plan p;
-  p.changes = {MakeChange("api.instance[0]", plan::Action::kCreate, {}),
-               MakeChange("api.lb", plan::Action::kCreate, {"api.instance[0]"}),
-               MakeChange("apiary.instance[0]", plan::Action::kCreate, {})};
-  plan::Plan all = p;
-  FilterTargets(&all, {});
-  EXPECT_EQ(all.changes.size(), 3u);
-  FilterTargets(&p, {"api"});
-  ASSERT_EQ(p.changes.size(), 2u);
-  EXPECT_EQ(p.changes[1].address, "api.lb");
-}
-
 TEST(CliOutputs, GroupsAddressesByTier) {
   state::State s;
   s.deployment = "demo";

@@ -7,19 +7,19 @@
 #include <set>
 #include <sstream>
 
-#include "cli/image_command.h"
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/signals.h"
 #include "engine/deployer.h"
+#include "image/images.h"
+#include "plan/plan_file.h"
 #include "plan/render.h"
+#include "plan/targets.h"
 #include "state/file_state_store.h"
 #include "util/strings.h"
 
 namespace orch::cli {
 namespace {
-
-constexpr int kPlanFileFormat = 1;
 
 void Fail(const std::string& message) { std::fprintf(stderr, "error: %s\n", message.c_str()); }
 
@@ -48,7 +48,9 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
   Diagnostics diags;
   s.rt = MakeRuntime(g, s.configs, where, /*configure=*/true, &diags);
   if (expand && !diags.HasErrors()) {
-    UseBuiltImages(&*spec, StateDir(g), &diags);  // images with `packer:` use their recorded build
+    std::vector<std::string> notes;  // images with `packer:` use their recorded build
+    image::UseBuiltImages(&*spec, StateDir(g), &diags, &notes);
+    for (const std::string& n : notes) std::fprintf(stderr, "%s\n", n.c_str());
     s.desired = ExpandAndValidate(*spec, *s.rt, &diags);
     s.digest = DesiredDigest(s.desired);
   }
@@ -85,26 +87,11 @@ std::optional<std::string> ResolveDeployment(const GlobalOptions& g, const std::
 }
 
 // Keeps the non-secret provider settings in state (for teardown by
-// --deployment), writing only when they changed.
-bool RecordProviderSettings(Session* s, int64_t lock_timeout_ms) {
-  nlohmann::json want = ProviderConfigsToJson(s->configs);
-  auto st = s->store->Read();
-  if (st.ok() && st->providers == want) return true;
-  auto lock = s->store->Lock("deploy", lock_timeout_ms);
-  if (!lock.ok()) {
-    Fail(lock.status().message());
-    return false;
-  }
-  st = s->store->Read();
-  Status w = st.status();
-  if (st.ok() && st->providers != want) {
-    st->deployment = s->deployment;
-    st->providers = want;
-    w = s->store->Write(*st, st->serial);
-  }
-  (void)s->store->Unlock(lock->id);
-  if (!w.ok()) {
-    Fail("cannot record provider settings in state: " + w.message());
+// --deployment); the deployer writes only when they changed.
+bool RecordProviderSettings(engine::Deployer* d, const Session& s) {
+  Status st = d->RecordProviderSettings(ProviderConfigsToJson(s.configs));
+  if (!st.ok()) {
+    Fail(st.message());
     return false;
   }
   return true;
@@ -196,7 +183,7 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
     Fail(p.status().message());
     return kExitError;
   }
-  FilterTargets(&*p, a.targets);
+  plan::FilterTargets(&*p, a.targets);
   if (a.refresh_only) {
     plan::Plan drift = p->OutsideOnly();
     if (a.json) {
@@ -215,14 +202,9 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
     PrintPlan(*p, WantColor(stdout, g.no_color));
   }
   if (!a.out.empty()) {
-    nlohmann::json file = {{"format_version", kPlanFileFormat},
-                           {"spec", a.spec},
-                           {"targets", a.targets},
-                           {"plan", p->ToJson()}};
-    std::ofstream out(a.out, std::ios::trunc);
-    out << file.dump(2) << "\n";
-    if (!out) {
-      Fail("cannot write plan file '" + a.out + "'");
+    Status written = plan::WritePlanFile(a.out, a.spec, a.targets, *p);
+    if (!written.ok()) {
+      Fail(written.message());
       return kExitError;
     }
     std::fprintf(stderr, "Saved the plan to %s; apply exactly it with: orchestrator deploy %s\n", a.out.c_str(),
@@ -232,27 +214,12 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
   return kExitOk;
 }
 
-namespace {
-
-// A saved plan file, or nullopt when `path` is not one.
-std::optional<nlohmann::json> ReadPlanFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("format_version") || !j.contains("plan")) return std::nullopt;
-  return j;
-}
-
-}  // namespace
-
 int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
   auto timeout = LockTimeout(a.lock_timeout);
   if (!timeout) return kExitError;
   InstallSignalHandlers();
-  auto plan_file = ReadPlanFile(a.spec_or_plan);
-  std::string spec_path = plan_file ? plan_file->value("spec", "") : a.spec_or_plan;
+  auto plan_file = plan::ReadPlanFile(a.spec_or_plan);
+  std::string spec_path = plan_file ? plan_file->spec : a.spec_or_plan;
   auto s = OpenFromSpec(g, spec_path, a.vars, /*expand=*/true);
   if (!s) return kExitError;
   bool interactive = isatty(STDOUT_FILENO);
@@ -261,7 +228,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
                      s->rt->providers);
   plan::Plan p;
   if (plan_file) {
-    auto parsed = plan::Plan::FromJson((*plan_file)["plan"]);
+    auto parsed = plan::Plan::FromJson(plan_file->plan);
     if (!parsed.ok()) {
       Fail("plan file '" + a.spec_or_plan + "' is not valid: " + parsed.status().message());
       return kExitError;
@@ -273,14 +240,14 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
       return kExitError;
     }
   } else {
-    if (!RecordProviderSettings(&*s, *timeout)) return kExitError;
+    if (!RecordProviderSettings(&d, *s)) return kExitError;
     auto made = d.PlanDeploy(s->desired, s->digest);
     if (!made.ok()) {
       Fail(made.status().message());
       return kExitError;
     }
     p = std::move(made).value();
-    FilterTargets(&p, a.targets);
+    plan::FilterTargets(&p, a.targets);
     if (!p.HasChanges()) {
       std::printf("No changes. The deployment '%s' matches the spec.\n", s->deployment.c_str());
       PrintOutputs(s->store.get());
@@ -295,7 +262,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
   progress.SetTotal(sum.create + sum.update + sum.replace + sum.destroy + sum.adopt);
   engine::ApplyResult r = d.Apply(p);
   int code = FinishApply(r, &progress, "Deploy");
-  if (plan_file && !RecordProviderSettings(&*s, *timeout)) code = kExitError;
+  if (plan_file && !RecordProviderSettings(&d, *s)) code = kExitError;
   PrintOutputs(s->store.get());
   return code;
 }

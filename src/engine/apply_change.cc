@@ -6,6 +6,7 @@
 #include "engine/provider_call.h"
 #include "model/references.h"
 #include "model/resource.h"
+#include "state/references.h"
 
 namespace orch::engine {
 namespace {
@@ -20,7 +21,7 @@ struct Prepared {
 
 Result<Prepared> Prepare(const model::Resource& desired, const state::State& snapshot,
                          const ChangeEnv& env) {
-  Result<nlohmann::json> resolved = model::ResolveReferences(desired.attributes, snapshot);
+  Result<nlohmann::json> resolved = state::ResolveReferences(desired.attributes, snapshot);
   if (!resolved.ok()) return resolved.status().WithPrefix("resolving references");
   Prepared p;
   p.call = desired;
@@ -187,7 +188,7 @@ Status DoAdopt(const plan::Change& change, const ChangeEnv& env) {
   // resolved yet, only the observed attributes are kept.
   Result<nlohmann::json> resolved = Status::Internal("not resolved");
   env.writer->Read([&](const state::State& snapshot) {
-    resolved = model::ResolveReferences(change.desired.attributes, snapshot);
+    resolved = state::ResolveReferences(change.desired.attributes, snapshot);
   });
   if (resolved.ok() && resolved->is_object()) {
     nlohmann::json merged = *resolved;

@@ -3,6 +3,7 @@
 
 #include "engine/deployer.h"
 #include "plan/planner.h"
+#include "state/references.h"
 #include "template/render.h"
 
 namespace orch::engine {
@@ -64,7 +65,7 @@ UserDataRenderer DefaultUserDataRenderer() {
       return Status::InvalidArgument("user_data.template must be a file path");
     }
     nlohmann::json vars = ud.contains("vars") ? ud["vars"] : nlohmann::json::object();
-    Result<std::string> text = tmpl::Render(ud["template"].get<std::string>(), vars, state);
+    Result<std::string> text = tmpl::Render(ud["template"].get<std::string>(), vars, state::Resolver(state));
     if (!text.ok()) return text.status();
     nlohmann::json out = attributes;
     out["user_data"] = std::move(*text);

@@ -5,6 +5,7 @@
 #include <vector>
 #include <utility>
 
+#include "engine/state_writer.h"
 #include "model/resource.h"
 
 namespace orch::engine {
@@ -120,6 +121,25 @@ Result<plan::Plan> Deployer::PlanDeploy(const std::vector<model::Resource>& desi
 }
 
 Result<plan::Plan> Deployer::PlanTeardown() { return MakePlan(true, {}, ""); }
+
+Status Deployer::RecordProviderSettings(const nlohmann::json& providers) {
+  // Read first without the lock: most runs have nothing to record and must
+  // not wait for (or contend on) the lock to find that out.
+  Result<state::State> current = store_->Read();
+  if (current.ok() && current->providers == providers) return Status::OK();
+  ScopedLock lock(store_, "deploy", options_.lock_timeout_ms);
+  if (!lock.status().ok()) return lock.status();
+  Result<state::State> stored = store_->Read();
+  if (!stored.ok()) return stored.status().WithPrefix("cannot record provider settings in state");
+  if (stored->providers == providers) return Status::OK();
+  StateWriter writer(store_, std::move(*stored));
+  Status st = writer.Update([&](state::State& s) {
+    s.deployment = options_.deployment;
+    s.providers = providers;
+  });
+  if (!st.ok()) return st.WithPrefix("cannot record provider settings in state");
+  return Status::OK();
+}
 
 ApplyResult Deployer::Apply(const plan::Plan& plan) {
   ApplyResult result;

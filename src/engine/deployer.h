@@ -18,6 +18,10 @@
 //    After a teardown that left no resource and no intent, the stored state
 //    is deleted (StateStore::Delete) when delete_state_after_teardown is set.
 //    The lock is released on every path.
+//  RecordProviderSettings: keeps the non-secret provider settings in the
+//    state (a teardown by --deployment reaches the clouds without the spec).
+//    When the stored settings differ, locks ("deploy"), reads and writes
+//    them through a StateWriter, the apply's one state-writing path.
 //
 // Thread-safety: one call at a time per Deployer. Providers and the store
 // are not owned and must outlive it.
@@ -79,6 +83,7 @@ class Deployer {
   Result<plan::Plan> PlanDeploy(const std::vector<model::Resource>& desired, const std::string& spec_digest);
   Result<plan::Plan> PlanTeardown();
   ApplyResult Apply(const plan::Plan& plan);
+  Status RecordProviderSettings(const nlohmann::json& providers);
 
  private:
   Result<plan::Plan> MakePlan(bool teardown, const std::vector<model::Resource>& desired,

@@ -127,6 +127,26 @@ TEST_F(DeployerTest, ApplyFailsWhenTheStateIsLocked) {
   EXPECT_TRUE(store_.Unlock(held->id).ok());
 }
 
+TEST_F(DeployerTest, ProviderSettingsAreWrittenOnlyWhenTheyChange) {
+  Deployer d = MakeDeployer();
+  json settings = {{"cloud", {{"type", "fake"}, {"region", "r1"}}}};
+  ASSERT_TRUE(d.RecordProviderSettings(settings).ok());
+  ASSERT_EQ(store_.writes().size(), 1u);
+  EXPECT_EQ(store_.writes()[0].providers, settings);
+  EXPECT_EQ(store_.writes()[0].deployment, "demo");
+  EXPECT_FALSE(store_.writes()[0].lineage.empty());
+  EXPECT_FALSE(store_.locked());
+  int locks = store_.lock_calls();
+  ASSERT_TRUE(d.RecordProviderSettings(settings).ok());
+  EXPECT_EQ(store_.writes().size(), 1u);
+  EXPECT_EQ(store_.lock_calls(), locks);  // unchanged settings take no lock
+  Result<state::LockInfo> held = store_.Lock("deploy", 0);
+  ASSERT_TRUE(held.ok());
+  Status st = d.RecordProviderSettings(json{{"cloud", {{"type", "fake"}, {"region", "r2"}}}});
+  EXPECT_EQ(st.message(), "state is locked by deploy");
+  EXPECT_TRUE(store_.Unlock(held->id).ok());
+}
+
 TEST_F(DeployerTest, SecondDeployMakesNoMutatingCall) {
   Deployer d = MakeDeployer();
   ASSERT_TRUE(d.Apply(*d.PlanDeploy(Desired(), "")).ok());

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "graph/graph.h"
 
 namespace orch::engine {
 namespace {
@@ -44,14 +45,19 @@ class Run {
       node.change = &c;
       nodes_.push_back(std::move(node));
     }
-    for (int i = 0; i < static_cast<int>(nodes_.size()); ++i) {
-      std::set<int> deps;
-      for (const std::string& d : nodes_[i].change->depends_on) {
-        auto it = index.find(d);
-        if (it != index.end() && it->second != i) deps.insert(it->second);
+    // The planner's dependency graph over the changes to make; a
+    // dependency without a change (a no-op, or outside the plan) is met.
+    for (const Node& n : nodes_) graph_.AddNode(n.change->address);
+    for (const Node& n : nodes_) {
+      for (const std::string& d : n.change->depends_on) {
+        if (d != n.change->address && index.count(d)) graph_.AddEdge(n.change->address, d);
       }
-      nodes_[i].pending = static_cast<int>(deps.size());
-      for (int d : deps) nodes_[d].dependents.push_back(i);
+    }
+    for (Node& n : nodes_) {
+      n.pending = static_cast<int>(graph_.DependenciesOf(n.change->address).size());
+      for (const std::string& d : graph_.DependentsOf(n.change->address)) n.dependents.push_back(index.at(d));
+      // Plan order: readiness and skip reports follow the plan, not addresses.
+      std::sort(n.dependents.begin(), n.dependents.end());
     }
   }
 
@@ -75,26 +81,17 @@ class Run {
     ready_.insert(i);
   }
 
-  // Kahn's algorithm over the dependency counts; whatever never becomes
-  // ready sits on or behind a cycle and is failed up front.
+  // A change on a cycle, or depending on one, would never become ready: it
+  // is failed up front. Every member of a cycle's component depends on the
+  // cycle's first node, so that node and its dependents are all of them.
   void RejectCycles() {
-    std::vector<int> pending(nodes_.size());
-    std::deque<int> queue;
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      pending[i] = nodes_[i].pending;
-      if (pending[i] == 0) queue.push_back(static_cast<int>(i));
-    }
-    std::vector<bool> reached(nodes_.size(), false);
-    while (!queue.empty()) {
-      int n = queue.front();
-      queue.pop_front();
-      reached[n] = true;
-      for (int d : nodes_[n].dependents) {
-        if (--pending[d] == 0) queue.push_back(d);
-      }
+    std::set<std::string> blocked;
+    for (const std::vector<std::string>& cycle : graph_.FindCycles()) {
+      blocked.insert(cycle.front());
+      for (const std::string& a : graph_.Dependents(cycle.front())) blocked.insert(a);
     }
     for (size_t i = 0; i < nodes_.size(); ++i) {
-      if (reached[i]) continue;
+      if (!blocked.count(nodes_[i].change->address)) continue;
       nodes_[i].state = NodeState::kFailed;
       ++result_.failed;
       Diagnostic d;
@@ -247,6 +244,7 @@ class Run {
   Observer* observer_ = nullptr;
   env::Clock* clock_ = nullptr;
 
+  graph::Graph graph_;       // over nodes_' addresses; fixed after construction
   std::vector<Node> nodes_;  // fixed after construction; states change under mu_
 
   std::mutex mu_;

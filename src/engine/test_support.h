@@ -16,6 +16,7 @@
 #include "model/references.h"
 #include "model/resource.h"
 #include "plan/plan.h"
+#include "state/references.h"
 #include "state/state.h"
 #include "state/state_store.h"
 
@@ -207,7 +208,7 @@ inline plan::Plan SimplePlan(const std::vector<model::Resource>& desired, const 
     auto seen = observed.find(c.address);
     if (in_state != s.resources.end() && seen != observed.end()) {
       c.prior = in_state->second;
-      Result<nlohmann::json> resolved = model::ResolveReferences(r.attributes, s);
+      Result<nlohmann::json> resolved = state::ResolveReferences(r.attributes, s);
       c.action = resolved.ok() && *resolved == in_state->second.attributes ? plan::Action::kNoop
                                                                            : plan::Action::kReplace;
     } else if (seen != observed.end()) {

@@ -1,5 +1,6 @@
-// References between resources inside attribute strings, and their
-// resolution against recorded state.
+// References between resources inside attribute strings. Their values come
+// from a caller-supplied resolver (ResolveReferencesWith); resolution against
+// recorded state is state/references.h, so this module knows no state.
 //
 //   ${tiers.cassandra.private_ips}   comma-separated private IPs of tier cassandra
 //   ${tiers.cassandra.public_ips}    likewise public IPs ("ips" = private, else public)
@@ -9,12 +10,8 @@
 //   ${tiers.api.lb_ip}               the tier's load balancer address
 //   ${ref:ADDRESS.OUTPUT}            one output of one resource, e.g. ${ref:network.main.id}
 //
-// Resolution rules (ResolveReferences):
-//   - tier lists come from the tier's instances in state (X.instance[i] in
-//     index order) or, when there are none, from the X.group "instances"
-//     output; lists are joined with ","; "ips" takes each instance's
-//     private_ip, falling back to its public_ip;
-//   - ${ref:A.id} falls back to the state's id, ${ref:A.name} to cloud_name;
+// Resolution rules (ResolveReferencesWith; what each reference resolves to
+// is the resolver's, e.g. state/references.h):
 //   - a string that is exactly one reference whose value is not a string
 //     (e.g. an array output) is replaced by that JSON value; elsewhere values
 //     are converted to text (arrays joined with ",");
@@ -35,7 +32,6 @@
 #include <nlohmann/json.hpp>
 
 #include "model/resource.h"
-#include "state/state.h"
 #include "util/status.h"
 
 namespace orch::model {
@@ -45,21 +41,20 @@ namespace orch::model {
 std::vector<std::string> ReferencedAddresses(const nlohmann::json& attributes,
                                              const std::vector<Address>& known);
 
-// Replaces every reference in string values with its value from `state`.
-// NotFound (naming the reference) when a referenced resource or output is
-// not in state yet ("known after apply" at plan time).
-Result<nlohmann::json> ResolveReferences(const nlohmann::json& attributes, const state::State& state);
-
-// One expression without its ${ }: "tiers.db.private_ips" or
-// "ref:network.main.id". InvalidArgument when it is neither form.
-Result<nlohmann::json> ResolveReference(std::string_view expression, const state::State& state);
+// The two reference forms, as they start inside ${ }.
+inline constexpr std::string_view kTiersPrefix = "tiers.";
+inline constexpr std::string_view kRefPrefix = "ref:";
 
 // Resolves references with a caller-supplied function (given the expression
-// without ${ }), following the same rules as ResolveReferences; the first
-// error returned by `resolve` is returned. The planner uses it to mark
-// values that are only known after apply.
+// without ${ }); the first error returned by `resolve` is returned. The
+// engine resolves against state (state::Resolver); the planner marks values
+// that are only known after apply.
 using ReferenceResolver = std::function<Result<nlohmann::json>(std::string_view expression)>;
 Result<nlohmann::json> ResolveReferencesWith(const nlohmann::json& attributes, const ReferenceResolver& resolve);
+
+// A resolved value as text inside a longer string: strings as is, arrays
+// joined with ",", null as "", anything else as JSON.
+std::string ValueText(const nlohmann::json& v);
 
 // True when the text contains at least one ${tiers.} or ${ref:} reference.
 bool HasReferences(std::string_view text);
@@ -79,7 +74,7 @@ bool HasReferences(std::string_view text);
 //                     instances >= N wait for 0..N-1. Cassandra seeds use N=2.
 // A native group (index -1) has no index: ${self.index} and
 // ${self.prior_private_ips:N} are InvalidArgument there. "$${" is kept as
-// is (ResolveReferences turns it into "${" later).
+// is (ResolveReferencesWith turns it into "${" later).
 // When the attributes hold user_data {template, vars} and vars has no
 // "self" key, vars["self"] is set to {index (instances only), name, tier,
 // provider, region, zone} as strings, so a template can write ${self.index}

@@ -13,6 +13,7 @@
 #include "model/expand.h"
 #include "model/references.h"
 #include "plan/planner.h"
+#include "state/references.h"
 
 namespace orch::plan::testutil {
 
@@ -113,7 +114,7 @@ class SimCloud {
 
  private:
   static nlohmann::json Resolve(const model::Resource& r, const state::State& st) {
-    auto v = model::ResolveReferences(r.attributes, st);
+    auto v = state::ResolveReferences(r.attributes, st);
     EXPECT_TRUE(v.ok()) << r.address.ToString() << ": " << v.status().ToString();
     return v.ok() ? *v : nlohmann::json();
   }

@@ -5,6 +5,7 @@
 
 #include "graph/graph.h"
 #include "model/references.h"
+#include "state/references.h"
 #include "util/strings.h"
 
 namespace orch::plan {
@@ -328,7 +329,7 @@ class Planner {
       *changing = true;
       return json(std::string(kKnownAfterApply));
     }
-    auto r = model::ResolveReference(e, working_);
+    auto r = state::ResolveReference(e, working_);
     if (r.ok()) return r;
     if (r.status().IsNotFound()) {
       *missing = true;

@@ -20,6 +20,7 @@
 #include "model/expand.h"
 #include "model/references.h"
 #include "spec/loader.h"
+#include "state/references.h"
 #include "template/render.h"
 
 namespace orch::tmpl {
@@ -120,13 +121,14 @@ Deployment Build(const fs::path& path) {
   d.state = FakeState(d.spec, d.resources);
   for (const model::Resource& r : d.resources) {
     if (!r.attributes.contains("user_data")) continue;
-    auto resolved = model::ResolveReferences(r.attributes, d.state);
+    auto resolved = state::ResolveReferences(r.attributes, d.state);
     if (!resolved.ok()) {
       ADD_FAILURE() << path << " " << r.address.ToString() << ": " << resolved.status().ToString();
       continue;
     }
     const json& ud = (*resolved)["user_data"];
-    auto text = Render(ud["template"].get<std::string>(), ud.value("vars", json::object()), d.state);
+    auto text = Render(ud["template"].get<std::string>(), ud.value("vars", json::object()),
+                       state::Resolver(d.state));
     if (!text.ok()) {
       ADD_FAILURE() << path << " " << r.address.ToString() << ": " << text.status().ToString();
       continue;

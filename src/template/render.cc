@@ -9,17 +9,6 @@
 namespace orch::tmpl {
 namespace {
 
-std::string ToText(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_array()) {
-    std::string out;
-    for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + ToText(v[i]);
-    return out;
-  }
-  if (v.is_null()) return "";
-  return v.dump();
-}
-
 std::string Where(const std::string& filename, int line) { return filename + ":" + std::to_string(line) + ": "; }
 
 std::string Defined(const nlohmann::json& vars) {
@@ -32,7 +21,7 @@ std::string Defined(const nlohmann::json& vars) {
 }  // namespace
 
 Result<std::string> RenderString(const std::string& text, const std::string& filename, const nlohmann::json& vars,
-                                 const state::State& state) {
+                                 const model::ReferenceResolver& resolve) {
   std::string out;
   out.reserve(text.size());
   int line = 1;
@@ -85,7 +74,7 @@ Result<std::string> RenderString(const std::string& text, const std::string& fil
                                                        : ""));
       }
       if (!name.empty() && scope->is_object() && scope->contains(name) && !(*scope)[name].is_null()) {
-        out += ToText((*scope)[name]);
+        out += model::ValueText((*scope)[name]);
       } else if (fallback && !name.empty()) {
         out += *fallback;
       } else {
@@ -93,22 +82,23 @@ Result<std::string> RenderString(const std::string& text, const std::string& fil
                                        "} (" + Defined(vars) + ")");
       }
     } else {
-      auto v = model::ResolveReference(expr, state);
+      auto v = resolve(expr);
       if (!v.ok()) return Status(v.status().code(), Where(filename, line) + v.status().message());
-      out += ToText(*v);
+      out += model::ValueText(*v);
     }
     i = close + 1;
   }
   return out;
 }
 
-Result<std::string> Render(const std::string& template_path, const nlohmann::json& vars, const state::State& state) {
+Result<std::string> Render(const std::string& template_path, const nlohmann::json& vars,
+                           const model::ReferenceResolver& resolve) {
   std::ifstream in(template_path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read user-data template '" + template_path + "'");
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) return Status::NotFound("cannot read user-data template '" + template_path + "'");
-  return RenderString(buf.str(), template_path, vars, state);
+  return RenderString(buf.str(), template_path, vars, resolve);
 }
 
 }  // namespace orch::tmpl

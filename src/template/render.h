@@ -13,7 +13,8 @@
 //                                 expansion adds to an instance's vars
 //                                 (model/references.h ExpandSelfReferences);
 //                                 a native group has no index
-//   ${tiers.X.attr}, ${ref:A.O}   resolved against the state (model/references.h)
+//   ${tiers.X.attr}, ${ref:A.O}   resolved by the caller's `resolve` (model/references.h;
+//                                 the engine passes state::Resolver)
 //   $${                           a literal "${"
 // Any other ${...} (e.g. a shell ${HOME}) is copied unchanged. Values of
 // `vars` are inserted verbatim: the caller resolves references inside them
@@ -21,25 +22,25 @@
 //
 // Errors name the template and the 1-based line: an undefined variable or an
 // unterminated ${vars. is InvalidArgument ("api.tmpl:3: undefined variable
-// 'port' in ${vars.port} (defined: a, b)"); a reference that is not in state
-// keeps ResolveReferences' code (NotFound = known after apply). Stateless and
-// thread-safe.
+// 'port' in ${vars.port} (defined: a, b)"); a reference `resolve` fails keeps
+// its code (NotFound = known after apply). Stateless and thread-safe.
 #pragma once
 
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "state/state.h"
+#include "model/references.h"
 #include "util/status.h"
 
 namespace orch::tmpl {
 
 // Reads template_path and renders it. NotFound when the file cannot be read.
-Result<std::string> Render(const std::string& template_path, const nlohmann::json& vars, const state::State& state);
+Result<std::string> Render(const std::string& template_path, const nlohmann::json& vars,
+                           const model::ReferenceResolver& resolve);
 
 // Renders `text`; `filename` is only used in error messages.
 Result<std::string> RenderString(const std::string& text, const std::string& filename, const nlohmann::json& vars,
-                                 const state::State& state);
+                                 const model::ReferenceResolver& resolve);
 
 }  // namespace orch::tmpl

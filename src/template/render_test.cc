@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "state/references.h"
+
 namespace orch::tmpl {
 namespace {
 
@@ -27,6 +29,16 @@ state::State RingState() {
   return st;
 }
 
+// References resolve against the state as at apply time (state::Resolver).
+model::ReferenceResolver Ring() {
+  static const state::State st = RingState();
+  return state::Resolver(st);
+}
+model::ReferenceResolver NoState() {
+  static const state::State st;
+  return state::Resolver(st);
+}
+
 TEST(RenderTest, SubstitutesVarsAndReferences) {
   std::string text =
       "#cloud-config\n"
@@ -35,7 +47,7 @@ TEST(RenderTest, SubstitutesVarsAndReferences) {
       "    port: ${var.port} lb=${ref:api.lb.ip} list=${vars.list}\n"
       "runcmd: [echo \"$${HOME} ${HOME} $$ $x\"]\n";
   auto r = RenderString(text, "db.tmpl", json{{"cluster", "ring"}, {"port", 9042}, {"list", {"a", "b"}}},
-                        RingState());
+                        Ring());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r,
             "#cloud-config\n"
@@ -46,23 +58,23 @@ TEST(RenderTest, SubstitutesVarsAndReferences) {
 }
 
 TEST(RenderTest, MissingVariableNamesFileLineAndName) {
-  auto r = RenderString("a\nb\nport=${vars.port}\n", "api.tmpl", json{{"b", 1}, {"a", 2}}, RingState());
+  auto r = RenderString("a\nb\nport=${vars.port}\n", "api.tmpl", json{{"b", 1}, {"a", 2}}, Ring());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().message(), "api.tmpl:3: undefined variable 'port' in ${vars.port} (defined: a, b)");
-  r = RenderString("x ${var.none}", "t", json::object(), RingState());
+  r = RenderString("x ${var.none}", "t", json::object(), Ring());
   EXPECT_EQ(r.status().message(), "t:1: undefined variable 'none' in ${var.none} (none defined)");
 }
 
 TEST(RenderTest, UnterminatedAndUnresolvedReferences) {
-  auto r = RenderString("ok\n${vars.x\n}", "t.tmpl", json{{"x", 1}}, RingState());
+  auto r = RenderString("ok\n${vars.x\n}", "t.tmpl", json{{"x", 1}}, Ring());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "t.tmpl:2: unterminated '${' (missing '}')");
-  r = RenderString("\n\n\nseeds=${tiers.cache.private_ips}", "t.tmpl", json::object(), RingState());
+  r = RenderString("\n\n\nseeds=${tiers.cache.private_ips}", "t.tmpl", json::object(), Ring());
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().IsNotFound());
   EXPECT_EQ(r.status().message().rfind("t.tmpl:4: ${tiers.cache.private_ips}", 0), 0u) << r.status().message();
-  r = RenderString("${tiers.db.colour}", "t.tmpl", json::object(), RingState());
+  r = RenderString("${tiers.db.colour}", "t.tmpl", json::object(), Ring());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -74,11 +86,11 @@ TEST(RenderTest, ReadsTheFile) {
     std::ofstream f(p);
     f << "name=${vars.name}\n";
   }
-  auto r = Render(p.string(), json{{"name", "api"}}, state::State{});
+  auto r = Render(p.string(), json{{"name", "api"}}, NoState());
   std::filesystem::remove(p);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, "name=api\n");
-  auto missing = Render(p.string(), json::object(), state::State{});
+  auto missing = Render(p.string(), json::object(), NoState());
   ASSERT_FALSE(missing.ok());
   EXPECT_TRUE(missing.status().IsNotFound());
   EXPECT_NE(missing.status().message().find(p.string()), std::string::npos);
@@ -92,7 +104,7 @@ namespace {
 
 TEST(RenderTest, DefaultsApplyOnlyToUnsetOrNullVariables) {
   auto r = RenderString("a=${vars.a:-x} b=${vars.b:-x} c=${vars.c:-} d=${vars.d:-9042}\n", "t.tmpl",
-                        nlohmann::json{{"a", "set"}, {"c", nullptr}}, state::State{});
+                        nlohmann::json{{"a", "set"}, {"c", nullptr}}, NoState());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, "a=set b=x c= d=9042\n");
 }
@@ -100,18 +112,18 @@ TEST(RenderTest, DefaultsApplyOnlyToUnsetOrNullVariables) {
 TEST(RenderTest, SelfValuesComeFromVarsSelf) {
   nlohmann::json vars = {{"self", {{"index", "2"}, {"provider", "do"}, {"region", "nyc3"}}}};
   auto r = RenderString("n=${self.index} dc=${self.provider}-${self.region} z=${self.zone:-rack1}\n", "db.tmpl",
-                        vars, state::State{});
+                        vars, NoState());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, "n=2 dc=do-nyc3 z=rack1\n");
 
   auto group = RenderString("#cloud-config\nx: ${self.index}\n", "api.tmpl",
-                            nlohmann::json{{"self", {{"name", "demo-api"}}}}, state::State{});
+                            nlohmann::json{{"self", {{"name", "demo-api"}}}}, NoState());
   ASSERT_FALSE(group.ok());
   EXPECT_EQ(group.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(group.status().message(),
             "api.tmpl:2: ${self.index} is not known here: a native instance group's members have no index");
 
-  auto none = RenderString("${self.prior_private_ips:2}", "db.tmpl", nlohmann::json::object(), state::State{});
+  auto none = RenderString("${self.prior_private_ips:2}", "db.tmpl", nlohmann::json::object(), NoState());
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().message(),
             "db.tmpl:1: ${self.prior_private_ips:2} is not known here: per-instance values are added when the spec "

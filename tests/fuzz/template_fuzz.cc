@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "state/references.h"
 #include "state/state.h"
 #include "template/render.h"
 
@@ -42,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const nlohmann::json vars = {
       {"name", "ring"}, {"peers", {"a", "b"}}, {"cfg", {{"k", 1}}}, {"none", nullptr}, {"n", 3}};
   const std::string text(reinterpret_cast<const char*>(data), size);
-  orch::Result<std::string> out = orch::tmpl::RenderString(text, "fuzz.tmpl", vars, state);
+  orch::Result<std::string> out = orch::tmpl::RenderString(text, "fuzz.tmpl", vars, orch::state::Resolver(state));
   if (out.ok() && text.find("${") == std::string::npos && *out != text) __builtin_trap();  // nothing to expand
   return 0;
 }

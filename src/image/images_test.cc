@@ -1,4 +1,4 @@
-#include "cli/image_command.h"
+#include "image/images.h"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +8,9 @@
 
 #include <sys/stat.h>
 
-#include "cli/packer_run.h"
+#include "image/packer_run.h"
 
-namespace orch::cli {
+namespace orch::image {
 namespace {
 
 TEST(MachineLine, SplitsFieldsAndUnescapesCommasAndNewlines) {
@@ -302,4 +302,4 @@ TEST(ImageRecords, RecordedBuildBecomesTheSourceAndTemplateChangesAreFlagged) {
 }
 
 }  // namespace
-}  // namespace orch::cli
+}  // namespace orch::image

@@ -15,7 +15,7 @@
 
 #include "util/status.h"
 
-namespace orch::cli {
+namespace orch::image {
 
 // One line of `packer build -machine-readable`:
 //   timestamp,target,type,data...
@@ -75,4 +75,4 @@ Result<std::vector<ManifestBuild>> LastRunBuilds(const nlohmann::json& manifest)
 Result<int> RunPacker(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
                       const std::function<void(const std::string&)>& on_line, const std::atomic<bool>* cancel);
 
-}  // namespace orch::cli
+}  // namespace orch::image

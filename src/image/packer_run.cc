@@ -1,4 +1,4 @@
-#include "cli/packer_run.h"
+#include "image/packer_run.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 
 extern char** environ;
 
-namespace orch::cli {
+namespace orch::image {
 
 namespace {
 
@@ -221,4 +221,4 @@ Result<int> RunPacker(const std::vector<std::string>& argv, const std::map<std::
   return WEXITSTATUS(status);
 }
 
-}  // namespace orch::cli
+}  // namespace orch::image
