@@ -3,14 +3,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/faults.h"
+
 namespace cloudsim {
-namespace {
-
-bool IsMutating(const std::string& method) {
-  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
-}
-
-}  // namespace
 
 bool ParseHoldRule(const nlohmann::json& body, HoldRule* rule, std::string* error) {
   if (!body.is_object()) {
@@ -91,7 +86,7 @@ bool HoldTable::Matches(const Hold& h, HoldStage stage, const std::string& api, 
   const HoldRule& r = h.rule;
   if (r.stage != stage) return false;
   if (!r.api.empty() && r.api != api) return false;
-  if (r.method == "mutating" ? !IsMutating(method) : (!r.method.empty() && r.method != method)) return false;
+  if (r.method == "mutating" ? !FaultInjector::IsMutating(method) : (!r.method.empty() && r.method != method)) return false;
   return path.compare(0, r.path_prefix.size(), r.path_prefix) == 0;
 }
 
@@ -105,11 +100,12 @@ void HoldTable::Gate(HoldStage stage, const std::string& api, const std::string&
     bool holds_it = n > h->rule.skip && (h->rule.count == 0 || n <= h->rule.skip + h->rule.count);
     if (holds_it && !keep) keep = h;
   }
-  changed_.notify_all();
+  if (keep) {
+    keep->held++;
+    keep->total_held++;
+  }
+  changed_.notify_all();  // Wait() callers see the new counts once this thread waits or returns
   if (!keep) return;
-  keep->held++;
-  keep->total_held++;
-  changed_.notify_all();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(keep->rule.max_s);
   changed_.wait_until(lock, deadline, [&] { return keep->released; });
   keep->held--;

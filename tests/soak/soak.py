@@ -249,25 +249,25 @@ def baseline(build, provider, root, mode, time_scale):
         # A hold that never holds counts the phase's mutating requests with
         # the matcher the crash runs' kill holds use.
         counter = sim.hold(dict(api=provider["api"], method="mutating", skip=1000000))
-        n_deploy = lambda: sim.get("/holds/" + counter)["matched"]
+        mutating_so_far = lambda: sim.get("/holds/" + counter)["matched"]
         t0 = time.monotonic()
         if r.deploy(1) != 1 or not r.converged(1):
             raise RuntimeError("fault-free deploy of %s failed:\n%s" % (provider["spec"], r.tail()))
         t_deploy = time.monotonic() - t0
-        m_deploy = n_deploy()
+        m_deploy = mutating_so_far()
         first = kinds(sim.resources(provider["api"]))
         r.scale()
         t0 = time.monotonic()
         if r.deploy(1) != 1:
             raise RuntimeError("fault-free scale of %s failed:\n%s" % (provider["spec"], r.tail()))
         t_scale = time.monotonic() - t0
-        m_scale = n_deploy() - m_deploy
+        m_scale = mutating_so_far() - m_deploy
         scaled = kinds(sim.resources(provider["api"]))
         t0 = time.monotonic()
         if r.teardown(1) != 1:
             raise RuntimeError("fault-free teardown of %s failed:\n%s" % (provider["spec"], r.tail()))
         t_teardown = time.monotonic() - t0
-        m_teardown = n_deploy() - m_deploy - m_scale
+        m_teardown = mutating_so_far() - m_deploy - m_scale
         left = kinds(sim.resources(provider["api"]))
         if left:
             raise RuntimeError("fault-free teardown of %s left %s" % (provider["spec"], left))
