@@ -11,6 +11,7 @@
 #include "providers/common/observed.h"
 #include "providers/common/operation_poller.h"
 #include "providers/common/outcome.h"
+#include "providers/common/resource_handler.h"
 #include "providers/common/rest_client.h"
 #include "providers/common/settings.h"
 #include "providers/common/uuid.h"
@@ -341,6 +342,93 @@ TEST(RetryWhileBusyTest, StopsWhenCancelled) {
   Status st = RetryWhileBusy([] { return Status::Conflict("in use"); }, [](const Status& s) { return s.IsConflict(); },
                              &clock, {}, ctx, "x");
   EXPECT_EQ(st.code(), StatusCode::kCancelled);
+}
+
+
+// A kind whose rules change in place and whose image forces a replacement.
+class FakeHandler : public ResourceHandler {
+ public:
+  model::Kind kind() const override { return model::Kind::kFirewall; }
+  std::vector<AttributeSpec> Attributes() const override {
+    return {{"rules", true, OnChange::kInPlace, "PUT /fw/{id}"},
+            {"image", true, OnChange::kReplace, "fixed at create"},
+            {"tier", false, OnChange::kIgnored, "bookkeeping"}};
+  }
+  Result<engine::ObservedResource> Create(const model::Resource& r, engine::ApplyContext&) override {
+    engine::ObservedResource o;
+    o.id = "fw-1";
+    return o;
+  }
+  Status Delete(const state::ResourceState&, engine::ApplyContext&) override { return Status::NotFound("gone"); }
+};
+
+model::Resource Fw(json attributes) {
+  model::Resource r;
+  r.address = *model::Address::Parse("api.firewall");
+  r.cloud_name = "demo-api";
+  r.attributes = std::move(attributes);
+  return r;
+}
+
+state::ResourceState Recorded(json attributes, std::string id = "fw-1") {
+  state::ResourceState s;
+  s.address = "api.firewall";
+  s.kind = "firewall";
+  s.id = std::move(id);
+  s.attributes = std::move(attributes);
+  return s;
+}
+
+TEST(ResourceHandlerTest, DiffFollowsTheDeclaration) {
+  FakeHandler h;
+  json base = {{"rules", json::array({"22"})}, {"image", "a"}, {"tier", "api"}};
+  EXPECT_EQ(h.Diff(Fw(base), Recorded(base)), plan::DiffDecision::kNoop);
+  json rules = base;
+  rules["rules"] = json::array({"22", "80"});
+  EXPECT_EQ(h.Diff(Fw(rules), Recorded(base)), plan::DiffDecision::kUpdate);
+  EXPECT_EQ(h.Diff(Fw(rules), Recorded(base, "")), plan::DiffDecision::kReplace) << "no id: nothing to update";
+  json image = base;
+  image["image"] = "b";
+  EXPECT_EQ(h.Diff(Fw(image), Recorded(base)), plan::DiffDecision::kReplace);
+  json tier = base;
+  tier["tier"] = "web";
+  EXPECT_EQ(h.Diff(Fw(tier), Recorded(base)), plan::DiffDecision::kNoop);
+  json undeclared = base;
+  undeclared["color"] = "red";
+  EXPECT_EQ(h.Diff(Fw(undeclared), Recorded(base)), plan::DiffDecision::kReplace);
+}
+
+TEST(ResourceHandlerTest, TableRoutesByKindAndFinishesResults) {
+  HandlerTable table("Testcloud");
+  table.Add(std::make_unique<FakeHandler>());
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> made = table.Create(Fw(json::object()), ctx);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_EQ(made->address, "api.firewall");
+  EXPECT_EQ(made->kind, "firewall");
+  EXPECT_EQ(made->cloud_name, "demo-api");
+  EXPECT_EQ(made->outputs["id"], "fw-1");
+  EXPECT_TRUE(table.Delete(Recorded(json::object()), ctx).ok()) << "already gone counts as deleted";
+  model::Resource lb = Fw(json::object());
+  lb.address = *model::Address::Parse("api.lb");
+  Result<engine::ObservedResource> none = table.Create(lb, ctx);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("api.lb: Testcloud has no load_balancer"), std::string::npos)
+      << none.status().ToString();
+  Result<engine::ObservedResource> upd = table.Update(Fw(json::object()), Recorded(json::object()), ctx);
+  ASSERT_FALSE(upd.ok());
+  EXPECT_NE(upd.status().message().find("api.firewall: updating in place"), std::string::npos);
+}
+
+TEST(ResourceHandlerTest, AttributeTableAndItsDocumentedCopy) {
+  HandlerTable table("Testcloud");
+  table.Add(std::make_unique<FakeHandler>());
+  std::string t = AttributeTable(table);
+  EXPECT_NE(t.find("| firewall | `rules` | yes | in place | PUT /fw/{id} |"), std::string::npos) << t;
+  EXPECT_NE(t.find("| firewall | `tier` | no | ignored | bookkeeping |"), std::string::npos) << t;
+  std::string doc = "# x\n<!-- BEGIN attributes -->\n" + t + "\n\n<!-- END attributes -->\nmore";
+  EXPECT_EQ(DocumentedAttributeTable(doc), t);
+  EXPECT_EQ(DocumentedAttributeTable("no markers"), "");
 }
 
 }  // namespace
