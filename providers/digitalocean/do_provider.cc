@@ -1,15 +1,10 @@
 #include "providers/digitalocean/do_provider.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <set>
 
 #include "http/redact.h"
 #include "model/expand.h"
-#include "providers/common/outcome.h"
 #include "providers/common/settings.h"
 #include "providers/digitalocean/drift.h"
 #include "providers/digitalocean/tags.h"
@@ -23,69 +18,34 @@ using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
 
-std::string IdText(const json& id) {
-  if (id.is_string()) return id.get<std::string>();
-  if (id.is_number_integer()) return std::to_string(id.get<int64_t>());
-  return "";
-}
-
-json NumericOrString(const std::string& s) {
-  if (!s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::stoll(s);
-  return s;
-}
-
-std::vector<std::string> TagList(const json& obj) {
-  std::vector<std::string> out;
-  if (obj.is_object() && obj.contains("tags") && obj["tags"].is_array())
-    for (const auto& t : obj["tags"])
-      if (t.is_string()) out.push_back(t);
-  return out;
-}
-
-std::string SshFingerprint(const std::string& public_key) {
-  std::vector<std::string> parts = Split(Trim(public_key), ' ');
-  if (parts.size() < 2 || parts[1].empty() || parts[1].size() % 4 != 0) return "";
-  const std::string& b64 = parts[1];
-  std::string blob(b64.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(blob.data()),
-                          reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
-  if (n < 0) return "";
-  size_t pad = 0;
-  if (b64.back() == '=') ++pad;
-  if (b64.size() > 1 && b64[b64.size() - 2] == '=') ++pad;
-  blob.resize(static_cast<size_t>(n) - pad);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(blob.data(), blob.size(), md, &len, EVP_md5(), nullptr) != 1) return "";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    char h[4];
-    std::snprintf(h, sizeof h, i ? ":%02x" : "%02x", md[i]);
-    out += h;
-  }
-  return out;
-}
-
-DigitalOceanProvider::DigitalOceanProvider(const engine::ProviderEnv& env, Tuning tuning)
-    : env_(env), tuning_(tuning) {
-  if (!env_.clock) env_.clock = env::Clock::Real();
+DigitalOceanProvider::DigitalOceanProvider(const engine::ProviderEnv& env, Tuning tuning) {
+  api_.env = env;
+  if (!api_.env.clock) api_.env.clock = env::Clock::Real();
+  api_.tuning = tuning;
+  handlers_.Add(NewVpcHandler(&api_));
+  handlers_.Add(NewSshKeyHandler(&api_));
+  handlers_.Add(NewImageHandler(&api_));
+  handlers_.Add(NewDropletHandler(&api_));
+  handlers_.Add(NewVolumeHandler(&api_));
+  handlers_.Add(NewReservedIpHandler(&api_));
+  handlers_.Add(NewFirewallHandler(&api_));
+  handlers_.Add(NewLoadBalancerHandler(&api_));
 }
 
 DigitalOceanProvider::~DigitalOceanProvider() = default;
 
 engine::Capabilities DigitalOceanProvider::GetCapabilities() const {
   engine::Capabilities c;
-  c.kinds = {model::Kind::kNetwork,  model::Kind::kFirewall,   model::Kind::kSshKey,
-             model::Kind::kImage,    model::Kind::kInstance,   model::Kind::kVolume,
-             model::Kind::kFloatingIp, model::Kind::kLoadBalancer};
+  for (model::Kind k : handlers_.kinds()) c.kinds.insert(k);
   c.native_instance_groups = false;
   c.batch_create = true;
   return c;
 }
 
 Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
-  config_ = config;
+  api_.config = config;
+  Tuning& tuning_ = api_.tuning;
+  const engine::ProviderEnv& env_ = api_.env;
   std::string token = common::StringField(config.settings, "token");
   if (token.empty()) token = EnvOr("DIGITALOCEAN_TOKEN");
   if (token.empty()) token = EnvOr("DIGITALOCEAN_ACCESS_TOKEN");
@@ -109,6 +69,9 @@ Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
   poller_ = std::make_unique<DropletPoller>(
       rest_.get(), env_.clock, "/droplets?tag_name=" + UrlEncode(DeploymentTag(config.deployment)), tuning_);
   batcher_ = std::make_unique<DropletBatcher>(tuning_.batch_window_ms);
+  api_.rest = rest_.get();
+  api_.poller = poller_.get();
+  api_.batcher = batcher_.get();
   return Status::OK();
 }
 
@@ -118,52 +81,7 @@ void DigitalOceanProvider::Validate(const model::Resource& resource, const Sourc
     if (t.size() > 255)
       diags->Error(where, resource.address.ToString() + ": DigitalOcean tag '" + t + "' is longer than 255 characters");
   }
-  if (resource.address.kind == model::Kind::kInstance && resource.attributes.contains("user_data") &&
-      resource.attributes["user_data"].is_string() && resource.attributes["user_data"].get<std::string>().size() > 65536)
-    diags->Error(where, resource.address.ToString() + ": DigitalOcean user_data is limited to 64 KiB");
-}
-
-std::string BatchedDropletAddress(const std::string& name, const std::string& deployment,
-                                  const std::map<std::string, std::string>& tags) {
-  auto dep = tags.find(std::string(model::kTagDeployment));
-  auto tier = tags.find(std::string(model::kTagTier));
-  if (dep == tags.end() || dep->second != deployment || tier == tags.end() || tier->second.empty()) return "";
-  size_t dash = name.rfind('-');
-  if (dash == std::string::npos || dash + 1 >= name.size() || name.size() - dash > 7) return "";
-  std::string digits = name.substr(dash + 1);
-  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return "";
-  if (model::CloudName({deployment, tier->second, digits}) != name) return "";
-  return model::Address{tier->second, model::Kind::kInstance, "", std::stoi(digits)}.ToString();
-}
-
-ObservedResource DigitalOceanProvider::ObserveDroplet(const json& d) const {
-  ObservedResource o;
-  o.kind = "instance";
-  o.id = IdText(d.value("id", json()));
-  o.cloud_name = Str(d, "name");
-  o.tags = DecodeTags(TagList(d));
-  auto a = o.tags.find(std::string(model::kTagAddress));
-  if (a != o.tags.end()) {
-    o.address = a->second;
-  } else {
-    o.address = BatchedDropletAddress(o.cloud_name, config_.deployment, o.tags);
-    if (!o.address.empty()) o.tags[std::string(model::kTagAddress)] = o.address;
-  }
-  std::string priv, pub;
-  if (d.contains("networks") && d["networks"].contains("v4"))
-    for (const auto& n : d["networks"]["v4"]) {
-      if (Str(n, "type") == "private" && priv.empty()) priv = Str(n, "ip_address");
-      if (Str(n, "type") == "public" && pub.empty()) pub = Str(n, "ip_address");
-    }
-  o.outputs = {{"id", o.id}, {"private_ip", priv}, {"public_ip", pub}, {"status", Str(d, "status")}};
-  o.attributes = {{"size", Str(d, "size_slug")}, {"region", d.contains("region") ? Str(d["region"], "slug") : ""}};
-  // The tier tag the firewall and load balancer select on ("" once taken off).
-  if (Result<model::Address> a = model::Address::Parse(o.address); a.ok()) {
-    std::string tier_tag = model::CloudName({config_.deployment, a->tier});
-    std::vector<std::string> live = TagList(d);
-    o.attributes["target_tag"] = std::find(live.begin(), live.end(), tier_tag) != live.end() ? tier_tag : "";
-  }
-  return o;
+  handlers_.Validate(resource, where, diags);
 }
 
 // Reverses "<deployment>-<middle><suffix>" names of kinds DigitalOcean
@@ -278,7 +196,7 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::Discover(const std::
   for (const json& k : *keys) {
     std::string m = Middle(Str(k, "name"), deployment, "", others);
     if (!m.empty())
-      add_named("ssh_key", IdText(k.value("id", json())), Str(k, "name"), "ssh_key." + m + "@" + config_.name,
+      add_named("ssh_key", IdText(k.value("id", json())), Str(k, "name"), "ssh_key." + m + "@" + api_.config.name,
                 {{"fingerprint", Str(k, "fingerprint")}});
   }
 
@@ -340,129 +258,29 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::FindRecorded(
   return out;
 }
 
+plan::DiffDecision DigitalOceanProvider::Diff(const model::Resource& desired,
+                                              const state::ResourceState& prior) const {
+  return handlers_.Diff(desired, prior);
+}
+
 Result<ObservedResource> DigitalOceanProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
   if (!rest_) return Status::Internal("digitalocean provider used before Configure");
-  Result<ObservedResource> res = Status::NotSupported("");
-  switch (r.address.kind) {
-    case model::Kind::kNetwork: res = CreateNetwork(r, ctx); break;
-    case model::Kind::kSshKey: res = CreateSshKey(r, ctx); break;
-    case model::Kind::kImage: res = CreateImage(r, ctx); break;
-    case model::Kind::kInstance: res = CreateInstance(r, ctx); break;
-    case model::Kind::kVolume: res = CreateVolume(r, ctx); break;
-    case model::Kind::kFloatingIp: res = CreateFloatingIp(r, ctx); break;
-    case model::Kind::kFirewall: res = CreateFirewall(r, ctx); break;
-    case model::Kind::kLoadBalancer: res = CreateLoadBalancer(r, ctx); break;
-    default:
-      return Status::NotSupported(r.address.ToString() + ": DigitalOcean has no " +
-                                  std::string(model::KindName(r.address.kind)) + " (instance groups are expanded into droplets)");
-  }
-  return common::FinishCreate(std::move(res), r);
+  if (r.address.kind == model::Kind::kInstanceGroup)
+    return Status::NotSupported(r.address.ToString() +
+                                ": DigitalOcean has no instance_group (instance groups are expanded into droplets)");
+  return handlers_.Create(r, ctx);
+}
+
+Result<ObservedResource> DigitalOceanProvider::Update(const model::Resource& r, const state::ResourceState& prior,
+                                                      engine::ApplyContext& ctx) {
+  if (!rest_) return Status::Internal("digitalocean provider used before Configure");
+  return handlers_.Update(r, prior, ctx);
 }
 
 Status DigitalOceanProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
   if (!rest_) return Status::Internal("digitalocean provider used before Configure");
-  std::optional<model::Kind> kind = model::KindFromName(prior.kind);
-  if (!kind) return Status::InvalidArgument(prior.address + ": unknown kind '" + prior.kind + "'");
-  if (prior.id.empty() && *kind != model::Kind::kImage) return Status::OK();
-  Status st;
-  switch (*kind) {
-    case model::Kind::kImage: return Status::OK();  // looked up, never owned
-    case model::Kind::kNetwork:
-      if (prior.attributes.is_object() && prior.attributes.value("lookup", json(false)) == json(true)) {
-        CleanupTags(config_.deployment);  // an existing VPC: looked up, never owned
-        return Status::OK();
-      }
-      st = RetryBusy([&] { return rest_->Delete("/vpcs/" + prior.id); }, ctx, "VPC " + prior.id);
-      if (st.ok() || st.IsNotFound()) CleanupTags(config_.deployment);
-      break;
-    case model::Kind::kSshKey:
-      if (prior.outputs.value("reused", false)) return Status::OK();  // not ours
-      st = rest_->Delete("/account/keys/" + prior.id);
-      break;
-    case model::Kind::kInstance:
-      st = rest_->Delete("/droplets/" + prior.id);
-      if (st.ok() || st.IsNotFound()) {
-        Status t = rest_->Delete("/tags/" + UrlEncode(AddressTag(prior.address)));
-        (void)t;  // best effort: the tag only names this droplet
-      }
-      break;
-    case model::Kind::kVolume: st = DeleteVolume(prior, ctx); break;
-    case model::Kind::kFloatingIp: st = DeleteFloatingIp(prior, ctx); break;
-    case model::Kind::kFirewall: st = rest_->Delete("/firewalls/" + prior.id); break;
-    case model::Kind::kLoadBalancer: st = rest_->Delete("/load_balancers/" + prior.id); break;
-    default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
-  }
-  return common::FinishDelete(st, prior.address);
-}
-
-Status DigitalOceanProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
-  return common::SleepUnlessCancelled(env_.clock, ms, ctx);
-}
-
-Result<json> DigitalOceanProvider::CreateOnce(const std::string& what, const Lookup& lookup, const Post& post,
-                                              bool lookup_first, engine::ApplyContext& ctx) {
-  return common::CreateAdopting(what, lookup, post, lookup_first, ctx, env_.clock,
-                                {tuning_.create_attempts, tuning_.poll_initial_ms, tuning_.poll_max_ms});
-}
-
-Status DigitalOceanProvider::WaitAction(const std::string& action_path, engine::ApplyContext& ctx,
-                                        const std::string& what) {
-  common::PollOptions o;
-  o.initial_interval_ms = tuning_.poll_initial_ms;
-  o.max_interval_ms = tuning_.poll_max_ms;
-  o.timeout_ms = tuning_.action_timeout_ms;
-  o.cancelled = ctx.cancelled;
-  o.what = what;
-  return common::Poll(env_.clock, o, [&]() -> Result<bool> {
-    Result<json> a = rest_->Get(action_path);
-    if (!a.ok()) return a.status();
-    std::string status = Str((*a)["action"], "status");
-    if (status == "errored") return Status::Internal(what + " failed (action " + action_path + " errored)");
-    return status == "completed";
-  });
-}
-
-Status DigitalOceanProvider::RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx,
-                                       const std::string& what) {
-  auto busy = [](const Status& st) { return st.IsConflict(); };
-  return common::RetryWhileBusy(op, busy, env_.clock,
-                                {tuning_.poll_initial_ms, tuning_.poll_max_ms, tuning_.action_timeout_ms}, ctx, what);
-}
-
-Status DigitalOceanProvider::EnsureTags(const std::vector<std::string>& tags) {
-  for (const std::string& t : tags) {
-    Result<json> r = rest_->Get("/tags/" + UrlEncode(t));
-    if (r.ok()) continue;
-    if (!r.status().IsNotFound()) return r.status();
-    http::SendOutcome outcome;
-    Result<json> c = rest_->Post("/tags", {{"name", t}}, &outcome);
-    if (!c.ok() && !Uncertain(c.status()) && c.status().code() != StatusCode::kInvalidArgument) return c.status();
-    if (!c.ok()) {  // lost, or already there: check
-      Result<json> again = rest_->Get("/tags/" + UrlEncode(t));
-      if (!again.ok()) return c.status();
-    }
-  }
-  return Status::OK();
-}
-
-// Deletes the deployment's tags that no longer tag anything (DO keeps empty
-// tags). Only tags of this deployment: "orchestrator-deployment:<dep>",
-// "orchestrator-address:*" with no resources, and "<dep>-*" target tags.
-void DigitalOceanProvider::CleanupTags(const std::string& deployment) {
-  auto tags = rest_->List("/tags", "tags");
-  if (!tags.ok()) return;
-  for (const json& t : *tags) {
-    std::string name = Str(t, "name");
-    bool ours = name == DeploymentTag(deployment) || name.rfind(std::string(model::kTagAddress) + ":", 0) == 0 ||
-                name.rfind(deployment + "-", 0) == 0 || name.rfind(std::string(model::kTagTier) + ":", 0) == 0;
-    if (!ours) continue;
-    int64_t count = 0;
-    if (t.contains("resources") && t["resources"].is_object()) count = t["resources"].value("count", 0);
-    if (count == 0) {
-      Status st = rest_->Delete("/tags/" + UrlEncode(name));
-      (void)st;
-    }
-  }
+  if (prior.id.empty() && model::KindFromName(prior.kind)) return Status::OK();  // never created
+  return handlers_.Delete(prior, ctx);
 }
 
 void Register(engine::ProviderRegistry* registry) {

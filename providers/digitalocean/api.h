@@ -1,0 +1,141 @@
+// What the DigitalOcean kind handlers share: the REST client, tuning, the
+// droplet batcher and poller, and the calls several kinds make (a create
+// that adopts after a lost answer, action waits, tags, busy retries).
+// Owned by DigitalOceanProvider, filled in by Configure.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/provider.h"
+#include "http/http_client.h"
+#include "providers/common/create.h"
+#include "providers/common/json_read.h"
+#include "providers/common/rest_client.h"
+
+namespace orch::providers::digitalocean {
+
+// Tuning, settable from provider settings (poll_interval_ms...) and tests.
+struct Tuning {
+  int64_t poll_initial_ms = 500;
+  int64_t poll_max_ms = 5000;
+  int64_t droplet_timeout_ms = 15 * 60 * 1000;
+  int64_t lb_timeout_ms = 20 * 60 * 1000;
+  int64_t action_timeout_ms = 10 * 60 * 1000;
+  int create_attempts = 5;
+  // Droplet multi-create: a batch closes once nobody joined it for this
+  // long (wall-clock, see DropletBatcher), or when it is full.
+  int64_t batch_window_ms = 250;
+  http::RetryPolicy retry;
+};
+
+// One droplet of a multi-create.
+struct BatchMember {
+  std::string name;     // cloud name
+  std::string address;  // resource address
+  bool resume = false;  // an earlier run may have created it: look first
+};
+
+// Joins concurrent droplet creates whose requests are identical but for the
+// name into one POST /droplets with `names` (at most kMaxBatch). The first
+// caller for a request leads: it waits until nobody joined for `window_ms`
+// or the batch is full, then sends it through `send`; the others block until
+// it is done and take their own result. The window is measured on the wall
+// clock on purpose: it waits for other threads of this process, not for the
+// cloud. Thread-safe.
+class DropletBatcher {
+ public:
+  static constexpr size_t kMaxBatch = 10;  // the API's limit for `names`
+  using Send = std::function<std::vector<Result<nlohmann::json>>(const std::vector<BatchMember>&)>;
+
+  explicit DropletBatcher(int64_t window_ms) : window_ms_(window_ms) {}
+  // This member's droplet (as the create or a later list returned it).
+  Result<nlohmann::json> Join(const std::string& key, const BatchMember& member, const Send& send);
+  int batches_sent() const;
+
+ private:
+  struct Batch {
+    std::vector<BatchMember> members;
+    bool sealed = false;
+    bool done = false;
+    std::vector<Result<nlohmann::json>> results;
+  };
+  const int64_t window_ms_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<Batch>> open_;
+  int sent_ = 0;
+};
+
+// Waits for droplets to become active with one list call (by the deployment
+// tag) per poll round, shared by every waiting thread.
+class DropletPoller {
+ public:
+  DropletPoller(common::RestClient* rest, env::Clock* clock, std::string list_path, const Tuning& tuning)
+      : rest_(rest), clock_(clock), list_path_(std::move(list_path)), tuning_(tuning) {}
+  // The droplet once its status is "active".
+  Result<nlohmann::json> WaitActive(int64_t id, engine::ApplyContext& ctx);
+  int rounds() const;
+
+ private:
+  common::RestClient* rest_;
+  env::Clock* clock_;
+  std::string list_path_;
+  Tuning tuning_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool polling_ = false;
+  int round_ = 0;
+  int64_t waiters_ = 0;
+  int64_t interval_ms_ = 0;
+  int64_t next_poll_micros_ = 0;
+  Status last_error_;
+  std::map<int64_t, nlohmann::json> seen_;  // id -> droplet from the latest round
+};
+
+class Api {
+ public:
+  engine::ProviderEnv env;
+  Tuning tuning;
+  engine::ProviderConfig config;
+  // Set by Configure; owned by the provider.
+  common::RestClient* rest = nullptr;
+  DropletPoller* poller = nullptr;
+  DropletBatcher* batcher = nullptr;
+
+  // The attribute's region, else the provider's.
+  std::string Region(const nlohmann::json& attributes) const;
+  // POST once; after an answer that may have been lost (or a 5xx/timeout),
+  // look first and adopt what is found before any retry.
+  Result<nlohmann::json> CreateOnce(const std::string& what, const common::Lookup& lookup, const common::Post& post,
+                                    bool lookup_first, engine::ApplyContext& ctx);
+  Status WaitAction(const std::string& action_path, engine::ApplyContext& ctx, const std::string& what);
+  Status Sleep(int64_t ms, engine::ApplyContext& ctx);
+  // Retries DELETE/POSTs that the API rejects while something is busy (409/422 pending).
+  Status RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx, const std::string& what);
+  Status EnsureTags(const std::vector<std::string>& tags);
+  // Deletes the deployment's tags that no longer tag anything.
+  void CleanupTags(const std::string& deployment);
+  // Adds (or removes) `tag` on one resource; safe to repeat.
+  Status TagResource(const std::string& tag, const std::string& id, const std::string& type, bool add);
+};
+
+// Helpers shared by the .cc files.
+using common::Str;
+using common::Uncertain;
+// A JSON id (number or string) as text.
+std::string IdText(const nlohmann::json& id);
+// "123" -> 123 as JSON number; anything else stays a string (slugs).
+nlohmann::json NumericOrString(const std::string& s);
+std::vector<std::string> TagList(const nlohmann::json& obj);
+// MD5 fingerprint "aa:bb:..." of an OpenSSH public key line, "" if malformed.
+std::string SshFingerprint(const std::string& public_key);
+
+}  // namespace orch::providers::digitalocean
