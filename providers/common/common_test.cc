@@ -1,12 +1,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "http/http_client.h"
+#include "providers/common/batcher.h"
 #include "providers/common/create.h"
+#include "providers/common/list_poller.h"
 #include "providers/common/json_read.h"
 #include "providers/common/observed.h"
 #include "providers/common/operation_poller.h"
@@ -429,6 +432,78 @@ TEST(ResourceHandlerTest, AttributeTableAndItsDocumentedCopy) {
   std::string doc = "# x\n<!-- BEGIN attributes -->\n" + t + "\n\n<!-- END attributes -->\nmore";
   EXPECT_EQ(DocumentedAttributeTable(doc), t);
   EXPECT_EQ(DocumentedAttributeTable("no markers"), "");
+}
+
+
+TEST(CreateBatcherTest, ConcurrentJoinsShareOneSendAndAFullBatchGoesAtOnce) {
+  BatchOptions o;
+  o.window = BatchOptions::Window::kQuiet;
+  o.window_ms = 2000;  // only a full batch ends the wait early
+  o.max_members = 3;
+  CreateBatcher<int> b(o);
+  std::atomic<int> sends{0};
+  std::vector<Result<json>> got(3, Status::Internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&, i] {
+      got[i] = b.Join("same body", i, [&](const std::vector<int>& members) {
+        ++sends;
+        std::vector<Result<json>> out;
+        for (int m : members) out.push_back(json(m * 10));
+        return out;
+      });
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(sends.load(), 1);
+  EXPECT_EQ(b.batches_sent(), 1);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(got[i].ok());
+    EXPECT_EQ(*got[i], json(i * 10)) << "each member gets its own slot";
+  }
+}
+
+TEST(CreateBatcherTest, FixedWindowSleepsOnTheClockAndShortAnswersAreErrors) {
+  testing::FakeClock clock;
+  BatchOptions o;
+  o.window = BatchOptions::Window::kFixed;
+  o.window_ms = 40;
+  o.clock = &clock;
+  CreateBatcher<std::string> b(o);
+  Result<json> r = b.Join("k", "a", [](const std::vector<std::string>&) { return std::vector<Result<json>>{}; });
+  EXPECT_FALSE(r.ok());
+  ASSERT_FALSE(clock.Sleeps().empty());
+  EXPECT_EQ(clock.Sleeps()[0], 40000);
+}
+
+TEST(ListPollerTest, OneListPerRoundBackingOffUntilSettled) {
+  testing::FakeClock clock;
+  int lists = 0;
+  ListPoller p(
+      &clock, {10, 40, 60000},
+      [&]() -> Result<std::vector<json>> {
+        ++lists;
+        std::string status = lists >= 4 ? "up" : "booting";
+        return std::vector<json>{{{"id", "a"}, {"status", status}}, {{"id", ""}}};
+      },
+      [](const json& i) { return i.value("id", ""); }, [](const json& i) { return i.value("status", "") == "up"; });
+  engine::ApplyContext ctx;
+  auto up = [](const json* i) -> std::optional<Result<json>> {
+    if (i && i->value("status", "") == "up") return Result<json>(*i);
+    return std::nullopt;
+  };
+  Result<json> r = p.Wait("a", up, "a to be up", ctx);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(lists, 4);
+  EXPECT_EQ(p.rounds(), 4);
+  // 10 ms before the first round, then growing by half while not settled.
+  EXPECT_EQ(clock.Sleeps(), (std::vector<int64_t>{10000, 15000, 22000, 33000}));
+  auto never = [](const json*) -> std::optional<Result<json>> { return std::nullopt; };
+  std::atomic<bool> cancel{true};
+  engine::ApplyContext cancelled;
+  cancelled.cancelled = &cancel;
+  Result<json> c = p.Wait("a", never, "a to go", cancelled);
+  EXPECT_EQ(c.status().code(), StatusCode::kCancelled);
+  EXPECT_NE(c.status().message().find("a to go"), std::string::npos);
 }
 
 }  // namespace

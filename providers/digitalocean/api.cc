@@ -131,6 +131,14 @@ void Api::CleanupTags(const std::string& deployment) {
   }
 }
 
+Result<json> Api::WaitActive(int64_t id, engine::ApplyContext& ctx) {
+  auto done = [](const json* d) -> std::optional<Result<json>> {
+    if (d && Str(*d, "status") == "active") return Result<json>(*d);
+    return std::nullopt;
+  };
+  return poller->Wait(std::to_string(id), done, "droplet " + std::to_string(id) + " to become active", ctx);
+}
+
 Status Api::TagResource(const std::string& tag, const std::string& id, const std::string& type, bool add) {
   if (add) ORCH_RETURN_IF_ERROR(EnsureTags({tag}));
   json body = {{"resources", {{{"resource_id", id}, {"resource_type", type}}}}};

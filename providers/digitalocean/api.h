@@ -1,14 +1,10 @@
 // What the DigitalOcean kind handlers share: the REST client, tuning, the
-// droplet batcher and poller, and the calls several kinds make (a create
+// droplet batcher and poller (providers/common), and the calls several kinds make (a create
 // that adopts after a lost answer, action waits, tags, busy retries).
 // Owned by DigitalOceanProvider, filled in by Configure.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,8 +12,10 @@
 
 #include "engine/provider.h"
 #include "http/http_client.h"
+#include "providers/common/batcher.h"
 #include "providers/common/create.h"
 #include "providers/common/json_read.h"
+#include "providers/common/list_poller.h"
 #include "providers/common/rest_client.h"
 
 namespace orch::providers::digitalocean {
@@ -43,62 +41,14 @@ struct BatchMember {
   bool resume = false;  // an earlier run may have created it: look first
 };
 
-// Joins concurrent droplet creates whose requests are identical but for the
-// name into one POST /droplets with `names` (at most kMaxBatch). The first
-// caller for a request leads: it waits until nobody joined for `window_ms`
-// or the batch is full, then sends it through `send`; the others block until
-// it is done and take their own result. The window is measured on the wall
-// clock on purpose: it waits for other threads of this process, not for the
-// cloud. Thread-safe.
-class DropletBatcher {
- public:
-  static constexpr size_t kMaxBatch = 10;  // the API's limit for `names`
-  using Send = std::function<std::vector<Result<nlohmann::json>>(const std::vector<BatchMember>&)>;
+// Droplet creates identical but for the name share one POST /droplets
+// with `names` (at most 10, the API's limit), gathered while nobody joins
+// for Tuning::batch_window_ms of wall-clock time.
+using DropletBatcher = common::CreateBatcher<BatchMember>;
+inline constexpr size_t kMaxDropletBatch = 10;
 
-  explicit DropletBatcher(int64_t window_ms) : window_ms_(window_ms) {}
-  // This member's droplet (as the create or a later list returned it).
-  Result<nlohmann::json> Join(const std::string& key, const BatchMember& member, const Send& send);
-  int batches_sent() const;
-
- private:
-  struct Batch {
-    std::vector<BatchMember> members;
-    bool sealed = false;
-    bool done = false;
-    std::vector<Result<nlohmann::json>> results;
-  };
-  const int64_t window_ms_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, std::shared_ptr<Batch>> open_;
-  int sent_ = 0;
-};
-
-// Waits for droplets to become active with one list call (by the deployment
-// tag) per poll round, shared by every waiting thread.
-class DropletPoller {
- public:
-  DropletPoller(common::RestClient* rest, env::Clock* clock, std::string list_path, const Tuning& tuning)
-      : rest_(rest), clock_(clock), list_path_(std::move(list_path)), tuning_(tuning) {}
-  // The droplet once its status is "active".
-  Result<nlohmann::json> WaitActive(int64_t id, engine::ApplyContext& ctx);
-  int rounds() const;
-
- private:
-  common::RestClient* rest_;
-  env::Clock* clock_;
-  std::string list_path_;
-  Tuning tuning_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool polling_ = false;
-  int round_ = 0;
-  int64_t waiters_ = 0;
-  int64_t interval_ms_ = 0;
-  int64_t next_poll_micros_ = 0;
-  Status last_error_;
-  std::map<int64_t, nlohmann::json> seen_;  // id -> droplet from the latest round
-};
+// Droplets are waited for with one list by the deployment tag per round.
+using DropletPoller = common::ListPoller;
 
 class Api {
  public:
@@ -123,6 +73,8 @@ class Api {
   Status EnsureTags(const std::vector<std::string>& tags);
   // Deletes the deployment's tags that no longer tag anything.
   void CleanupTags(const std::string& deployment);
+  // The droplet once the shared poller lists it "active".
+  Result<nlohmann::json> WaitActive(int64_t id, engine::ApplyContext& ctx);
   // Adds (or removes) `tag` on one resource; safe to repeat.
   Status TagResource(const std::string& tag, const std::string& id, const std::string& type, bool add);
 };

@@ -66,9 +66,18 @@ Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
   limiter_ = std::make_unique<common::RateLimiter>(env_.clock);
   rest_ = std::make_unique<common::RestClient>(http_.get(), env_.clock, endpoint_, auth_.get(), &pager_, &errors_,
                                                limiter_.get());
+  common::ListPollerOptions po{tuning_.poll_initial_ms, tuning_.poll_max_ms, tuning_.droplet_timeout_ms};
+  const std::string list_path = "/droplets?tag_name=" + UrlEncode(DeploymentTag(config.deployment));
+  common::RestClient* rest = rest_.get();
   poller_ = std::make_unique<DropletPoller>(
-      rest_.get(), env_.clock, "/droplets?tag_name=" + UrlEncode(DeploymentTag(config.deployment)), tuning_);
-  batcher_ = std::make_unique<DropletBatcher>(tuning_.batch_window_ms);
+      env_.clock, po, [rest, list_path] { return rest->List(list_path, "droplets"); },
+      [](const json& d) { return IdText(d.value("id", json())); },
+      [](const json& d) { return Str(d, "status") == "active"; });
+  common::BatchOptions bo;
+  bo.window = common::BatchOptions::Window::kQuiet;
+  bo.window_ms = tuning_.batch_window_ms;
+  bo.max_members = kMaxDropletBatch;
+  batcher_ = std::make_unique<DropletBatcher>(bo);
   api_.rest = rest_.get();
   api_.poller = poller_.get();
   api_.batcher = batcher_.get();

@@ -115,7 +115,7 @@ class DropletHandler final : public common::ResourceHandler {
     int64_t id = d->value("id", int64_t{0});
     if (id == 0) return Status::Internal("droplet create answered without an id");
     if (ctx.record_operation) ctx.record_operation("droplet:" + std::to_string(id));
-    Result<json> active = api_->poller->WaitActive(id, ctx);
+    Result<json> active = api_->WaitActive(id, ctx);
     if (!active.ok()) return active.status();
     ObservedResource o = ObserveDroplet(*active, api_->config.deployment);
     o.address = r.address.ToString();

@@ -1,4 +1,4 @@
-// droplet.cc and droplet_batch.cc: create, multi-create, shared polling, resize, tags.
+// droplet.cc with the shared batcher and poller: create, multi-create, shared polling, resize, tags.
 #include <gtest/gtest.h>
 
 #include <atomic>
