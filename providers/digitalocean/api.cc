@@ -73,6 +73,24 @@ Result<json> Api::CreateOnce(const std::string& what, const common::Lookup& look
                                 {tuning.create_attempts, tuning.poll_initial_ms, tuning.poll_max_ms});
 }
 
+Result<json> Api::CreateNamed(const std::string& what, const std::string& collection, const std::string& list_key,
+                              const std::string& key, const std::string& name, const json& body,
+                              engine::ApplyContext& ctx) {
+  auto lookup = [&]() -> Result<std::optional<json>> {
+    auto l = rest->List(collection, list_key);
+    if (!l.ok()) return l.status();
+    for (json& o : *l)
+      if (Str(o, "name") == name) return std::optional<json>(std::move(o));
+    return std::optional<json>();
+  };
+  auto post = [&](http::SendOutcome* o) -> Result<json> {
+    Result<json> res = rest->Post(collection, body, o);
+    if (!res.ok()) return res.status();
+    return (*res)[key];
+  };
+  return CreateOnce(what + " " + name, lookup, post, ctx.attempt > 1, ctx);
+}
+
 Status Api::WaitAction(const std::string& action_path, engine::ApplyContext& ctx, const std::string& what) {
   common::PollOptions o;
   o.initial_interval_ms = tuning.poll_initial_ms;

@@ -66,6 +66,13 @@ class Api {
   // look first and adopt what is found before any retry.
   Result<nlohmann::json> CreateOnce(const std::string& what, const common::Lookup& lookup, const common::Post& post,
                                     bool lookup_first, engine::ApplyContext& ctx);
+  // CreateOnce for a kind whose names are unique per account: POST `body`
+  // to `collection` ("/firewalls"), its answer under `key` ("firewall"); an
+  // uncertain answer is resolved by the list of `collection` (under
+  // `list_key`) showing an object named `name`.
+  Result<nlohmann::json> CreateNamed(const std::string& what, const std::string& collection, const std::string& list_key,
+                                     const std::string& key, const std::string& name, const nlohmann::json& body,
+                                     engine::ApplyContext& ctx);
   Status WaitAction(const std::string& action_path, engine::ApplyContext& ctx, const std::string& what);
   Status Sleep(int64_t ms, engine::ApplyContext& ctx);
   // Retries DELETE/POSTs that the API rejects while something is busy (409/422 pending).

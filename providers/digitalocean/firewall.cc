@@ -101,19 +101,7 @@ class FirewallHandler final : public common::ResourceHandler {
     Result<json> made = Body(r);
     if (!made.ok()) return made.status();
     const json& body = *made;
-    auto lookup = [&]() -> Result<std::optional<json>> {
-      auto l = api_->rest->List("/firewalls", "firewalls");
-      if (!l.ok()) return l.status();
-      for (json& f : *l)
-        if (Str(f, "name") == r.cloud_name) return std::optional<json>(std::move(f));
-      return std::optional<json>();
-    };
-    auto post = [&](http::SendOutcome* o) -> Result<json> {
-      Result<json> res = api_->rest->Post("/firewalls", body, o);
-      if (!res.ok()) return res.status();
-      return (*res)["firewall"];
-    };
-    Result<json> f = api_->CreateOnce("firewall " + r.cloud_name, lookup, post, ctx.attempt > 1, ctx);
+    Result<json> f = api_->CreateNamed("firewall", "/firewalls", "firewalls", "firewall", r.cloud_name, body, ctx);
     if (!f.ok()) return f.status();
     return Observed(Str(*f, "id"), r.cloud_name);
   }

@@ -102,19 +102,7 @@ class LoadBalancerHandler final : public common::ResourceHandler {
     Result<json> made = Body(r);
     if (!made.ok()) return made.status();
     const json& body = *made;
-    auto lookup = [&]() -> Result<std::optional<json>> {
-      auto l = api_->rest->List("/load_balancers", "load_balancers");
-      if (!l.ok()) return l.status();
-      for (json& lb : *l)
-        if (Str(lb, "name") == r.cloud_name) return std::optional<json>(std::move(lb));
-      return std::optional<json>();
-    };
-    auto post = [&](http::SendOutcome* o) -> Result<json> {
-      Result<json> res = api_->rest->Post("/load_balancers", body, o);
-      if (!res.ok()) return res.status();
-      return (*res)["load_balancer"];
-    };
-    Result<json> lb = api_->CreateOnce("load balancer " + r.cloud_name, lookup, post, ctx.attempt > 1, ctx);
+    Result<json> lb = api_->CreateNamed("load balancer", "/load_balancers", "load_balancers", "load_balancer", r.cloud_name, body, ctx);
     if (!lb.ok()) return lb.status();
     const std::string id = Str(*lb, "id");
     if (ctx.record_operation) ctx.record_operation("load_balancer:" + id);

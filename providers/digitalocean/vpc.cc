@@ -29,19 +29,7 @@ class VpcHandler final : public common::ResourceHandler {
     json body = {{"name", r.cloud_name}, {"region", api_->Region(r.attributes)},
                  {"description", DeploymentTag(api_->config.deployment) + " " + AddressTag(r.address.ToString())}};
     if (!Str(r.attributes, "cidr").empty()) body["ip_range"] = Str(r.attributes, "cidr");
-    auto lookup = [&]() -> Result<std::optional<json>> {
-      auto l = api_->rest->List("/vpcs", "vpcs");
-      if (!l.ok()) return l.status();
-      for (json& v : *l)
-        if (Str(v, "name") == r.cloud_name) return std::optional<json>(std::move(v));
-      return std::optional<json>();
-    };
-    auto post = [&](http::SendOutcome* o) -> Result<json> {
-      Result<json> res = api_->rest->Post("/vpcs", body, o);
-      if (!res.ok()) return res.status();
-      return (*res)["vpc"];
-    };
-    Result<json> v = api_->CreateOnce("VPC " + r.cloud_name, lookup, post, ctx.attempt > 1, ctx);
+    Result<json> v = api_->CreateNamed("VPC", "/vpcs", "vpcs", "vpc", r.cloud_name, body, ctx);
     if (!v.ok()) return v.status();
     return Observed(Str(*v, "id"), r.cloud_name);
   }
