@@ -4,6 +4,9 @@
 // send, retry a 409 "immutable" only after the LB is ACTIVE again, wait for
 // ACTIVE. Members are always set with one batch update per pool.
 #include <algorithm>
+#include <set>
+
+#include "providers/openstack/drift.h"
 
 #include "providers/openstack/os_provider.h"
 #include "util/strings.h"
@@ -78,16 +81,6 @@ Result<ObservedResource> OpenStackProvider::CreateLoadBalancer(const model::Reso
   if (!subnet->has_value()) return Status::NotFound("network " + net + " has no IPv4 subnet for the load balancer VIP");
   const std::string subnet_id = Str(**subnet, "id");
   const std::vector<std::string> tags = EncodeTags(r.tags);
-  const std::string dep_tag = DeploymentTag(config_.deployment);
-
-  // A child of this load balancer with name `name` (for lookup before a retried create).
-  auto find_child = [&](const std::string& collection, const std::string& key,
-                        const std::string& name) -> Result<std::optional<json>> {
-    auto l = lbaas_->List("/lbaas/" + collection + "?name=" + UrlEncode(name) + "&tags=" + UrlEncode(dep_tag), key);
-    if (!l.ok()) return l.status();
-    if (l->empty()) return std::optional<json>();
-    return std::optional<json>((*l)[0]);
-  };
 
   auto lookup = [&]() -> Result<std::optional<json>> {
     auto l = lbaas_->List("/lbaas/loadbalancers?tags=" + UrlEncode(OwnedTags(config_.deployment, r.address.ToString())), "loadbalancers");
@@ -107,6 +100,31 @@ Result<ObservedResource> OpenStackProvider::CreateLoadBalancer(const model::Reso
   if (!lb.ok()) return lb.status();
   const std::string lb_id = Str(*lb, "id");
   if (ctx.record_operation) ctx.record_operation("loadbalancer:" + lb_id);
+  Result<json> pools = EnsureLbChildren(r, lb_id, subnet_id, false, ctx);
+  if (!pools.ok()) return pools.status();
+  Result<json> final = WaitLbActive(lb_id, ctx);
+  if (!final.ok()) return final.status();
+  ObservedResource o;
+  o.id = lb_id;
+  o.cloud_name = r.cloud_name;
+  o.outputs = {{"ip", Str(*final, "vip_address")}, {"pools", *pools}, {"subnet_id", subnet_id}};
+  return o;
+}
+
+Result<json> OpenStackProvider::EnsureLbChildren(const model::Resource& r, const std::string& lb_id,
+                                                 const std::string& subnet_id, bool prune, engine::ApplyContext& ctx) {
+  const json& a = r.attributes;
+  const std::string dep_tag = DeploymentTag(config_.deployment);
+  // A child of this deployment with name `name` (for lookup before a retried
+  // create); one being deleted does not count.
+  auto find_child = [&](const std::string& collection, const std::string& key,
+                        const std::string& name) -> Result<std::optional<json>> {
+    auto l = lbaas_->List("/lbaas/" + collection + "?name=" + UrlEncode(name) + "&tags=" + UrlEncode(dep_tag), key);
+    if (!l.ok()) return l.status();
+    for (json& c : *l)
+      if (Str(c, "provisioning_status") != "PENDING_DELETE") return std::optional<json>(std::move(c));
+    return std::optional<json>();
+  };
 
   // Creates one child through the LB's queue unless it already exists.
   auto ensure_child = [&](const std::string& collection, const std::string& key, const std::string& singular,
@@ -130,30 +148,33 @@ Result<ObservedResource> OpenStackProvider::CreateLoadBalancer(const model::Reso
   };
 
   json pools = json::array();
+  std::set<std::string> names;
   const std::vector<std::string> ips = Ips(a.contains("targets") ? a["targets"].value("private_ips", json()) : json());
   for (const json& l : a.value("listeners", json::array())) {
     const int port = l.value("port", 80);
     const int target_port = l.value("target_port", port);
+    const std::string name = r.cloud_name + "-" + std::to_string(port);
+    names.insert(name);
     std::string proto = Upper(Str(l, "protocol", "http"));
     std::string target_proto = Upper(Str(l, "target_protocol", Str(l, "protocol", "http")));
     Result<json> listener = ensure_child("listeners", "listeners", "listener",
-                                         {{"name", r.cloud_name + "-" + std::to_string(port)},
+                                         {{"name", name},
                                           {"protocol", proto},
                                           {"protocol_port", port},
                                           {"loadbalancer_id", lb_id}});
     if (!listener.ok()) return listener.status();
     Result<json> pool = ensure_child("pools", "pools", "pool",
-                                     {{"name", r.cloud_name + "-" + std::to_string(port)},
+                                     {{"name", name},
                                       {"protocol", target_proto},
                                       {"lb_algorithm", "ROUND_ROBIN"},
                                       {"listener_id", Str(*listener, "id")}});
     if (!pool.ok()) return pool.status();
     const std::string pool_id = Str(*pool, "id");
     pools.push_back(pool_id);
-    if (a.contains("health_check") && a["health_check"].is_object() && Str(*pool, "healthmonitor_id").empty()) {
+    if (a.contains("health_check") && a["health_check"].is_object()) {
       const json& h = a["health_check"];
       std::string type = Upper(Str(h, "protocol", "tcp"));
-      json hm = {{"name", r.cloud_name + "-" + std::to_string(port)},
+      json hm = {{"name", name},
                  {"pool_id", pool_id},
                  {"type", type},
                  {"delay", h.value("interval_s", 10)},
@@ -164,18 +185,61 @@ Result<ObservedResource> OpenStackProvider::CreateLoadBalancer(const model::Reso
         hm["url_path"] = Str(h, "path", "/");
         hm["expected_codes"] = "200";
       }
-      Result<json> m = ensure_child("healthmonitors", "healthmonitors", "healthmonitor", hm);
-      if (!m.ok()) return m.status();
+      const std::string monitor_id = Str(*pool, "healthmonitor_id");
+      std::optional<json> monitor;
+      if (!monitor_id.empty()) {
+        Result<json> m = lbaas_->Get("/lbaas/healthmonitors/" + monitor_id);
+        if (!m.ok() && !m.status().IsNotFound()) return m.status();
+        if (m.ok() && Str((*m)["healthmonitor"], "provisioning_status") != "PENDING_DELETE") monitor = (*m)["healthmonitor"];
+      }
+      if (monitor && CanonicalHealthCheck(LiveHealthCheck(&*monitor)) != CanonicalHealthCheck(h)) {
+        if (Upper(Str(*monitor, "type")) == type) {  // changed: set the desired values
+          json change = hm;
+          for (const char* k : {"name", "pool_id", "type", "expected_codes"}) change.erase(k);
+          Result<json> u = LbMutate(lb_id, "updating health monitor " + name, [&]() -> Result<json> {
+            return lbaas_->Put("/lbaas/healthmonitors/" + monitor_id, {{"healthmonitor", change}});
+          }, ctx);
+          if (!u.ok()) return u.status();
+        } else {  // Octavia cannot change a monitor's type: a new one
+          Result<json> d = LbMutate(lb_id, "deleting health monitor " + name, [&]() -> Result<json> {
+            Status st = lbaas_->Delete("/lbaas/healthmonitors/" + monitor_id);
+            if (!st.ok() && !st.IsNotFound()) return st;
+            return json::object();
+          }, ctx);
+          if (!d.ok()) return d.status();
+          monitor.reset();
+        }
+      }
+      if (!monitor) {
+        Result<json> m = ensure_child("healthmonitors", "healthmonitors", "healthmonitor", hm);
+        if (!m.ok()) return m.status();
+      }
     }
     ORCH_RETURN_IF_ERROR(SetMembers(lb_id, pool_id, ips, target_port, subnet_id, ctx));
   }
-  Result<json> final = WaitLbActive(lb_id, ctx);
-  if (!final.ok()) return final.status();
-  ObservedResource o;
-  o.id = lb_id;
-  o.cloud_name = r.cloud_name;
-  o.outputs = {{"ip", Str(*final, "vip_address")}, {"pools", pools}, {"subnet_id", subnet_id}};
-  return o;
+
+  if (!prune) return pools;
+  // Listeners no longer desired go with their pools (pool first: Octavia
+  // refuses to delete a listener whose default pool is still there).
+  auto listeners = lbaas_->List("/lbaas/listeners?tags=" + UrlEncode(dep_tag), "listeners");
+  if (!listeners.ok()) return listeners.status();
+  for (const json& l : *listeners) {
+    bool mine = false;
+    for (const json& ref : l.value("loadbalancers", json::array())) mine |= Str(ref, "id") == lb_id;
+    if (!mine || names.count(Str(l, "name")) || Str(l, "provisioning_status") == "PENDING_DELETE") continue;
+    const std::string pool_id = Str(l, "default_pool_id");
+    for (const auto& [path, what] : {std::pair{"/lbaas/pools/" + pool_id, "pool"},
+                                     std::pair{"/lbaas/listeners/" + Str(l, "id"), "listener"}}) {
+      if (what == std::string("pool") && pool_id.empty()) continue;
+      Result<json> d = LbMutate(lb_id, std::string("deleting ") + what + " " + Str(l, "name"), [&]() -> Result<json> {
+        Status st = lbaas_->Delete(path);
+        if (!st.ok() && !st.IsNotFound()) return st;
+        return json::object();
+      }, ctx);
+      if (!d.ok()) return d.status();
+    }
+  }
+  return pools;
 }
 
 Status OpenStackProvider::SetMembers(const std::string& lb_id, const std::string& pool_id,
@@ -204,29 +268,15 @@ Status OpenStackProvider::SetMembers(const std::string& lb_id, const std::string
 Result<ObservedResource> OpenStackProvider::UpdateLoadBalancer(const model::Resource& r,
                                                                const state::ResourceState& prior,
                                                                engine::ApplyContext& ctx) {
-  const json& a = r.attributes;
+  if (!lbaas_) return Status::NotSupported("the service catalog has no load-balancer (Octavia) endpoint");
+  // Settled first: a child deleted outside is gone, not pending, when the
+  // children are read.
+  Result<json> lb = WaitLbActive(prior.id, ctx);
+  if (!lb.ok()) return lb.status();
   std::string subnet_id = Str(prior.outputs, "subnet_id");
-  json pools = prior.outputs.value("pools", json::array());
-  const std::vector<std::string> ips = Ips(a.contains("targets") ? a["targets"].value("private_ips", json()) : json());
-  const json listeners = a.value("listeners", json::array());
-  if (pools.size() != listeners.size() || subnet_id.empty()) {
-    // State from elsewhere: find the pools by name.
-    pools = json::array();
-    for (const json& l : listeners) {
-      std::string name = r.cloud_name + "-" + std::to_string(l.value("port", 80));
-      auto found = lbaas_->List("/lbaas/pools?name=" + UrlEncode(name) + "&loadbalancer_id=" + prior.id, "pools");
-      if (!found.ok()) return found.status();
-      if (found->empty()) return Status::NotFound("pool " + name + " of load balancer " + prior.id + " is gone");
-      pools.push_back(Str((*found)[0], "id"));
-    }
-    Result<json> lb = lbaas_->Get("/lbaas/loadbalancers/" + prior.id);
-    if (!lb.ok()) return lb.status();
-    subnet_id = Str((*lb)["loadbalancer"], "vip_subnet_id");
-  }
-  for (size_t i = 0; i < listeners.size(); ++i) {
-    int port = listeners[i].value("target_port", listeners[i].value("port", 80));
-    ORCH_RETURN_IF_ERROR(SetMembers(prior.id, pools[i].get<std::string>(), ips, port, subnet_id, ctx));
-  }
+  if (subnet_id.empty()) subnet_id = Str(*lb, "vip_subnet_id");
+  Result<json> pools = EnsureLbChildren(r, prior.id, subnet_id, true, ctx);
+  if (!pools.ok()) return pools.status();
   ObservedResource o;
   o.address = r.address.ToString();
   o.kind = "load_balancer";
@@ -234,7 +284,7 @@ Result<ObservedResource> OpenStackProvider::UpdateLoadBalancer(const model::Reso
   o.cloud_name = prior.cloud_name;
   o.tags = r.tags;
   o.outputs = prior.outputs;
-  o.outputs["pools"] = pools;
+  o.outputs["pools"] = *pools;
   o.outputs["subnet_id"] = subnet_id;
   return o;
 }

@@ -7,6 +7,7 @@
 #include "http/redact.h"
 #include "providers/common/outcome.h"
 #include "providers/common/settings.h"
+#include "providers/openstack/drift.h"
 #include "util/strings.h"
 
 namespace orch::providers::openstack {
@@ -289,7 +290,7 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
   ORCH_RETURN_IF_ERROR(Ready());
   std::vector<ObservedResource> out;
   const std::string dep_tag = UrlEncode(DeploymentTag(deployment));
-  auto tagged = [&](const json& obj, const std::string& kind, json outputs) {
+  auto tagged = [&](const json& obj, const std::string& kind, json outputs, json attributes = json::object()) {
     ObservedResource o;
     o.kind = kind;
     o.id = Str(obj, "id");
@@ -298,8 +299,10 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
     o.address = o.tags[std::string(model::kTagAddress)];
     outputs["id"] = o.id;
     o.outputs = std::move(outputs);
+    o.attributes = std::move(attributes);
     if (!o.address.empty()) out.push_back(std::move(o));
   };
+  auto settled = [](const json& obj) { return Str(obj, "provisioning_status") != "PENDING_DELETE"; };
 
   auto servers = compute_->List("/servers/detail?tags=" + dep_tag, "servers");
   if (!servers.ok()) return servers.status().WithPrefix("listing servers");
@@ -314,17 +317,99 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
 
   auto sgs = network_->List("/security-groups?tags=" + dep_tag, "security_groups");
   if (!sgs.ok()) return sgs.status().WithPrefix("listing security groups");
-  for (const json& g : *sgs) tagged(g, "firewall", json::object());
+  // The firewalls' rules: one list of the project's ingress rules, remote
+  // groups named by the deployment's groups.
+  std::map<std::string, std::string> group_names;
+  bool firewalls = false;
+  for (const json& g : *sgs) {
+    group_names[Str(g, "id")] = Str(g, "name");
+    firewalls |= DecodeTags(g.value("tags", json::array())).count(std::string(model::kTagAddress)) > 0;
+  }
+  std::map<std::string, std::vector<json>> rules;  // group id -> its ingress rules
+  if (firewalls) {
+    auto all = network_->List("/security-group-rules?direction=ingress", "security_group_rules");
+    if (!all.ok()) return all.status().WithPrefix("listing security group rules");
+    for (json& r : *all) rules[Str(r, "security_group_id")].push_back(std::move(r));
+  }
+  for (const json& g : *sgs) tagged(g, "firewall", json::object(), {{"rules", LiveRules(rules[Str(g, "id")], group_names)}});
 
   auto fips = network_->List("/floatingips?tags=" + dep_tag, "floatingips");
   if (!fips.ok()) return fips.status().WithPrefix("listing floating IPs");
-  for (const json& f : *fips) tagged(f, "floating_ip", {{"ip", Str(f, "floating_ip_address")}});
+  for (const json& f : *fips) {
+    json attributes = json::object();
+    // The server holding it: port_details (fip-port-details) names the port's device.
+    if (!f.contains("port_id") || f["port_id"].is_null()) attributes["instance_id"] = "";
+    else if (f.contains("port_details") && f["port_details"].is_object()) attributes["instance_id"] = Str(f["port_details"], "device_id");
+    tagged(f, "floating_ip", {{"ip", Str(f, "floating_ip_address")}}, std::move(attributes));
+  }
 
   if (lbaas_) {
     auto lbs = lbaas_->List("/lbaas/loadbalancers?tags=" + dep_tag, "loadbalancers");
     if (!lbs.ok()) return lbs.status().WithPrefix("listing load balancers");
-    for (const json& l : *lbs)
-      if (Str(l, "provisioning_status") != "PENDING_DELETE") tagged(l, "load_balancer", {{"ip", Str(l, "vip_address")}});
+    std::map<std::string, std::vector<json>> lb_listeners;  // lb id -> its listeners
+    std::map<std::string, json> pools, monitors;
+    std::map<std::string, std::vector<json>> members;       // pool id -> its members
+    bool any = false;
+    for (const json& l : *lbs) any |= settled(l);
+    if (any) {
+      // The children: one list per kind by the deployment tag, and the
+      // members of each pool (Octavia lists members per pool only).
+      auto listeners = lbaas_->List("/lbaas/listeners?tags=" + dep_tag, "listeners");
+      if (!listeners.ok()) return listeners.status().WithPrefix("listing listeners");
+      for (json& l : *listeners)
+        if (settled(l))
+          for (const json& ref : l.value("loadbalancers", json::array())) lb_listeners[Str(ref, "id")].push_back(l);
+      auto ps = lbaas_->List("/lbaas/pools?tags=" + dep_tag, "pools");
+      if (!ps.ok()) return ps.status().WithPrefix("listing pools");
+      for (json& p : *ps)
+        if (settled(p)) pools[Str(p, "id")] = std::move(p);
+      auto hms = lbaas_->List("/lbaas/healthmonitors?tags=" + dep_tag, "healthmonitors");
+      if (!hms.ok()) return hms.status().WithPrefix("listing health monitors");
+      for (json& m : *hms)
+        if (settled(m)) monitors[Str(m, "id")] = std::move(m);
+      for (const auto& [id, p] : pools) {
+        auto ms = lbaas_->List("/lbaas/pools/" + id + "/members", "members");
+        if (!ms.ok()) return ms.status().WithPrefix("listing the members of pool " + id);
+        for (json& m : *ms)
+          if (settled(m)) members[id].push_back(std::move(m));
+      }
+    }
+    for (const json& l : *lbs) {
+      if (!settled(l)) continue;
+      json listeners = json::array(), health = nullptr, ips = nullptr;
+      bool first = true;
+      for (const json& li : lb_listeners[Str(l, "id")]) {
+        auto p = pools.find(Str(li, "default_pool_id"));
+        const json* pool = p == pools.end() ? nullptr : &p->second;
+        const std::vector<json>& mine = pool ? members[p->first] : std::vector<json>();
+        listeners.push_back(LiveListener(li, pool, mine));
+        const json* monitor = nullptr;
+        if (pool) {
+          auto m = monitors.find(Str(*pool, "healthmonitor_id"));
+          if (m != monitors.end()) monitor = &m->second;
+        }
+        // One health check and one member list stand for all pools: any
+        // pool without its monitor, or short of a member, shows.
+        json h = LiveHealthCheck(monitor);
+        json addresses = json::array();
+        for (const json& m : mine) addresses.push_back(Str(m, "address"));
+        addresses = CanonicalIps(addresses);
+        if (first) {
+          health = h;
+          ips = addresses;
+        } else {
+          if (h.is_null() || (!health.is_null() && CanonicalHealthCheck(h) != CanonicalHealthCheck(health))) health = h;
+          json both = json::array();
+          for (const json& ip : ips)
+            if (std::find(addresses.begin(), addresses.end(), ip) != addresses.end()) both.push_back(ip);
+          ips = both;
+        }
+        first = false;
+      }
+      json attributes = {{"listeners", listeners}, {"health_check", health},
+                         {"targets", {{"private_ips", ips.is_null() ? json::array() : ips}}}};
+      tagged(l, "load_balancer", {{"ip", Str(l, "vip_address")}}, std::move(attributes));
+    }
   }
 
   if (volume_) {
@@ -341,6 +426,12 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
       o.tags = {{std::string(model::kTagDeployment), deployment}, {std::string(model::kTagAddress), o.address}};
       if (!Str(md, std::string(model::kTagTier)).empty()) o.tags[std::string(model::kTagTier)] = Str(md, std::string(model::kTagTier));
       o.outputs = {{"id", o.id}};
+      std::string server;
+      for (const json& at : v.value("attachments", json::array()))
+        if (server.empty()) server = Str(at, "server_id");
+      // Mid-attach or mid-detach says nothing yet.
+      const std::string status = Str(v, "status");
+      if (status == "in-use" || status == "available") o.attributes = {{"instance_id", server}};
       if (!o.address.empty()) out.push_back(std::move(o));
     }
   }
@@ -394,25 +485,23 @@ Result<ObservedResource> OpenStackProvider::Create(const model::Resource& r, eng
   return common::FinishCreate(std::move(res), r);
 }
 
-static json WithoutMembers(json a) {
-  if (a.is_object() && a.contains("targets") && a["targets"].is_object()) a["targets"].erase("private_ips");
-  return a;
-}
-
-static json WithoutRules(json a) {
-  if (a.is_object()) a.erase("rules");
-  return a;
-}
-
 plan::DiffDecision OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
   if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
-  if (desired.address.kind == model::Kind::kLoadBalancer &&
-      WithoutMembers(desired.attributes) == WithoutMembers(prior.attributes))
-    return plan::DiffDecision::kUpdate;
-  if (desired.address.kind == model::Kind::kFirewall &&
-      WithoutRules(desired.attributes) == WithoutRules(prior.attributes))
-    return plan::DiffDecision::kUpdate;
-  return plan::DiffDecision::kReplace;
+  const std::string kind(model::KindName(desired.address.kind));
+  const json d = CanonicalAttributes(kind, desired.attributes, desired.attributes);
+  const json p = CanonicalAttributes(kind, prior.attributes, desired.attributes);
+  if (d == p) return plan::DiffDecision::kNoop;
+  if (!d.is_object() || !p.is_object()) return plan::DiffDecision::kReplace;
+  const std::vector<std::string> in_place = InPlaceKeys(kind);
+  std::set<std::string> keys;
+  for (auto it = d.begin(); it != d.end(); ++it) keys.insert(it.key());
+  for (auto it = p.begin(); it != p.end(); ++it) keys.insert(it.key());
+  for (const std::string& k : keys) {
+    const json dv = d.contains(k) ? d[k] : json(), pv = p.contains(k) ? p[k] : json();
+    if (dv == pv) continue;
+    if (std::find(in_place.begin(), in_place.end(), k) == in_place.end()) return plan::DiffDecision::kReplace;
+  }
+  return prior.id.empty() ? plan::DiffDecision::kReplace : plan::DiffDecision::kUpdate;
 }
 
 Result<ObservedResource> OpenStackProvider::Update(const model::Resource& r, const state::ResourceState& prior,
@@ -429,6 +518,20 @@ Result<ObservedResource> OpenStackProvider::Update(const model::Resource& r, con
     ObservedResource o;
     o.address = r.address.ToString();
     o.kind = "firewall";
+    o.id = prior.id;
+    o.cloud_name = prior.cloud_name;
+    o.tags = r.tags;
+    o.outputs = prior.outputs;
+    return o;
+  }
+  if (r.address.kind == model::Kind::kVolume || r.address.kind == model::Kind::kFloatingIp) {
+    const std::string server = Str(r.attributes, "instance_id");
+    Status st = r.address.kind == model::Kind::kVolume ? ReattachVolume(prior, server, ctx)
+                                                       : AssignFloatingIp(prior.id, server);
+    if (!st.ok()) return st.WithPrefix(r.address.ToString());
+    ObservedResource o;
+    o.address = r.address.ToString();
+    o.kind = std::string(model::KindName(r.address.kind));
     o.id = prior.id;
     o.cloud_name = prior.cloud_name;
     o.tags = r.tags;

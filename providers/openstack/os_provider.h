@@ -230,8 +230,22 @@ class OpenStackProvider final : public engine::Provider {
   std::vector<Result<nlohmann::json>> CreateServers(const nlohmann::json& body, const std::vector<ServerBatcher::Member>& members,
                                                     const std::map<std::string, std::string>& tags, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateVolume(const model::Resource& r, engine::ApplyContext& ctx);
+  // Attaches volume `id` to `server` (awaiting in-use) unless it is.
+  Status AttachVolume(const std::string& id, const std::string& name, const std::string& server,
+                      engine::ApplyContext& ctx);
+  // Detaches the volume from every server but `server` ("" for none), then
+  // attaches it to `server`.
+  Status ReattachVolume(const state::ResourceState& prior, const std::string& server, engine::ApplyContext& ctx);
+  // Associates floating IP `id` with `server`'s port (none for "").
+  Status AssignFloatingIp(const std::string& id, const std::string& server);
   Result<engine::ObservedResource> CreateFloatingIp(const model::Resource& r, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx);
+  // Per desired listener: listener, pool, health monitor (created, or
+  // changed to the desired one) and members; listeners of the load balancer
+  // no longer desired are deleted with their pools when `prune`. The pool
+  // ids in listener order.
+  Result<nlohmann::json> EnsureLbChildren(const model::Resource& r, const std::string& lb_id,
+                                          const std::string& subnet_id, bool prune, engine::ApplyContext& ctx);
   Result<engine::ObservedResource> UpdateLoadBalancer(const model::Resource& r, const state::ResourceState& prior,
                                                       engine::ApplyContext& ctx);
   // Waits for the load balancer to be ACTIVE, then runs `mutation`, again

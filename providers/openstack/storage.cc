@@ -56,6 +56,21 @@ Result<ObservedResource> OpenStackProvider::CreateVolume(const model::Resource& 
 
   const std::string server = Str(a, "instance_id");
   if (server.empty()) return out;
+  ORCH_RETURN_IF_ERROR(AttachVolume(id, r.cloud_name, server, ctx));
+  return out;
+}
+
+Status OpenStackProvider::AttachVolume(const std::string& id, const std::string& name, const std::string& server,
+                                       engine::ApplyContext& ctx) {
+  auto status_is = [&](std::initializer_list<const char*> want) -> Result<bool> {
+    Result<json> g = volume_->Get("/volumes/" + id);
+    if (!g.ok()) return g.status();
+    std::string s = Str((*g)["volume"], "status");
+    if (s == "error" || s == "error_attaching") return Status::Internal("volume " + name + " went to " + s);
+    for (const char* w : want)
+      if (s == w) return true;
+    return false;
+  };
   auto attached = [&]() -> Result<bool> {
     auto l = compute_->List("/servers/" + server + "/os-volume_attachments", "volumeAttachments");
     if (!l.ok()) return l.status();
@@ -81,12 +96,36 @@ Result<ObservedResource> OpenStackProvider::CreateVolume(const model::Resource& 
             return Status::Conflict(at.status().message());
           return at.status();
         },
-        ctx, "volume " + r.cloud_name + " to attach");
+        ctx, "volume " + name + " to attach");
     if (!st.ok()) return st.WithPrefix("attaching the volume");
   }
-  ORCH_RETURN_IF_ERROR(WaitFor("volume " + r.cloud_name + " to be in use", tuning_.volume_timeout_ms, ctx,
-                               [&] { return status_is({"in-use"}); }));
-  return out;
+  return WaitFor("volume " + name + " to be in use", tuning_.volume_timeout_ms, ctx,
+                 [&] { return status_is({"in-use"}); });
+}
+
+Status OpenStackProvider::ReattachVolume(const state::ResourceState& prior, const std::string& server,
+                                         engine::ApplyContext& ctx) {
+  if (!volume_) return Status::NotSupported("no block-storage endpoint");
+  Result<json> v = volume_->Get("/volumes/" + prior.id);
+  if (!v.ok()) return v.status();
+  bool detached = false;
+  for (const json& at : (*v)["volume"].value("attachments", json::array())) {
+    const std::string other = Str(at, "server_id");
+    if (other.empty() || other == server) continue;
+    Status st = RetryBusy([&] { return compute_->Delete("/servers/" + other + "/os-volume_attachments/" + prior.id); },
+                          ctx, "volume " + prior.cloud_name + " to detach");
+    if (!st.ok() && !st.IsNotFound()) return st.WithPrefix("detaching the volume");
+    detached = true;
+  }
+  if (detached)
+    ORCH_RETURN_IF_ERROR(WaitFor("volume " + prior.cloud_name + " to detach", tuning_.volume_timeout_ms, ctx,
+                                 [&]() -> Result<bool> {
+                                   Result<json> g = volume_->Get("/volumes/" + prior.id);
+                                   if (!g.ok()) return g.status();
+                                   return Str((*g)["volume"], "status") == "available";
+                                 }));
+  if (server.empty()) return Status::OK();
+  return AttachVolume(prior.id, prior.cloud_name, server, ctx);
 }
 
 Status OpenStackProvider::DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx) {
@@ -150,6 +189,19 @@ Result<ObservedResource> OpenStackProvider::CreateFloatingIp(const model::Resour
   o.cloud_name = r.cloud_name;
   o.outputs = {{"ip", Str(*fip, "floating_ip_address")}};
   return o;
+}
+
+Status OpenStackProvider::AssignFloatingIp(const std::string& id, const std::string& server) {
+  json port = nullptr;
+  if (!server.empty()) {
+    auto ports = network_->List("/ports?device_id=" + server, "ports");
+    if (!ports.ok()) return ports.status();
+    if (ports->empty()) return Status::NotFound("server " + server + " has no port to associate a floating IP with");
+    port = Str((*ports)[0], "id");
+  }
+  Result<json> u = network_->Put("/floatingips/" + id, {{"floatingip", {{"port_id", port}}}});
+  if (!u.ok()) return u.status().WithPrefix(server.empty() ? "disassociating the floating IP" : "associating the floating IP");
+  return Status::OK();
 }
 
 Status OpenStackProvider::DeleteFloatingIp(const state::ResourceState& prior, engine::ApplyContext& ctx) {
