@@ -329,7 +329,7 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
   if (firewalls) {
     auto all = network_->List("/security-group-rules?direction=ingress", "security_group_rules");
     if (!all.ok()) return all.status().WithPrefix("listing security group rules");
-    for (json& r : *all) rules[Str(r, "security_group_id")].push_back(std::move(r));
+    for (const json& r : *all) rules[Str(r, "security_group_id")].push_back(r);
   }
   for (const json& g : *sgs) tagged(g, "firewall", json::object(), {{"rules", LiveRules(rules[Str(g, "id")], group_names)}});
 
@@ -361,12 +361,12 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
           for (const json& ref : l.value("loadbalancers", json::array())) lb_listeners[Str(ref, "id")].push_back(l);
       auto ps = lbaas_->List("/lbaas/pools?tags=" + dep_tag, "pools");
       if (!ps.ok()) return ps.status().WithPrefix("listing pools");
-      for (json& p : *ps)
-        if (settled(p)) pools[Str(p, "id")] = std::move(p);
+      for (const json& p : *ps)
+        if (settled(p)) pools[Str(p, "id")] = p;
       auto hms = lbaas_->List("/lbaas/healthmonitors?tags=" + dep_tag, "healthmonitors");
       if (!hms.ok()) return hms.status().WithPrefix("listing health monitors");
-      for (json& m : *hms)
-        if (settled(m)) monitors[Str(m, "id")] = std::move(m);
+      for (const json& m : *hms)
+        if (settled(m)) monitors[Str(m, "id")] = m;
       for (const auto& [id, p] : pools) {
         auto ms = lbaas_->List("/lbaas/pools/" + id + "/members", "members");
         if (!ms.ok()) return ms.status().WithPrefix("listing the members of pool " + id);
