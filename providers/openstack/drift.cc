@@ -127,7 +127,7 @@ json CanonicalHealthCheck(const json& h) {
   return out;
 }
 
-json CanonicalListeners(const json& listeners, const json& desired) {
+json CanonicalListeners(const json& listeners) {
   json out = json::array();
   if (!listeners.is_array()) return out;
   for (const json& l : listeners) {
@@ -135,10 +135,6 @@ json CanonicalListeners(const json& listeners, const json& desired) {
     const std::string proto = Lower(Str(l, "protocol", "http"));
     const json port = l.value("port", json(80));
     json target_port = l.value("target_port", json());
-    if (target_port.is_null() && desired.is_array()) {
-      for (const json& d : desired)
-        if (d.is_object() && d.value("port", json(80)) == port) target_port = d.value("target_port", port);
-    }
     if (target_port.is_null()) target_port = port;
     out.push_back({{"protocol", proto},
                    {"port", port},
@@ -147,6 +143,24 @@ json CanonicalListeners(const json& listeners, const json& desired) {
   }
   std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a.dump() < b.dump(); });
   return out;
+}
+
+json FillUnreported(const json& attributes, const json& desired) {
+  if (!attributes.is_object() || !desired.is_object()) return attributes;
+  json a = attributes;
+  const json want = desired.value("listeners", json());
+  if (a.contains("listeners") && a["listeners"].is_array() && want.is_array())
+    for (json& l : a["listeners"]) {
+      if (!l.is_object() || !l.value("target_port", json()).is_null()) continue;
+      for (const json& d : want)
+        if (d.is_object() && d.value("port", json(80)) == l.value("port", json(80)))
+          l["target_port"] = d.value("target_port", d.value("port", json(80)));
+    }
+  const json wt = desired.value("targets", json());
+  if (a.contains("targets") && a["targets"].is_object() && wt.is_object())
+    for (const char* k : {"tier", "tag"})
+      if (!a["targets"].contains(k) && wt.contains(k)) a["targets"][k] = wt[k];
+  return a;
 }
 
 json CanonicalIps(const json& v) {
@@ -163,36 +177,22 @@ json CanonicalIps(const json& v) {
   return out;
 }
 
-json CanonicalAttributes(const std::string& kind, const json& attributes, const json& desired) {
+json CanonicalAttributes(const std::string& kind, const json& attributes) {
   if (!attributes.is_object()) return attributes;
   json a = attributes;
   if (kind == "firewall") {
     if (a.contains("rules")) a["rules"] = CanonicalRules(a["rules"]);
   } else if (kind == "load_balancer") {
-    const json want = desired.is_object() ? desired : json::object();
-    if (a.contains("listeners")) a["listeners"] = CanonicalListeners(a["listeners"], want.value("listeners", json()));
+    if (a.contains("listeners")) a["listeners"] = CanonicalListeners(a["listeners"]);
     if (a.contains("health_check")) a["health_check"] = CanonicalHealthCheck(a["health_check"]);
     if (a.contains("targets") && a["targets"].is_object()) {
       json t = a["targets"];
-      json ips = CanonicalIps(t.value("private_ips", json()));
+      a["targets.private_ips"] = CanonicalIps(t.value("private_ips", json()));
       t.erase("private_ips");
-      // The cloud reports the members only: the rest is the desired's.
-      const json wt = want.value("targets", json::object());
-      if (wt.is_object())
-        for (const char* k : {"tier", "tag"})
-          if (!t.contains(k) && wt.contains(k)) t[k] = wt[k];
       a["targets"] = t;
-      a["targets.private_ips"] = ips;
     }
   }
   return a;
-}
-
-std::vector<std::string> InPlaceKeys(const std::string& kind) {
-  if (kind == "firewall") return {"rules"};
-  if (kind == "load_balancer") return {"listeners", "health_check", "targets.private_ips"};
-  if (kind == "volume" || kind == "floating_ip") return {"instance_id"};
-  return {};
 }
 
 }  // namespace orch::providers::openstack

@@ -47,21 +47,21 @@ nlohmann::json CanonicalRules(const nlohmann::json& rules);
 // stays null.
 nlohmann::json CanonicalHealthCheck(const nlohmann::json& health_check);
 
-// Listeners sorted, target protocol and port spelled out; a listener whose
-// target port is unknown (null: its pool has no members) takes the one of
-// the `desired` listener on the same port.
-nlohmann::json CanonicalListeners(const nlohmann::json& listeners, const nlohmann::json& desired);
+// Listeners sorted, target protocol and port spelled out (a listener whose
+// target port is unknown, null, takes its port).
+nlohmann::json CanonicalListeners(const nlohmann::json& listeners);
 
 // Member addresses (a list or a comma-separated string) sorted and unique.
 nlohmann::json CanonicalIps(const nlohmann::json& ips);
 
-// The attributes of `kind` ("load_balancer", "firewall", ...) in the form Diff
-// compares them in; `desired` fills what the cloud cannot report.
-nlohmann::json CanonicalAttributes(const std::string& kind, const nlohmann::json& attributes,
-                                   const nlohmann::json& desired);
+// The attributes of `kind` ("load_balancer", "firewall"; others as they
+// are) in the form Diff compares them in: a load balancer's members become
+// the key "targets.private_ips", apart from the rest of "targets".
+nlohmann::json CanonicalAttributes(const std::string& kind, const nlohmann::json& attributes);
 
-// The attribute keys of `kind` changed in place by Update (any other
-// difference replaces the object).
-std::vector<std::string> InPlaceKeys(const std::string& kind);
+// A load balancer's attributes as read back (or recorded), with what Octavia
+// does not report taken from `desired`: the target port of a listener whose
+// pool has no members (null), the tier and tag of the targets.
+nlohmann::json FillUnreported(const nlohmann::json& attributes, const nlohmann::json& desired);
 
 }  // namespace orch::providers::openstack

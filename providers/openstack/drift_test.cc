@@ -4,6 +4,9 @@
 // volume's attachment and a floating IP's assignment.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "providers/openstack/drift.h"
 #include "providers/openstack/os_provider.h"
 
@@ -77,11 +80,12 @@ TEST(OpenStackDrift, ListenersFromListenerPoolAndMembers) {
   json pool = {{"protocol", "HTTP"}};
   json desired = json::array({{{"protocol", "http"}, {"port", 80}, {"target_port", 8080}, {"target_protocol", "http"}}});
   json live = json::array({LiveListener(listener, &pool, {json{{"address", "10.0.0.5"}, {"protocol_port", 8080}}})});
-  EXPECT_EQ(CanonicalListeners(live, desired), CanonicalListeners(desired, desired));
-  // No members left: the target port is not known, and not a difference.
+  EXPECT_EQ(CanonicalListeners(live), CanonicalListeners(desired));
+  // No members left: the target port is not known, and taken from the desired.
   json bare = json::array({LiveListener(listener, &pool, {})});
   EXPECT_TRUE(bare[0]["target_port"].is_null());
-  EXPECT_EQ(CanonicalListeners(bare, desired), CanonicalListeners(desired, desired));
+  json filled = FillUnreported({{"listeners", bare}}, {{"listeners", desired}});
+  EXPECT_EQ(CanonicalListeners(filled["listeners"]), CanonicalListeners(desired));
   EXPECT_EQ(CanonicalIps("10.0.0.6, 10.0.0.5"), json::array({"10.0.0.5", "10.0.0.6"}));
 }
 
@@ -173,6 +177,31 @@ TEST_F(OpenStackDiff, AttachmentAndAssignmentChangeInPlace) {
   state::ResourceState no_id = Prior(unassigned);
   no_id.id.clear();
   EXPECT_EQ(provider_.Diff(Desired(model::Kind::kFloatingIp, fip), no_id), DiffDecision::kReplace);
+}
+
+// docs/providers/openstack.md carries the table the handlers' declarations
+// render, between its markers.
+TEST(OpenStackHandlers, AttributeTableIsDocumented) {
+  OpenStackProvider provider{engine::ProviderEnv{}};
+  const std::string want = common::AttributeTable(provider.handlers());
+  const std::string path = std::string(ORCH_SOURCE_DIR) + "/docs/providers/openstack.md";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "cannot read " << path;
+  std::stringstream doc;
+  doc << in.rdbuf();
+  EXPECT_EQ(common::DocumentedAttributeTable(doc.str()), want)
+      << path << " should hold, between <!-- BEGIN attributes --> and <!-- END attributes -->:\n" << want;
+}
+
+TEST(OpenStackHandlers, EveryKindHasItsHandler) {
+  OpenStackProvider provider{engine::ProviderEnv{}};
+  for (model::Kind k : {model::Kind::kNetwork, model::Kind::kFirewall, model::Kind::kSshKey, model::Kind::kImage,
+                        model::Kind::kInstance, model::Kind::kVolume, model::Kind::kFloatingIp,
+                        model::Kind::kLoadBalancer}) {
+    EXPECT_NE(provider.handlers().Find(k), nullptr) << model::KindName(k);
+    EXPECT_TRUE(provider.GetCapabilities().kinds.count(k)) << model::KindName(k);
+  }
+  EXPECT_EQ(provider.handlers().Find(model::Kind::kInstanceGroup), nullptr);
 }
 
 }  // namespace

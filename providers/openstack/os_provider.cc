@@ -125,15 +125,16 @@ Result<std::vector<json>> Service::List(const std::string& path, const std::stri
 OpenStackProvider::OpenStackProvider(const engine::ProviderEnv& env, Tuning tuning, ConfigSources sources)
     : env_(env), tuning_(tuning), sources_(std::move(sources)) {
   if (!env_.clock) env_.clock = env::Clock::Real();
+  for (auto* make : {NewNetworkHandler, NewFirewallHandler, NewSshKeyHandler, NewImageHandler, NewInstanceHandler,
+                     NewVolumeHandler, NewFloatingIpHandler, NewLoadBalancerHandler})
+    handlers_.Add(make(this));
 }
 
 OpenStackProvider::~OpenStackProvider() = default;
 
 engine::Capabilities OpenStackProvider::GetCapabilities() const {
   engine::Capabilities c;
-  c.kinds = {model::Kind::kNetwork,  model::Kind::kFirewall,   model::Kind::kSshKey,
-             model::Kind::kImage,    model::Kind::kInstance,   model::Kind::kVolume,
-             model::Kind::kFloatingIp, model::Kind::kLoadBalancer};
+  for (model::Kind k : handlers_.kinds()) c.kinds.insert(k);
   c.native_instance_groups = false;
   c.batch_create = true;
   return c;
@@ -217,13 +218,7 @@ int64_t OpenStackProvider::TotalRequests() const {
 }
 
 void OpenStackProvider::Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {
-  for (const std::string& t : EncodeTags(resource.tags)) {
-    if (t.size() > 60 && resource.address.kind == model::Kind::kInstance)
-      diags->Error(where, resource.address.ToString() + ": Nova tag '" + t + "' is longer than 60 characters");
-  }
-  if (resource.address.kind == model::Kind::kInstance && resource.attributes.contains("user_data") &&
-      resource.attributes["user_data"].is_string() && resource.attributes["user_data"].get<std::string>().size() > 49152)
-    diags->Error(where, resource.address.ToString() + ": Nova user_data is limited to 64 KiB after base64");
+  handlers_.Validate(resource, where, diags);
 }
 
 ObservedResource OpenStackProvider::ObserveServer(const json& s) const {
@@ -467,98 +462,24 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
 
 Result<ObservedResource> OpenStackProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
   ORCH_RETURN_IF_ERROR(Ready());
-  Result<ObservedResource> res = Status::NotSupported("");
-  switch (r.address.kind) {
-    case model::Kind::kNetwork: res = CreateNetwork(r, ctx); break;
-    case model::Kind::kSshKey: res = CreateSshKey(r, ctx); break;
-    case model::Kind::kImage: res = CreateImage(r, ctx); break;
-    case model::Kind::kInstance: res = CreateInstance(r, ctx); break;
-    case model::Kind::kVolume: res = CreateVolume(r, ctx); break;
-    case model::Kind::kFloatingIp: res = CreateFloatingIp(r, ctx); break;
-    case model::Kind::kFirewall: res = CreateFirewall(r, ctx); break;
-    case model::Kind::kLoadBalancer: res = CreateLoadBalancer(r, ctx); break;
-    default:
-      return Status::NotSupported(r.address.ToString() + ": OpenStack has no " +
-                                  std::string(model::KindName(r.address.kind)) +
-                                  " here (instance groups are expanded into servers)");
-  }
-  return common::FinishCreate(std::move(res), r);
+  return handlers_.Create(r, ctx);
 }
 
 plan::DiffDecision OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
-  const std::string kind(model::KindName(desired.address.kind));
-  const json d = CanonicalAttributes(kind, desired.attributes, desired.attributes);
-  const json p = CanonicalAttributes(kind, prior.attributes, desired.attributes);
-  if (d == p) return plan::DiffDecision::kNoop;
-  if (!d.is_object() || !p.is_object()) return plan::DiffDecision::kReplace;
-  const std::vector<std::string> in_place = InPlaceKeys(kind);
-  std::set<std::string> keys;
-  for (auto it = d.begin(); it != d.end(); ++it) keys.insert(it.key());
-  for (auto it = p.begin(); it != p.end(); ++it) keys.insert(it.key());
-  for (const std::string& k : keys) {
-    const json dv = d.contains(k) ? d[k] : json(), pv = p.contains(k) ? p[k] : json();
-    if (dv == pv) continue;
-    if (std::find(in_place.begin(), in_place.end(), k) == in_place.end()) return plan::DiffDecision::kReplace;
-  }
-  return prior.id.empty() ? plan::DiffDecision::kReplace : plan::DiffDecision::kUpdate;
+  return handlers_.Diff(desired, prior);
 }
 
 Result<ObservedResource> OpenStackProvider::Update(const model::Resource& r, const state::ResourceState& prior,
                                                    engine::ApplyContext& ctx) {
   ORCH_RETURN_IF_ERROR(Ready());
-  if (r.address.kind == model::Kind::kLoadBalancer) {
-    Result<ObservedResource> o = UpdateLoadBalancer(r, prior, ctx);
-    if (!o.ok()) return o.status().WithPrefix(r.address.ToString());
-    return o;
-  }
-  if (r.address.kind == model::Kind::kFirewall) {
-    Status st = SyncRules(prior.id, r.attributes.value("rules", json::array()), ctx);
-    if (!st.ok()) return st.WithPrefix(r.address.ToString());
-    ObservedResource o;
-    o.address = r.address.ToString();
-    o.kind = "firewall";
-    o.id = prior.id;
-    o.cloud_name = prior.cloud_name;
-    o.tags = r.tags;
-    o.outputs = prior.outputs;
-    return o;
-  }
-  if (r.address.kind == model::Kind::kVolume || r.address.kind == model::Kind::kFloatingIp) {
-    const std::string server = Str(r.attributes, "instance_id");
-    Status st = r.address.kind == model::Kind::kVolume ? ReattachVolume(prior, server, ctx)
-                                                       : AssignFloatingIp(prior.id, server);
-    if (!st.ok()) return st.WithPrefix(r.address.ToString());
-    ObservedResource o;
-    o.address = r.address.ToString();
-    o.kind = std::string(model::KindName(r.address.kind));
-    o.id = prior.id;
-    o.cloud_name = prior.cloud_name;
-    o.tags = r.tags;
-    o.outputs = prior.outputs;
-    return o;
-  }
-  return Status::NotSupported(r.address.ToString() + ": in-place updates of this kind are not supported; it is replaced");
+  return handlers_.Update(r, prior, ctx);
 }
 
 Status OpenStackProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
-  std::optional<model::Kind> kind = model::KindFromName(prior.kind);
-  if (!kind) return Status::InvalidArgument(prior.address + ": unknown kind '" + prior.kind + "'");
-  if (*kind == model::Kind::kImage) return Status::OK();  // looked up, never owned
+  ORCH_RETURN_IF_ERROR(handlers_.For(prior).status());
   if (prior.id.empty()) return Status::OK();
   ORCH_RETURN_IF_ERROR(Ready());
-  Status st;
-  switch (*kind) {
-    case model::Kind::kNetwork: st = DeleteNetwork(prior, ctx); break;
-    case model::Kind::kSshKey: st = compute_->Delete("/os-keypairs/" + UrlEncode(prior.id)); break;
-    case model::Kind::kInstance: st = DeleteInstance(prior, ctx); break;
-    case model::Kind::kVolume: st = DeleteVolume(prior, ctx); break;
-    case model::Kind::kFloatingIp: st = DeleteFloatingIp(prior, ctx); break;
-    case model::Kind::kFirewall: st = DeleteFirewall(prior, ctx); break;
-    case model::Kind::kLoadBalancer: st = DeleteLoadBalancer(prior, ctx); break;
-    default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
-  }
-  return common::FinishDelete(st, prior.address);
+  return handlers_.Delete(prior, ctx);
 }
 
 Status OpenStackProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
@@ -590,12 +511,6 @@ Status OpenStackProvider::WaitFor(const std::string& what, int64_t timeout_ms, e
   return common::Poll(env_.clock, o, check);
 }
 
-std::mutex& OpenStackProvider::LbLock(const std::string& lb_id) {
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  auto& m = lb_locks_[lb_id];
-  if (!m) m = std::make_unique<std::mutex>();
-  return *m;
-}
 
 void Register(engine::ProviderRegistry* registry) {
   registry->Register("openstack", [](const engine::ProviderEnv& env) -> std::unique_ptr<engine::Provider> {
