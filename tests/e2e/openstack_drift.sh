@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Drift on OpenStack against cloudsim: after a deploy of configs/openstack.yaml,
-# four changes are made behind the tool's back through the OpenStack APIs,
-# as an openstacksdk script would make them: the load balancer's health
-# monitor deleted, one pool member deleted, one ingress rule deleted from
-# the database firewall's security group, and a database volume detached.
-# `plan` shows each as drift to update in place, `plan --refresh-only
-# --detailed-exitcode` exits 2, one deploy puts all four back with no other
-# mutating request, then both plans report nothing and the APIs show the
-# monitor, the member, the rule and the attachment again. Teardown leaves
-# nothing.
+# changes are made behind the tool's back through the OpenStack APIs, as an
+# openstacksdk script would make them: the load balancer's health monitor
+# deleted, one pool member deleted, one ingress rule deleted from the
+# database firewall's security group, a database volume detached and the
+# monitoring server's floating IP disassociated. `plan` shows each as drift
+# to update in place, `plan --refresh-only --detailed-exitcode` exits 2, one
+# deploy puts them all back with no other mutating request, then both plans
+# report nothing and the APIs show the monitor, the member, the rule, the
+# attachment and the association again. Teardown leaves nothing.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,7 +35,7 @@ for r in json.load(sys.stdin)["requests"]:
         print("%s %s %d" % (r["method"], r["route"], r["count"]))'
 }
 # What the drift touches, as the APIs show it: "monitors=N members=N
-# database_rules=N attached=N".
+# database_rules=N attached=N associated=N".
 live() {
   python3 - "$dep" <<'PY'
 import sys, urllib.parse
@@ -57,7 +57,9 @@ rules = [r for r in o.listing(token, neutron + "/security-group-rules?security_g
          if r["direction"] == "ingress"]
 attached = sum(1 for v in o.listing(token, cinder + "/volumes/detail", "volumes")
                if (v.get("metadata") or {}).get("orchestrator-deployment") == dep and v["attachments"])
-print("monitors=%d members=%d database_rules=%d attached=%d" % (len(monitors), members, len(rules), attached))
+associated = sum(1 for f in o.listing(token, neutron + "/floatingips?tags=" + tag, "floatingips") if f.get("port_id"))
+print("monitors=%d members=%d database_rules=%d attached=%d associated=%d"
+      % (len(monitors), members, len(rules), attached, associated))
 PY
 }
 
@@ -70,7 +72,7 @@ orch plan "$spec" --detailed-exitcode >"$work/clean2.out" 2>&1 ||
 before_live=$(live)
 echo "after deploy: $before_live"
 
-# The four changes behind the tool's back. Octavia refuses a change while
+# The five changes behind the tool's back. Octavia refuses a change while
 # the load balancer is PENDING_UPDATE, so each waits for ACTIVE first.
 python3 - "$dep" "$(state_file)" >"$work/outside.txt" <<'PY'
 import json, sys, time, urllib.parse
@@ -116,10 +118,13 @@ for _ in range(2000):
     time.sleep(0.01)
 else:
     sys.exit("volume %s never detached" % vol)
-print(vol_addr, member["address"])
+fip = o.listing(token, neutron + "/floatingips?tags=" + tag, "floatingips")[0]
+o.call("PUT", neutron + "/floatingips/" + fip["id"], token, {"floatingip": {"port_id": None}})
+fip_addr = [a for a, r in state["resources"].items() if r["kind"] == "floating_ip" and r["id"] == fip["id"]][0]
+print(vol_addr, member["address"], fip_addr)
 PY
-read -r vol_addr member_ip <"$work/outside.txt"
-echo "outside: health monitor and member $member_ip deleted, port 22 rule deleted, $vol_addr detached: $(live)"
+read -r vol_addr member_ip fip_addr <"$work/outside.txt"
+echo "outside: health monitor and member $member_ip deleted, port 22 rule deleted, $vol_addr detached, $fip_addr disassociated: $(live)"
 
 set +e
 orch plan "$spec" --detailed-exitcode >"$work/plan.out" 2>&1
@@ -132,8 +137,10 @@ grep -qF "  ~ database.firewall (update in place: drift: rules changed outside o
   { cat "$work/plan.out"; fail "the deleted rule is not shown as drift"; }
 grep -qF "  ~ $vol_addr (update in place: drift: instance_id changed outside orchestrator)" "$work/plan.out" ||
   { cat "$work/plan.out"; fail "the detached volume $vol_addr is not shown as drift"; }
-grep -q "^Plan: 0 to add, 3 to change, 0 to replace, 0 to destroy, 0 to adopt." "$work/plan.out" ||
-  { cat "$work/plan.out"; fail "the plan changes more than the three drifted resources"; }
+grep -qF "  ~ $fip_addr (update in place: drift: instance_id changed outside orchestrator)" "$work/plan.out" ||
+  { cat "$work/plan.out"; fail "the disassociated floating IP $fip_addr is not shown as drift"; }
+grep -q "^Plan: 0 to add, 4 to change, 0 to replace, 0 to destroy, 0 to adopt." "$work/plan.out" ||
+  { cat "$work/plan.out"; fail "the plan changes more than the four drifted resources"; }
 
 set +e
 orch plan "$spec" --refresh-only --detailed-exitcode >"$work/refresh.out" 2>&1
@@ -141,12 +148,13 @@ code=$?
 orch plan "$spec" --refresh-only --json >"$work/refresh.json" 2>/dev/null
 set -e
 [ "$code" -eq 2 ] || { cat "$work/refresh.out"; fail "plan --refresh-only after the drift exited $code, want 2"; }
-grep -q "^Drift: 3 resources changed outside orchestrator" "$work/refresh.out" || { cat "$work/refresh.out"; fail "no drift summary"; }
-python3 - "$work/refresh.json" "$vol_addr" <<'PY' || fail "plan --refresh-only --json is not the three drifted changes"
+grep -q "^Drift: 4 resources changed outside orchestrator" "$work/refresh.out" || { cat "$work/refresh.out"; fail "no drift summary"; }
+python3 - "$work/refresh.json" "$vol_addr" "$fip_addr" <<'PY' || fail "plan --refresh-only --json is not the four drifted changes"
 import json, sys
 p = json.load(open(sys.argv[1]))
 got = sorted((c["address"], sorted(c["drift"])) for c in p["changes"])
-want = sorted([("api.lb", ["health_check", "targets"]), ("database.firewall", ["rules"]), (sys.argv[2], ["instance_id"])])
+want = sorted([("api.lb", ["health_check", "targets"]), ("database.firewall", ["rules"]), (sys.argv[2], ["instance_id"]),
+               (sys.argv[3], ["instance_id"])])
 assert got == want and all(c["outside"] for c in p["changes"]), got
 PY
 
@@ -163,12 +171,14 @@ def one(suffix):
     n = sum(v for k, v in made.items() if k.endswith(suffix))
     assert n == 1, "%s: %d (all: %s)" % (suffix, n, made)
 # The monitor created again, the members set with one batch update, the
-# rule created again, the volume attached again: nothing else.
+# rule created again, the volume attached again, the floating IP associated
+# again: nothing else.
 one("POST /load-balancer/v2/lbaas/healthmonitors")
 one("/lbaas/pools/{pool}/members")
 one("POST /network/v2.0/security-group-rules")
 one("/os-volume_attachments")
-assert sum(made.values()) == 4, "unexpected: %s" % made
+one("PUT /network/v2.0/floatingips/{id}")
+assert sum(made.values()) == 5, "unexpected: %s" % made
 print("restoring deploy: %s" % made)
 PY
 orch plan "$spec" --refresh-only --detailed-exitcode >"$work/after.out" 2>&1 || { cat "$work/after.out"; fail "drift left after the restoring deploy"; }
