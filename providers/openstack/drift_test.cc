@@ -4,11 +4,15 @@
 // volume's attachment and a floating IP's assignment.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "providers/openstack/drift.h"
 #include "providers/openstack/os_provider.h"
+#include "testing/fake_clock.h"
+#include "testing/scripted_transport.h"
 
 namespace orch::providers::openstack {
 namespace {
@@ -177,6 +181,151 @@ TEST_F(OpenStackDiff, AttachmentAndAssignmentChangeInPlace) {
   state::ResourceState no_id = Prior(unassigned);
   no_id.id.clear();
   EXPECT_EQ(provider_.Diff(Desired(model::Kind::kFloatingIp, fip), no_id), DiffDecision::kReplace);
+}
+
+// Discover against a scripted cloud: what it reads back, with one list call
+// per kind (members: one per pool).
+class OpenStackDiscoverDrift : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    transport_.SetFallback([this](const env::HttpRequest& r) { return Answer(r); });
+    ConfigSources sources;
+    sources.getenv = [](const std::string&) { return std::string(); };
+    sources.home = "/nonexistent";
+    sources.cwd = "/nonexistent";
+    sources.system_dirs = {};
+    engine::ProviderEnv env;
+    env.clock = &clock_;
+    env.transport = &transport_;
+    provider_ = std::make_unique<OpenStackProvider>(env, Tuning{}, sources);
+    engine::ProviderConfig c;
+    c.name = "os";
+    c.type = "openstack";
+    c.deployment = "demo";
+    c.region = "RegionOne";
+    c.settings = {{"auth_url", "http://keystone:5000"}, {"username", "u"}, {"password", "pw"}, {"project_name", "p"}};
+    ASSERT_TRUE(provider_->Configure(c).ok());
+  }
+
+  static env::HttpResponse Json(const json& j) {
+    return env::HttpResponse{200, {{"Content-Type", "application/json"}}, j.dump()};
+  }
+  static json Tags(const std::string& address) {
+    json t = json::array({"orchestrator-deployment=demo"});
+    if (!address.empty()) t.push_back("orchestrator-address=" + address);
+    return t;
+  }
+
+  Result<env::HttpResponse> Answer(const env::HttpRequest& req) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      calls_.push_back(req.method + " " + req.url.substr(0, req.url.find('?')));
+    }
+    const std::string& u = req.url;
+    if (req.method == "POST" && u == "http://keystone:5000/v3/auth/tokens") {
+      json catalog = json::array();
+      for (auto [type, url] : {std::pair{"compute", "http://nova/v2.1"}, {"network", "http://neutron"},
+                               {"image", "http://glance"}, {"volumev3", "http://cinder/v3/p1"},
+                               {"load-balancer", "http://octavia"}})
+        catalog.push_back({{"type", type},
+                           {"endpoints", {{{"interface", "public"}, {"region_id", "RegionOne"}, {"url", url}}}}});
+      json body = {{"token", {{"expires_at", "2027-01-01T00:00:00Z"}, {"project", {{"id", "p1"}}}, {"catalog", catalog}}}};
+      return env::HttpResponse{201, {{"X-Subject-Token", "tok"}, {"Content-Type", "application/json"}}, body.dump()};
+    }
+    auto starts = [&](const std::string& prefix) { return u.rfind(prefix, 0) == 0; };
+    if (u == "http://nova/v2.1") return Json({{"version", {{"id", "v2.1"}, {"min_version", "2.1"}, {"version", "2.79"}}}});
+    if (u == "http://cinder/v3/") return Json({{"versions", {{{"id", "v3.0"}, {"min_version", "3.0"}, {"version", "3.59"}}}}});
+    if (starts("http://nova/v2.1/servers/detail")) return Json({{"servers", json::array()}});
+    if (starts("http://nova/v2.1/os-keypairs")) return Json({{"keypairs", json::array()}});
+    if (starts("http://neutron/v2.0/networks")) return Json({{"networks", json::array()}});
+    if (starts("http://neutron/v2.0/security-groups"))
+      return Json({{"security_groups", {{{"id", "sg-db"}, {"name", "demo-database"}, {"tags", Tags("database.firewall")}},
+                                        {{"id", "sg-api"}, {"name", "demo-api"}, {"tags", Tags("")}}}}});
+    if (starts("http://neutron/v2.0/security-group-rules"))
+      return Json({{"security_group_rules",
+                    {{{"id", "r1"}, {"security_group_id", "sg-db"}, {"direction", "ingress"}, {"protocol", "tcp"},
+                      {"port_range_min", 9042}, {"port_range_max", 9042}, {"remote_ip_prefix", nullptr},
+                      {"remote_group_id", "sg-api"}},
+                     {{"id", "r2"}, {"security_group_id", "sg-other"}, {"direction", "ingress"}, {"protocol", "tcp"},
+                      {"port_range_min", 22}, {"port_range_max", 22}, {"remote_ip_prefix", "0.0.0.0/0"}}}}});
+    if (starts("http://neutron/v2.0/floatingips"))
+      return Json({{"floatingips", {{{"id", "fip-1"}, {"floating_ip_address", "203.0.113.3"}, {"port_id", nullptr},
+                                     {"tags", Tags("monitoring.fip[0]")}}}}});
+    if (starts("http://octavia/v2/lbaas/loadbalancers"))
+      return Json({{"loadbalancers", {{{"id", "lb-1"}, {"name", "demo-api-lb"}, {"vip_address", "10.0.0.9"},
+                                       {"provisioning_status", "ACTIVE"}, {"tags", Tags("api.lb")}}}}});
+    if (starts("http://octavia/v2/lbaas/listeners"))
+      return Json({{"listeners", {{{"id", "l-1"}, {"name", "demo-api-lb-80"}, {"protocol", "HTTP"},
+                                   {"protocol_port", 80}, {"default_pool_id", "pool-1"},
+                                   {"loadbalancers", {{{"id", "lb-1"}}}}, {"provisioning_status", "ACTIVE"}}}}});
+    if (starts("http://octavia/v2/lbaas/pools/pool-1/members"))
+      return Json({{"members", {{{"id", "m-1"}, {"address", "10.0.0.6"}, {"protocol_port", 8080},
+                                 {"provisioning_status", "ACTIVE"}},
+                                {{"id", "m-2"}, {"address", "10.0.0.5"}, {"protocol_port", 8080},
+                                 {"provisioning_status", "PENDING_DELETE"}}}}});
+    if (starts("http://octavia/v2/lbaas/pools"))
+      return Json({{"pools", {{{"id", "pool-1"}, {"protocol", "HTTP"}, {"provisioning_status", "ACTIVE"}}}}});
+    if (starts("http://octavia/v2/lbaas/healthmonitors")) return Json({{"healthmonitors", json::array()}});
+    if (starts("http://cinder/v3/p1/volumes/detail"))
+      return Json({{"volumes", {{{"id", "vol-1"}, {"name", "demo-db-data-0"}, {"status", "available"},
+                                 {"attachments", json::array()},
+                                 {"metadata", {{"orchestrator-deployment", "demo"},
+                                               {"orchestrator-address", "database.volume.data[0]"}}}}}}});
+    return env::HttpResponse{500, {}, "{}"};
+  }
+
+  int Count(const std::string& call) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(std::count(calls_.begin(), calls_.end(), call));
+  }
+
+  testing::FakeClock clock_;
+  testing::ScriptedTransport transport_;
+  std::unique_ptr<OpenStackProvider> provider_;
+  std::mutex mu_;
+  std::vector<std::string> calls_;
+};
+
+TEST_F(OpenStackDiscoverDrift, ReadsBackWhatChangedOutside) {
+  Result<std::vector<engine::ObservedResource>> found = provider_->Discover("demo");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  std::map<std::string, json> attrs;
+  for (const engine::ObservedResource& o : *found) attrs[o.address] = o.attributes;
+  // The firewall's own ingress rules, the remote group by its name.
+  EXPECT_EQ(attrs["database.firewall"]["rules"],
+            json::array({{{"protocol", "tcp"}, {"ports", "9042"}, {"sources", json::array()},
+                          {"source_tags", {"demo-api"}}}}));
+  // The monitor gone, one member left (the other one being deleted).
+  EXPECT_TRUE(attrs["api.lb"]["health_check"].is_null());
+  EXPECT_EQ(attrs["api.lb"]["targets"], json({{"private_ips", {"10.0.0.6"}}}));
+  EXPECT_EQ(attrs["api.lb"]["listeners"],
+            json::array({{{"protocol", "http"}, {"port", 80}, {"target_protocol", "http"}, {"target_port", 8080}}}));
+  EXPECT_EQ(attrs["database.volume.data[0]"], json({{"instance_id", ""}}));
+  EXPECT_EQ(attrs["monitoring.fip[0]"], json({{"instance_id", ""}}));
+  // One list call per kind; members per pool.
+  EXPECT_EQ(Count("GET http://neutron/v2.0/security-group-rules"), 1);
+  EXPECT_EQ(Count("GET http://octavia/v2/lbaas/listeners"), 1);
+  EXPECT_EQ(Count("GET http://octavia/v2/lbaas/pools"), 1);
+  EXPECT_EQ(Count("GET http://octavia/v2/lbaas/healthmonitors"), 1);
+  EXPECT_EQ(Count("GET http://octavia/v2/lbaas/pools/pool-1/members"), 1);
+
+  // Laid over the recorded load balancer, the read-back plans an update.
+  json recorded = {{"region", "RegionOne"},
+                   {"network", "net-1"},
+                   {"listeners", {{{"protocol", "http"}, {"port", 80}, {"target_port", 8080}, {"target_protocol", "http"}}}},
+                   {"health_check", {{"protocol", "http"}, {"port", 80}, {"path", "/health"}, {"interval_s", 10},
+                                     {"timeout_s", 5}, {"healthy_threshold", 3}, {"unhealthy_threshold", 3}}},
+                   {"targets", {{"tier", "api"}, {"tag", "demo-api"}, {"private_ips", {"10.0.0.5", "10.0.0.6"}}}}};
+  model::Resource desired;
+  desired.address = {"api", model::Kind::kLoadBalancer, "", -1};
+  desired.attributes = recorded;
+  state::ResourceState live;
+  live.id = "lb-1";
+  live.attributes = recorded;
+  live.attributes["listeners"] = attrs["api.lb"]["listeners"];
+  EXPECT_EQ(provider_->Diff(desired, live), DiffDecision::kNoop);
+  live.attributes["health_check"] = attrs["api.lb"]["health_check"];
+  EXPECT_EQ(provider_->Diff(desired, live), DiffDecision::kUpdate);
 }
 
 // docs/providers/openstack.md carries the table the handlers' declarations
