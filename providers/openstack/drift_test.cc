@@ -235,7 +235,11 @@ class OpenStackDiscoverDrift : public ::testing::Test {
     auto starts = [&](const std::string& prefix) { return u.rfind(prefix, 0) == 0; };
     if (u == "http://nova/v2.1") return Json({{"version", {{"id", "v2.1"}, {"min_version", "2.1"}, {"version", "2.79"}}}});
     if (u == "http://cinder/v3/") return Json({{"versions", {{{"id", "v3.0"}, {"min_version", "3.0"}, {"version", "3.59"}}}}});
-    if (starts("http://nova/v2.1/servers/detail")) return Json({{"servers", json::array()}});
+    if (starts("http://nova/v2.1/servers/detail"))
+      return Json({{"servers", {{{"id", "s-1"}, {"name", "demo-api-0"}, {"status", "ACTIVE"},
+                                 {"tags", Tags("api.instance[0]")}, {"flavor", {{"original_name", "m1.tiny"}}}}}}});
+    if (starts("http://nova/v2.1/flavors"))
+      return Json({{"flavors", {{{"id", "1"}, {"name", "m1.tiny"}}, {{"id", "2"}, {"name", "m1.small"}}}}});
     if (starts("http://nova/v2.1/os-keypairs")) return Json({{"keypairs", json::array()}});
     if (starts("http://neutron/v2.0/networks")) return Json({{"networks", json::array()}});
     if (starts("http://neutron/v2.0/security-groups"))
@@ -302,7 +306,10 @@ TEST_F(OpenStackDiscoverDrift, ReadsBackWhatChangedOutside) {
             json::array({{{"protocol", "http"}, {"port", 80}, {"target_protocol", "http"}, {"target_port", 8080}}}));
   EXPECT_EQ(attrs["database.volume.data[0]"], json({{"instance_id", ""}}));
   EXPECT_EQ(attrs["monitoring.fip[0]"], json({{"instance_id", ""}}));
+  // The flavor by name.
+  EXPECT_EQ(attrs["api.instance[0]"], json({{"size", "m1.tiny"}}));
   // One list call per kind; members per pool.
+  EXPECT_EQ(Count("GET http://nova/v2.1/flavors"), 1);
   EXPECT_EQ(Count("GET http://neutron/v2.0/security-group-rules"), 1);
   EXPECT_EQ(Count("GET http://octavia/v2/lbaas/listeners"), 1);
   EXPECT_EQ(Count("GET http://octavia/v2/lbaas/pools"), 1);
@@ -326,6 +333,21 @@ TEST_F(OpenStackDiscoverDrift, ReadsBackWhatChangedOutside) {
   EXPECT_EQ(provider_->Diff(desired, live), DiffDecision::kNoop);
   live.attributes["health_check"] = attrs["api.lb"]["health_check"];
   EXPECT_EQ(provider_->Diff(desired, live), DiffDecision::kUpdate);
+}
+
+TEST_F(OpenStackDiscoverDrift, FlavorComparedByName) {
+  ASSERT_TRUE(provider_->Discover("demo").ok());
+  model::Resource desired;
+  desired.address = {"api", model::Kind::kInstance, "", 0};
+  desired.attributes = {{"size", "1"}, {"image", "img"}};
+  state::ResourceState live;
+  live.id = "s-1";
+  live.attributes = {{"size", "m1.tiny"}, {"image", "img"}};
+  // Given by id, read back by name: the same flavor.
+  EXPECT_EQ(provider_->Diff(desired, live), DiffDecision::kNoop);
+  // Resized outside: a new server.
+  live.attributes["size"] = "m1.small";
+  EXPECT_EQ(provider_->Diff(desired, live), DiffDecision::kReplace);
 }
 
 // docs/providers/openstack.md carries the table the handlers' declarations

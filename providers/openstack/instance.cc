@@ -59,7 +59,7 @@ class InstanceHandler final : public common::ResourceHandler {
   model::Kind kind() const override { return model::Kind::kInstance; }
   std::vector<common::AttributeSpec> Attributes() const override {
     return {
-        {"size", false, common::OnChange::kReplace, "flavor of a new server"},
+        {"size", true, common::OnChange::kReplace, "flavor of a new server (compared by name)"},
         {"image", false, common::OnChange::kReplace, "image of a new server"},
         {"region", false, common::OnChange::kReplace, "another region is another cloud"},
         {"zone", false, common::OnChange::kReplace, "availability zone of a new server"},
@@ -69,6 +69,12 @@ class InstanceHandler final : public common::ResourceHandler {
         {"target_tag", false, common::OnChange::kReplace, "the tier's security group, set at boot"},
         {"group", false, common::OnChange::kReplace, "server group, set at boot"},
     };
+  }
+  // A flavor given by id compares equal to its name (the server list names it).
+  json Canonical(const json& attributes) const override {
+    json a = attributes;
+    if (a.is_object() && a.contains("size") && a["size"].is_string()) a["size"] = p_->FlavorName(a["size"]);
+    return a;
   }
   void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<ObservedResource> Create(const model::Resource& r, engine::ApplyContext& ctx) override;

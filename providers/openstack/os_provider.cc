@@ -301,9 +301,28 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
 
   auto servers = compute_->List("/servers/detail?tags=" + dep_tag, "servers");
   if (!servers.ok()) return servers.status().WithPrefix("listing servers");
+  bool flavors = false;
   for (const json& s : *servers) {
     ObservedResource o = ObserveServer(s);
-    if (!o.address.empty() && Str(s, "OS-EXT-STS:task_state") != "deleting") out.push_back(std::move(o));
+    if (o.address.empty() || Str(s, "OS-EXT-STS:task_state") == "deleting") continue;
+    // The flavor (embedded since compute 2.47) by name; a recorded flavor id
+    // is compared by its name (FlavorName), so the flavors are listed once.
+    if (s.contains("flavor") && s["flavor"].is_object() && !Str(s["flavor"], "original_name").empty()) {
+      o.attributes = {{"size", Str(s["flavor"], "original_name")}};
+      flavors = true;
+    }
+    out.push_back(std::move(o));
+  }
+  if (flavors) {
+    auto l = compute_->List("/flavors", "flavors");
+    if (!l.ok()) return l.status().WithPrefix("listing flavors");
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    for (const json& f : *l) {
+      flavors_[Str(f, "name")] = Str(f, "id");
+      flavors_[Str(f, "id")] = Str(f, "id");
+      flavor_names_[Str(f, "name")] = Str(f, "name");
+      flavor_names_[Str(f, "id")] = Str(f, "name");
+    }
   }
 
   auto nets = network_->List("/networks?tags=" + dep_tag, "networks");

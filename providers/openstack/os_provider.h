@@ -228,6 +228,9 @@ class OpenStackProvider final : public engine::Provider {
   std::string OwnerDescription(const std::string& text, const std::string& address) const;
   Result<std::string> ExternalNetwork();
   Result<std::string> FlavorId(const std::string& size);
+  // A flavor's name for its id or name, once the flavors were listed (by
+  // FlavorId or Discover); else `size` as it is.
+  std::string FlavorName(const std::string& size);
   Result<std::string> ImageId(const std::string& image);
   // The membership security group of a tier's cloud tag (created on demand).
   Result<std::string> TierSecurityGroup(const std::string& target_tag, engine::ApplyContext& ctx);
@@ -261,6 +264,7 @@ class OpenStackProvider final : public engine::Provider {
   std::mutex cache_mu_;
   std::mutex create_mu_;  // serializes find-or-create of shared groups
   std::map<std::string, std::string> flavors_;  // name and id -> id
+  std::map<std::string, std::string> flavor_names_;  // name and id -> name
   std::string external_network_;
   std::map<std::string, std::string> tier_groups_;    // target tag -> security group id
   std::map<std::string, std::string> server_groups_;  // name -> server group id

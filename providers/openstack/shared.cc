@@ -231,11 +231,19 @@ Result<std::string> OpenStackProvider::FlavorId(const std::string& size) {
   for (const json& f : *l) {
     flavors_[Str(f, "name")] = Str(f, "id");
     flavors_[Str(f, "id")] = Str(f, "id");
+    flavor_names_[Str(f, "name")] = Str(f, "name");
+    flavor_names_[Str(f, "id")] = Str(f, "name");
     names += (names.empty() ? "" : ", ") + Str(f, "name");
   }
   auto it = flavors_.find(size);
   if (it == flavors_.end()) return Status::InvalidArgument("no flavor '" + size + "' (the cloud has: " + names + ")");
   return it->second;
+}
+
+std::string OpenStackProvider::FlavorName(const std::string& size) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto it = flavor_names_.find(size);
+  return it == flavor_names_.end() ? size : it->second;
 }
 
 }  // namespace orch::providers::openstack
