@@ -306,7 +306,7 @@ std::vector<Result<json>> InstanceHandler::CreateServers(const json& body_in,
       continue;
     }
     // Nova refuses tag changes while a server is building: the member tags
-    // and names it once ACTIVE (CreateInstance).
+    // and names it once ACTIVE (InstanceHandler::Create).
     (*servers)[k]["_untagged"] = true;
     out[m] = (*servers)[k];
   }
