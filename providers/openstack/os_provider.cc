@@ -7,6 +7,7 @@
 #include "http/redact.h"
 #include "providers/common/outcome.h"
 #include "providers/common/settings.h"
+#include "providers/openstack/drift.h"
 #include "util/strings.h"
 
 namespace orch::providers::openstack {
@@ -124,15 +125,16 @@ Result<std::vector<json>> Service::List(const std::string& path, const std::stri
 OpenStackProvider::OpenStackProvider(const engine::ProviderEnv& env, Tuning tuning, ConfigSources sources)
     : env_(env), tuning_(tuning), sources_(std::move(sources)) {
   if (!env_.clock) env_.clock = env::Clock::Real();
+  for (auto* make : {NewNetworkHandler, NewFirewallHandler, NewSshKeyHandler, NewImageHandler, NewInstanceHandler,
+                     NewVolumeHandler, NewFloatingIpHandler, NewLoadBalancerHandler})
+    handlers_.Add(make(this));
 }
 
 OpenStackProvider::~OpenStackProvider() = default;
 
 engine::Capabilities OpenStackProvider::GetCapabilities() const {
   engine::Capabilities c;
-  c.kinds = {model::Kind::kNetwork,  model::Kind::kFirewall,   model::Kind::kSshKey,
-             model::Kind::kImage,    model::Kind::kInstance,   model::Kind::kVolume,
-             model::Kind::kFloatingIp, model::Kind::kLoadBalancer};
+  for (model::Kind k : handlers_.kinds()) c.kinds.insert(k);
   c.native_instance_groups = false;
   c.batch_create = true;
   return c;
@@ -216,13 +218,7 @@ int64_t OpenStackProvider::TotalRequests() const {
 }
 
 void OpenStackProvider::Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {
-  for (const std::string& t : EncodeTags(resource.tags)) {
-    if (t.size() > 60 && resource.address.kind == model::Kind::kInstance)
-      diags->Error(where, resource.address.ToString() + ": Nova tag '" + t + "' is longer than 60 characters");
-  }
-  if (resource.address.kind == model::Kind::kInstance && resource.attributes.contains("user_data") &&
-      resource.attributes["user_data"].is_string() && resource.attributes["user_data"].get<std::string>().size() > 49152)
-    diags->Error(where, resource.address.ToString() + ": Nova user_data is limited to 64 KiB after base64");
+  handlers_.Validate(resource, where, diags);
 }
 
 ObservedResource OpenStackProvider::ObserveServer(const json& s) const {
@@ -289,7 +285,7 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
   ORCH_RETURN_IF_ERROR(Ready());
   std::vector<ObservedResource> out;
   const std::string dep_tag = UrlEncode(DeploymentTag(deployment));
-  auto tagged = [&](const json& obj, const std::string& kind, json outputs) {
+  auto tagged = [&](const json& obj, const std::string& kind, json outputs, json attributes = json::object()) {
     ObservedResource o;
     o.kind = kind;
     o.id = Str(obj, "id");
@@ -298,14 +294,35 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
     o.address = o.tags[std::string(model::kTagAddress)];
     outputs["id"] = o.id;
     o.outputs = std::move(outputs);
+    o.attributes = std::move(attributes);
     if (!o.address.empty()) out.push_back(std::move(o));
   };
+  auto settled = [](const json& obj) { return Str(obj, "provisioning_status") != "PENDING_DELETE"; };
 
   auto servers = compute_->List("/servers/detail?tags=" + dep_tag, "servers");
   if (!servers.ok()) return servers.status().WithPrefix("listing servers");
+  bool flavors = false;
   for (const json& s : *servers) {
     ObservedResource o = ObserveServer(s);
-    if (!o.address.empty() && Str(s, "OS-EXT-STS:task_state") != "deleting") out.push_back(std::move(o));
+    if (o.address.empty() || Str(s, "OS-EXT-STS:task_state") == "deleting") continue;
+    // The flavor (embedded since compute 2.47) by name; a recorded flavor id
+    // is compared by its name (FlavorName), so the flavors are listed once.
+    if (s.contains("flavor") && s["flavor"].is_object() && !Str(s["flavor"], "original_name").empty()) {
+      o.attributes = {{"size", Str(s["flavor"], "original_name")}};
+      flavors = true;
+    }
+    out.push_back(std::move(o));
+  }
+  if (flavors) {
+    auto l = compute_->List("/flavors", "flavors");
+    if (!l.ok()) return l.status().WithPrefix("listing flavors");
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    for (const json& f : *l) {
+      flavors_[Str(f, "name")] = Str(f, "id");
+      flavors_[Str(f, "id")] = Str(f, "id");
+      flavor_names_[Str(f, "name")] = Str(f, "name");
+      flavor_names_[Str(f, "id")] = Str(f, "name");
+    }
   }
 
   auto nets = network_->List("/networks?tags=" + dep_tag, "networks");
@@ -314,17 +331,99 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
 
   auto sgs = network_->List("/security-groups?tags=" + dep_tag, "security_groups");
   if (!sgs.ok()) return sgs.status().WithPrefix("listing security groups");
-  for (const json& g : *sgs) tagged(g, "firewall", json::object());
+  // The firewalls' rules: one list of the project's ingress rules, remote
+  // groups named by the deployment's groups.
+  std::map<std::string, std::string> group_names;
+  bool firewalls = false;
+  for (const json& g : *sgs) {
+    group_names[Str(g, "id")] = Str(g, "name");
+    firewalls |= DecodeTags(g.value("tags", json::array())).count(std::string(model::kTagAddress)) > 0;
+  }
+  std::map<std::string, std::vector<json>> rules;  // group id -> its ingress rules
+  if (firewalls) {
+    auto all = network_->List("/security-group-rules?direction=ingress", "security_group_rules");
+    if (!all.ok()) return all.status().WithPrefix("listing security group rules");
+    for (const json& r : *all) rules[Str(r, "security_group_id")].push_back(r);
+  }
+  for (const json& g : *sgs) tagged(g, "firewall", json::object(), {{"rules", LiveRules(rules[Str(g, "id")], group_names)}});
 
   auto fips = network_->List("/floatingips?tags=" + dep_tag, "floatingips");
   if (!fips.ok()) return fips.status().WithPrefix("listing floating IPs");
-  for (const json& f : *fips) tagged(f, "floating_ip", {{"ip", Str(f, "floating_ip_address")}});
+  for (const json& f : *fips) {
+    json attributes = json::object();
+    // The server holding it: port_details (fip-port-details) names the port's device.
+    if (!f.contains("port_id") || f["port_id"].is_null()) attributes["instance_id"] = "";
+    else if (f.contains("port_details") && f["port_details"].is_object()) attributes["instance_id"] = Str(f["port_details"], "device_id");
+    tagged(f, "floating_ip", {{"ip", Str(f, "floating_ip_address")}}, std::move(attributes));
+  }
 
   if (lbaas_) {
     auto lbs = lbaas_->List("/lbaas/loadbalancers?tags=" + dep_tag, "loadbalancers");
     if (!lbs.ok()) return lbs.status().WithPrefix("listing load balancers");
-    for (const json& l : *lbs)
-      if (Str(l, "provisioning_status") != "PENDING_DELETE") tagged(l, "load_balancer", {{"ip", Str(l, "vip_address")}});
+    std::map<std::string, std::vector<json>> lb_listeners;  // lb id -> its listeners
+    std::map<std::string, json> pools, monitors;
+    std::map<std::string, std::vector<json>> members;       // pool id -> its members
+    bool any = false;
+    for (const json& l : *lbs) any |= settled(l);
+    if (any) {
+      // The children: one list per kind by the deployment tag, and the
+      // members of each pool (Octavia lists members per pool only).
+      auto listeners = lbaas_->List("/lbaas/listeners?tags=" + dep_tag, "listeners");
+      if (!listeners.ok()) return listeners.status().WithPrefix("listing listeners");
+      for (json& l : *listeners)
+        if (settled(l))
+          for (const json& ref : l.value("loadbalancers", json::array())) lb_listeners[Str(ref, "id")].push_back(l);
+      auto ps = lbaas_->List("/lbaas/pools?tags=" + dep_tag, "pools");
+      if (!ps.ok()) return ps.status().WithPrefix("listing pools");
+      for (const json& p : *ps)
+        if (settled(p)) pools[Str(p, "id")] = p;
+      auto hms = lbaas_->List("/lbaas/healthmonitors?tags=" + dep_tag, "healthmonitors");
+      if (!hms.ok()) return hms.status().WithPrefix("listing health monitors");
+      for (const json& m : *hms)
+        if (settled(m)) monitors[Str(m, "id")] = m;
+      for (const auto& [id, p] : pools) {
+        auto ms = lbaas_->List("/lbaas/pools/" + id + "/members", "members");
+        if (!ms.ok()) return ms.status().WithPrefix("listing the members of pool " + id);
+        for (json& m : *ms)
+          if (settled(m)) members[id].push_back(std::move(m));
+      }
+    }
+    for (const json& l : *lbs) {
+      if (!settled(l)) continue;
+      json listeners = json::array(), health = nullptr, ips = nullptr;
+      bool first = true;
+      for (const json& li : lb_listeners[Str(l, "id")]) {
+        auto p = pools.find(Str(li, "default_pool_id"));
+        const json* pool = p == pools.end() ? nullptr : &p->second;
+        const std::vector<json>& mine = pool ? members[p->first] : std::vector<json>();
+        listeners.push_back(LiveListener(li, pool, mine));
+        const json* monitor = nullptr;
+        if (pool) {
+          auto m = monitors.find(Str(*pool, "healthmonitor_id"));
+          if (m != monitors.end()) monitor = &m->second;
+        }
+        // One health check and one member list stand for all pools: any
+        // pool without its monitor, or short of a member, shows.
+        json h = LiveHealthCheck(monitor);
+        json addresses = json::array();
+        for (const json& m : mine) addresses.push_back(Str(m, "address"));
+        addresses = CanonicalIps(addresses);
+        if (first) {
+          health = h;
+          ips = addresses;
+        } else {
+          if (h.is_null() || (!health.is_null() && CanonicalHealthCheck(h) != CanonicalHealthCheck(health))) health = h;
+          json both = json::array();
+          for (const json& ip : ips)
+            if (std::find(addresses.begin(), addresses.end(), ip) != addresses.end()) both.push_back(ip);
+          ips = both;
+        }
+        first = false;
+      }
+      json attributes = {{"listeners", listeners}, {"health_check", health},
+                         {"targets", {{"private_ips", ips.is_null() ? json::array() : ips}}}};
+      tagged(l, "load_balancer", {{"ip", Str(l, "vip_address")}}, std::move(attributes));
+    }
   }
 
   if (volume_) {
@@ -341,6 +440,12 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
       o.tags = {{std::string(model::kTagDeployment), deployment}, {std::string(model::kTagAddress), o.address}};
       if (!Str(md, std::string(model::kTagTier)).empty()) o.tags[std::string(model::kTagTier)] = Str(md, std::string(model::kTagTier));
       o.outputs = {{"id", o.id}};
+      std::string server;
+      for (const json& at : v.value("attachments", json::array()))
+        if (server.empty()) server = Str(at, "server_id");
+      // Mid-attach or mid-detach says nothing yet.
+      const std::string status = Str(v, "status");
+      if (status == "in-use" || status == "available") o.attributes = {{"instance_id", server}};
       if (!o.address.empty()) out.push_back(std::move(o));
     }
   }
@@ -376,86 +481,24 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
 
 Result<ObservedResource> OpenStackProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
   ORCH_RETURN_IF_ERROR(Ready());
-  Result<ObservedResource> res = Status::NotSupported("");
-  switch (r.address.kind) {
-    case model::Kind::kNetwork: res = CreateNetwork(r, ctx); break;
-    case model::Kind::kSshKey: res = CreateSshKey(r, ctx); break;
-    case model::Kind::kImage: res = CreateImage(r, ctx); break;
-    case model::Kind::kInstance: res = CreateInstance(r, ctx); break;
-    case model::Kind::kVolume: res = CreateVolume(r, ctx); break;
-    case model::Kind::kFloatingIp: res = CreateFloatingIp(r, ctx); break;
-    case model::Kind::kFirewall: res = CreateFirewall(r, ctx); break;
-    case model::Kind::kLoadBalancer: res = CreateLoadBalancer(r, ctx); break;
-    default:
-      return Status::NotSupported(r.address.ToString() + ": OpenStack has no " +
-                                  std::string(model::KindName(r.address.kind)) +
-                                  " here (instance groups are expanded into servers)");
-  }
-  return common::FinishCreate(std::move(res), r);
-}
-
-static json WithoutMembers(json a) {
-  if (a.is_object() && a.contains("targets") && a["targets"].is_object()) a["targets"].erase("private_ips");
-  return a;
-}
-
-static json WithoutRules(json a) {
-  if (a.is_object()) a.erase("rules");
-  return a;
+  return handlers_.Create(r, ctx);
 }
 
 plan::DiffDecision OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
-  if (desired.address.kind == model::Kind::kLoadBalancer &&
-      WithoutMembers(desired.attributes) == WithoutMembers(prior.attributes))
-    return plan::DiffDecision::kUpdate;
-  if (desired.address.kind == model::Kind::kFirewall &&
-      WithoutRules(desired.attributes) == WithoutRules(prior.attributes))
-    return plan::DiffDecision::kUpdate;
-  return plan::DiffDecision::kReplace;
+  return handlers_.Diff(desired, prior);
 }
 
 Result<ObservedResource> OpenStackProvider::Update(const model::Resource& r, const state::ResourceState& prior,
                                                    engine::ApplyContext& ctx) {
   ORCH_RETURN_IF_ERROR(Ready());
-  if (r.address.kind == model::Kind::kLoadBalancer) {
-    Result<ObservedResource> o = UpdateLoadBalancer(r, prior, ctx);
-    if (!o.ok()) return o.status().WithPrefix(r.address.ToString());
-    return o;
-  }
-  if (r.address.kind == model::Kind::kFirewall) {
-    Status st = SyncRules(prior.id, r.attributes.value("rules", json::array()), ctx);
-    if (!st.ok()) return st.WithPrefix(r.address.ToString());
-    ObservedResource o;
-    o.address = r.address.ToString();
-    o.kind = "firewall";
-    o.id = prior.id;
-    o.cloud_name = prior.cloud_name;
-    o.tags = r.tags;
-    o.outputs = prior.outputs;
-    return o;
-  }
-  return Status::NotSupported(r.address.ToString() + ": in-place updates of this kind are not supported; it is replaced");
+  return handlers_.Update(r, prior, ctx);
 }
 
 Status OpenStackProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
-  std::optional<model::Kind> kind = model::KindFromName(prior.kind);
-  if (!kind) return Status::InvalidArgument(prior.address + ": unknown kind '" + prior.kind + "'");
-  if (*kind == model::Kind::kImage) return Status::OK();  // looked up, never owned
+  ORCH_RETURN_IF_ERROR(handlers_.For(prior).status());
   if (prior.id.empty()) return Status::OK();
   ORCH_RETURN_IF_ERROR(Ready());
-  Status st;
-  switch (*kind) {
-    case model::Kind::kNetwork: st = DeleteNetwork(prior, ctx); break;
-    case model::Kind::kSshKey: st = compute_->Delete("/os-keypairs/" + UrlEncode(prior.id)); break;
-    case model::Kind::kInstance: st = DeleteInstance(prior, ctx); break;
-    case model::Kind::kVolume: st = DeleteVolume(prior, ctx); break;
-    case model::Kind::kFloatingIp: st = DeleteFloatingIp(prior, ctx); break;
-    case model::Kind::kFirewall: st = DeleteFirewall(prior, ctx); break;
-    case model::Kind::kLoadBalancer: st = DeleteLoadBalancer(prior, ctx); break;
-    default: return Status::NotSupported(prior.address + ": cannot delete kind " + prior.kind);
-  }
-  return common::FinishDelete(st, prior.address);
+  return handlers_.Delete(prior, ctx);
 }
 
 Status OpenStackProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {
@@ -487,12 +530,6 @@ Status OpenStackProvider::WaitFor(const std::string& what, int64_t timeout_ms, e
   return common::Poll(env_.clock, o, check);
 }
 
-std::mutex& OpenStackProvider::LbLock(const std::string& lb_id) {
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  auto& m = lb_locks_[lb_id];
-  if (!m) m = std::make_unique<std::mutex>();
-  return *m;
-}
 
 void Register(engine::ProviderRegistry* registry) {
   registry->Register("openstack", [](const engine::ProviderEnv& env) -> std::unique_ptr<engine::Provider> {

@@ -20,6 +20,7 @@
 #include "engine/registry.h"
 #include "http/http_client.h"
 #include "providers/common/operation_poller.h"
+#include "providers/common/resource_handler.h"
 #include "providers/common/create.h"
 #include "providers/common/json_read.h"
 #include "providers/common/rest_client.h"
@@ -129,6 +130,19 @@ class ServerBatcher {
   int batches_ = 0;
 };
 
+class NetworkHandler;
+class FirewallHandler;
+class SshKeyHandler;
+class ImageHandler;
+class InstanceHandler;
+class VolumeHandler;
+class FloatingIpHandler;
+class LoadBalancerHandler;
+
+// Configure, Discover (list calls), the shared services and helpers; every
+// per-kind call is routed through handlers() to the kind's handler
+// (network.cc, firewall.cc, ssh_key.cc, image.cc, instance.cc, volume.cc,
+// floating_ip.cc, load_balancer.cc).
 class OpenStackProvider final : public engine::Provider {
  public:
   explicit OpenStackProvider(const engine::ProviderEnv& env, Tuning tuning = {},
@@ -140,14 +154,18 @@ class OpenStackProvider final : public engine::Provider {
   Status Configure(const engine::ProviderConfig& config) override;
   void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
-  // Load balancer: a change of targets.private_ips only (the group scaled)
-  // is an update (one batch member update); firewall rule changes are
-  // updates (rules synced); anything else replaces.
+  // The kind's handler decides (docs/providers/openstack.md, the attribute
+  // table): the load balancer's listeners, health check and members, the
+  // firewall's rules, a volume's attachment and a floating IP's assignment
+  // change in place; anything else replaces.
   plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
   Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
                                           engine::ApplyContext& ctx) override;
   Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+
+  // One handler per kind, with its attribute declaration.
+  const common::HandlerTable& handlers() const { return handlers_; }
 
   // Authenticates, finds the endpoints and negotiates microversions once.
   Status Ready();
@@ -167,6 +185,14 @@ class OpenStackProvider final : public engine::Provider {
   Status Sleep(int64_t ms, engine::ApplyContext& ctx);
 
  private:
+  friend class NetworkHandler;
+  friend class FirewallHandler;
+  friend class SshKeyHandler;
+  friend class ImageHandler;
+  friend class InstanceHandler;
+  friend class VolumeHandler;
+  friend class FloatingIpHandler;
+  friend class LoadBalancerHandler;
   using Lookup = common::Lookup;
   using Post = common::Post;
   // POST; after an answer that may have been lost look first and adopt.
@@ -202,53 +228,18 @@ class OpenStackProvider final : public engine::Provider {
   std::string OwnerDescription(const std::string& text, const std::string& address) const;
   Result<std::string> ExternalNetwork();
   Result<std::string> FlavorId(const std::string& size);
+  // A flavor's name for its id or name, once the flavors were listed (by
+  // FlavorId or Discover); else `size` as it is.
+  std::string FlavorName(const std::string& size);
   Result<std::string> ImageId(const std::string& image);
   // The membership security group of a tier's cloud tag (created on demand).
   Result<std::string> TierSecurityGroup(const std::string& target_tag, engine::ApplyContext& ctx);
   Result<std::string> ServerGroup(const std::string& name, engine::ApplyContext& ctx);
-  std::mutex& LbLock(const std::string& lb_id);
-
-  // A created network, or (attribute lookup: true) the existing network
-  // named by `existing` (name or id): exactly one must be visible, with an
-  // IPv4 subnet; it is never tagged, changed or deleted.
-  Result<engine::ObservedResource> CreateNetwork(const model::Resource& r, engine::ApplyContext& ctx);
-  Result<engine::ObservedResource> LookupNetwork(const model::Resource& r);
   // The network's first IPv4 subnet (none: an empty optional).
   Result<std::optional<nlohmann::json>> Ipv4Subnet(const std::string& network_id);
   // "project 'demo' in region RegionOne (provider 'os', credentials from
   // <source>)", for messages.
   std::string ProjectDescription();
-  Result<engine::ObservedResource> CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx);
-  Status SyncRules(const std::string& sg_id, const nlohmann::json& rules, engine::ApplyContext& ctx);
-  Result<engine::ObservedResource> CreateSshKey(const model::Resource& r, engine::ApplyContext& ctx);
-  Result<engine::ObservedResource> CreateImage(const model::Resource& r, engine::ApplyContext& ctx);
-  Result<engine::ObservedResource> CreateInstance(const model::Resource& r, engine::ApplyContext& ctx);
-  // On resuming a killed run: a server of this deployment's tier `tier` that
-  // a batch create made but never tagged with its member's address (not
-  // from a batch this run sent, not claimed by another member), or none.
-  Result<std::optional<nlohmann::json>> ClaimUntaggedMember(const std::string& tier);
-  std::vector<Result<nlohmann::json>> CreateServers(const nlohmann::json& body, const std::vector<ServerBatcher::Member>& members,
-                                                    const std::map<std::string, std::string>& tags, engine::ApplyContext& ctx);
-  Result<engine::ObservedResource> CreateVolume(const model::Resource& r, engine::ApplyContext& ctx);
-  Result<engine::ObservedResource> CreateFloatingIp(const model::Resource& r, engine::ApplyContext& ctx);
-  Result<engine::ObservedResource> CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx);
-  Result<engine::ObservedResource> UpdateLoadBalancer(const model::Resource& r, const state::ResourceState& prior,
-                                                      engine::ApplyContext& ctx);
-  // Waits for the load balancer to be ACTIVE, then runs `mutation`, again
-  // after each 409 "immutable" answer, and waits for ACTIVE once more.
-  Result<nlohmann::json> LbMutate(const std::string& lb_id, const std::string& what,
-                                  const std::function<Result<nlohmann::json>()>& mutation, engine::ApplyContext& ctx);
-  // Sets the pool's members to `ips`:`port` with one batch update (none
-  // when they already match).
-  Status SetMembers(const std::string& lb_id, const std::string& pool_id, const std::vector<std::string>& ips, int port,
-                    const std::string& subnet_id, engine::ApplyContext& ctx);
-  Result<nlohmann::json> WaitLbActive(const std::string& lb_id, engine::ApplyContext& ctx);
-  Status DeleteNetwork(const state::ResourceState& prior, engine::ApplyContext& ctx);
-  Status DeleteFirewall(const state::ResourceState& prior, engine::ApplyContext& ctx);
-  Status DeleteInstance(const state::ResourceState& prior, engine::ApplyContext& ctx);
-  Status DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx);
-  Status DeleteFloatingIp(const state::ResourceState& prior, engine::ApplyContext& ctx);
-  Status DeleteLoadBalancer(const state::ResourceState& prior, engine::ApplyContext& ctx);
   // Deletes the deployment's leftover membership security groups and empty
   // server groups (after the last network goes).
   void SweepDeployment(engine::ApplyContext& ctx);
@@ -273,14 +264,23 @@ class OpenStackProvider final : public engine::Provider {
   std::mutex cache_mu_;
   std::mutex create_mu_;  // serializes find-or-create of shared groups
   std::map<std::string, std::string> flavors_;  // name and id -> id
+  std::map<std::string, std::string> flavor_names_;  // name and id -> name
   std::string external_network_;
   std::map<std::string, std::string> tier_groups_;    // target tag -> security group id
   std::map<std::string, std::string> server_groups_;  // name -> server group id
-  std::map<std::string, std::unique_ptr<std::mutex>> lb_locks_;
-  std::set<std::string> own_batches_;      // batch tags this run sent
-  std::set<std::string> claimed_members_;  // ids of untagged batch members adopted
   int neutron_tags_on_create_ = -1;  // unknown / 0 no / 1 yes (NeutronTagsOnCreate)
+  common::HandlerTable handlers_{"OpenStack"};
 };
+
+// The handlers, each in the file named after its kind.
+std::unique_ptr<common::ResourceHandler> NewNetworkHandler(OpenStackProvider* p);
+std::unique_ptr<common::ResourceHandler> NewFirewallHandler(OpenStackProvider* p);
+std::unique_ptr<common::ResourceHandler> NewSshKeyHandler(OpenStackProvider* p);
+std::unique_ptr<common::ResourceHandler> NewImageHandler(OpenStackProvider* p);
+std::unique_ptr<common::ResourceHandler> NewInstanceHandler(OpenStackProvider* p);
+std::unique_ptr<common::ResourceHandler> NewVolumeHandler(OpenStackProvider* p);
+std::unique_ptr<common::ResourceHandler> NewFloatingIpHandler(OpenStackProvider* p);
+std::unique_ptr<common::ResourceHandler> NewLoadBalancerHandler(OpenStackProvider* p);
 
 void Register(engine::ProviderRegistry* registry);
 
@@ -299,6 +299,8 @@ std::string ServerGroupName(const std::string& deployment, const std::string& ti
 // "<deployment>-<tier>" when <tier> has no '-' (with one, the name could be
 // deployment "<deployment>-<x>"'s).
 bool OwnServerGroup(const std::string& name, const std::string& deployment);
+// An OpenStack id's form (8-4-4-4-12 hex digits).
+bool LooksLikeUuid(const std::string& s);
 using common::Str;
 using common::Uncertain;
 

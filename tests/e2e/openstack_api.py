@@ -13,6 +13,11 @@ the OpenStack end-to-end tests.
   openstack_api.py appcred NAME        creates an application credential NAME for the
                                        OS_* user and project: prints "ID SECRET"
   openstack_api.py appcred-delete ID   deletes the user's application credential ID
+  openstack_api.py req METHOD SERVICE PATH [BODY]
+                                       one request to a catalog service (compute, network,
+                                       volumev3, load-balancer; network paths under /v2.0,
+                                       load-balancer under /v2), as a user's script makes it:
+                                       prints the JSON answer ("" for none)
 """
 import json
 import os
@@ -130,7 +135,22 @@ def appcred(cmd, arg):
         call("DELETE", base + "/" + arg, token)
 
 
+def request(method, service, path, body=None):
+    token, eps = login()
+    base = eps.get(service) or (eps.get("block-storage") if service == "volumev3" else None)
+    if not base:
+        sys.exit("no %s endpoint in the catalog" % service)
+    try:
+        _, doc = call(method, base + path, token, json.loads(body) if body else None)
+    except urllib.error.HTTPError as e:
+        sys.exit("%s %s: %d %s" % (method, path, e.code, e.read().decode(errors="replace")))
+    print(json.dumps(doc) if doc is not None else "")
+
+
 def main():
+    if sys.argv[1] == "req":
+        request(*sys.argv[2:6])
+        return
     cmd, dep = sys.argv[1], sys.argv[2]
     if cmd in ("appcred", "appcred-delete"):
         appcred(cmd, dep)
