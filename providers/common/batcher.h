@@ -37,9 +37,10 @@ struct BatchOptions {
   env::Clock* clock = nullptr;     // for kFixed
 };
 
-template <typename Member>
+template <typename M>
 class CreateBatcher {
  public:
+  using Member = M;
   using Send = std::function<std::vector<Result<nlohmann::json>>(const std::vector<Member>&)>;
 
   explicit CreateBatcher(BatchOptions options) : o_(options) {}

@@ -165,7 +165,7 @@ Result<ObservedResource> InstanceHandler::Create(const model::Resource& r, engin
       // Members with the same request (apart from name/address) share one POST.
       std::string key = group + "|" + body.dump();
       std::map<std::string, std::string> tags = r.tags;
-      created = p_->batcher_.Join(key, me, [&, body, tags](const std::vector<ServerBatcher::Member>& members) {
+      created = p_->batcher_->Join(key, me, [&, body, tags](const std::vector<ServerBatcher::Member>& members) {
         return CreateServers(body, members, tags, ctx);
       });
     }

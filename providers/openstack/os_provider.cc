@@ -206,6 +206,11 @@ Status OpenStackProvider::Ready() {
     }
   }
   poller_ = std::make_unique<ServerPoller>(this, "/servers/detail?tags=" + UrlEncode(DeploymentTag(config_.deployment)));
+  common::BatchOptions batch;
+  batch.window = common::BatchOptions::Window::kFixed;
+  batch.window_ms = tuning_.batch_window_ms;
+  batch.clock = clock();
+  batcher_ = std::make_unique<ServerBatcher>(batch);
   ready_ = true;
   return Status::OK();
 }

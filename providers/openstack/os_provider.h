@@ -19,6 +19,8 @@
 #include "engine/provider.h"
 #include "engine/registry.h"
 #include "http/http_client.h"
+#include "providers/common/batcher.h"
+#include "providers/common/list_poller.h"
 #include "providers/common/operation_poller.h"
 #include "providers/common/resource_handler.h"
 #include "providers/common/create.h"
@@ -78,71 +80,30 @@ class Service {
 class OpenStackProvider;
 
 // Waits for servers with one GET servers/detail?tags=<deployment tag> per
-// round shared by every waiting thread.
+// round shared by every waiting thread (common::ListPoller).
 class ServerPoller {
  public:
-  ServerPoller(OpenStackProvider* p, std::string list_path) : p_(p), list_path_(std::move(list_path)) {}
+  ServerPoller(OpenStackProvider* p, std::string list_path);
   // The server once ACTIVE (an ERROR comes back with Nova's fault
   // message), or, with `gone`, once the list no longer shows it.
   Result<nlohmann::json> Wait(const std::string& id, bool gone, engine::ApplyContext& ctx);
-  int rounds() const;
+  int rounds() const { return poller_.rounds(); }
 
  private:
-  OpenStackProvider* p_;
-  std::string list_path_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool polling_ = false;
-  int round_ = 0;
-  int64_t interval_ms_ = 0;
-  int64_t next_poll_micros_ = 0;
-  Status last_error_;
-  std::map<std::string, nlohmann::json> seen_;
+  common::ListPoller poller_;
 };
 
+// One server of a group's create.
+struct ServerMember {
+  std::string address;
+  int index = 0;
+  std::string cloud_name;
+};
 // Coalesces concurrent creates of one group's instances (same request body
 // apart from name and address) into one POST /servers with
-// min_count = max_count = members.
-class ServerBatcher {
- public:
-  struct Member {
-    std::string address;
-    int index = 0;
-    std::string cloud_name;
-  };
-  using CreateFn = std::function<std::vector<Result<nlohmann::json>>(const std::vector<Member>& members)>;
-  explicit ServerBatcher(OpenStackProvider* p) : p_(p) {}
-  // Joins (or opens) the batch of `key`; the opener waits the batch window,
-  // then runs `create` for every member. Returns this member's server.
-  Result<nlohmann::json> Join(const std::string& key, const Member& me, const CreateFn& create);
-  int batches() const;
+// min_count = max_count = members, gathered for Tuning::batch_window_ms.
+using ServerBatcher = common::CreateBatcher<ServerMember>;
 
- private:
-  struct Batch {
-    std::vector<Member> members;
-    std::vector<Result<nlohmann::json>> results;
-    bool done = false;
-  };
-  OpenStackProvider* p_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, std::shared_ptr<Batch>> open_;
-  int batches_ = 0;
-};
-
-class NetworkHandler;
-class FirewallHandler;
-class SshKeyHandler;
-class ImageHandler;
-class InstanceHandler;
-class VolumeHandler;
-class FloatingIpHandler;
-class LoadBalancerHandler;
-
-// Configure, Discover (list calls), the shared services and helpers; every
-// per-kind call is routed through handlers() to the kind's handler
-// (network.cc, firewall.cc, ssh_key.cc, image.cc, instance.cc, volume.cc,
-// floating_ip.cc, load_balancer.cc).
 class OpenStackProvider final : public engine::Provider {
  public:
   explicit OpenStackProvider(const engine::ProviderEnv& env, Tuning tuning = {},
@@ -176,7 +137,7 @@ class OpenStackProvider final : public engine::Provider {
   Service* volume() { return volume_.get(); }
   Service* lbaas() { return lbaas_.get(); }
   ServerPoller* poller() { return poller_.get(); }
-  ServerBatcher* batcher() { return &batcher_; }
+  ServerBatcher* batcher() { return batcher_.get(); }
   env::Clock* clock() { return env_.clock; }
   const Tuning& tuning() const { return tuning_; }
   int64_t TotalRequests() const;
@@ -260,7 +221,7 @@ class OpenStackProvider final : public engine::Provider {
   bool ready_ = false;
   std::unique_ptr<Service> compute_, network_, image_, volume_, lbaas_;
   std::unique_ptr<ServerPoller> poller_;
-  ServerBatcher batcher_{this};
+  std::unique_ptr<ServerBatcher> batcher_;
   std::mutex cache_mu_;
   std::mutex create_mu_;  // serializes find-or-create of shared groups
   std::map<std::string, std::string> flavors_;  // name and id -> id

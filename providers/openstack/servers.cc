@@ -1,5 +1,5 @@
 // Servers: create (alone, or coalesced with the rest of their group into
-// one min_count/max_count request in a server group), the shared poller,
+// one min_count/max_count request in a server group), the server poller,
 // delete.
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -23,112 +23,31 @@ bool Deleting(const json& s) { return Str(s, "OS-EXT-STS:task_state") == "deleti
 
 // ---- poller ----
 
-int ServerPoller::rounds() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return round_;
-}
+ServerPoller::ServerPoller(OpenStackProvider* p, std::string list_path)
+    : poller_(
+          p->clock(), {p->tuning().poll_initial_ms, p->tuning().poll_max_ms, p->tuning().server_timeout_ms},
+          [p, list_path] { return p->compute()->List(list_path, "servers"); },
+          // A server being deleted is left out of the round (and is not settled).
+          [](const json& s) { return Deleting(s) ? std::string() : Str(s, "id"); },
+          [](const json& s) { return Str(s, "status") == "ACTIVE" || Str(s, "status") == "ERROR"; }) {}
 
 Result<json> ServerPoller::Wait(const std::string& id, bool gone, engine::ApplyContext& ctx) {
-  const Tuning& t = p_->tuning();
-  env::Clock* clock = p_->clock();
-  const int64_t deadline = clock->MonotonicMicros() + t.server_timeout_ms * 1000;
-  std::unique_lock<std::mutex> lock(mu_);
-  int seen_round = -1;
-  for (;;) {
-    if (seen_round >= 0) {
-      if (!last_error_.ok()) return last_error_;
-      auto it = seen_.find(id);
-      if (gone) {
-        if (it == seen_.end()) return json::object();
-      } else if (it != seen_.end()) {
-        const std::string status = Str(it->second, "status");
-        if (status == "ACTIVE") return it->second;
-        if (status == "ERROR") {
-          std::string fault = it->second.contains("fault") ? Str(it->second["fault"], "message") : "";
-          return Status::Internal("server " + Str(it->second, "name") + " (" + id + ") went to ERROR" +
-                                  (fault.empty() ? std::string() : ": " + fault));
-        }
-      }
+  auto done = [&](const json* s) -> std::optional<Result<json>> {
+    if (gone) {
+      if (!s) return Result<json>(json::object());
+      return std::nullopt;
     }
-    if (ctx.IsCancelled()) return Status::Cancelled("cancelled while waiting for server " + id);
-    if (clock->MonotonicMicros() > deadline)
-      return Status::Timeout("timed out waiting for server " + id + (gone ? " to go away" : " to become ACTIVE"));
-    if (!polling_) {
-      // Lead one round: one list call, by the deployment tag, for every waiter.
-      polling_ = true;
-      if (interval_ms_ == 0) interval_ms_ = t.poll_initial_ms;
-      int64_t wait = std::max<int64_t>(0, next_poll_micros_ - clock->MonotonicMicros());
-      if (seen_round < 0 && next_poll_micros_ == 0) wait = interval_ms_ * 1000;
-      lock.unlock();
-      if (ctx.progress) ctx.progress("waiting for server " + id + (gone ? " to go away" : " to become ACTIVE"));
-      if (wait > 0) clock->SleepForMicros(wait);
-      Result<std::vector<json>> list = p_->compute()->List(list_path_, "servers");
-      lock.lock();
-      if (list.ok()) {
-        seen_.clear();
-        bool settled = true;
-        for (json& s : *list) {
-          std::string st = Str(s, "status");
-          if (Deleting(s)) {
-            settled = false;
-            continue;
-          }
-          if (st != "ACTIVE" && st != "ERROR") settled = false;
-          std::string sid = Str(s, "id");  // before s is moved from
-          seen_[sid] = std::move(s);
-        }
-        last_error_ = Status::OK();
-        interval_ms_ = settled ? t.poll_initial_ms : std::min<int64_t>(interval_ms_ * 3 / 2, t.poll_max_ms);
-      } else {
-        last_error_ = list.status();
-      }
-      next_poll_micros_ = clock->MonotonicMicros() + interval_ms_ * 1000;
-      ++round_;
-      polling_ = false;
-      seen_round = round_;
-      cv_.notify_all();
-    } else {
-      int r = round_;
-      cv_.wait(lock, [&] { return round_ != r; });
-      seen_round = round_;
+    if (!s) return std::nullopt;
+    const std::string status = Str(*s, "status");
+    if (status == "ACTIVE") return Result<json>(*s);
+    if (status == "ERROR") {
+      std::string fault = s->contains("fault") ? Str((*s)["fault"], "message") : "";
+      return Result<json>(Status::Internal("server " + Str(*s, "name") + " (" + id + ") went to ERROR" +
+                                           (fault.empty() ? std::string() : ": " + fault)));
     }
-  }
-}
-
-// ---- batcher ----
-
-int ServerBatcher::batches() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return batches_;
-}
-
-Result<json> ServerBatcher::Join(const std::string& key, const Member& me, const CreateFn& create) {
-  std::unique_lock<std::mutex> lock(mu_);
-  auto it = open_.find(key);
-  if (it != open_.end()) {
-    std::shared_ptr<Batch> b = it->second;
-    size_t slot = b->members.size();
-    b->members.push_back(me);
-    cv_.wait(lock, [&] { return b->done; });
-    return b->results[slot];
-  }
-  auto b = std::make_shared<Batch>();
-  b->members.push_back(me);
-  open_[key] = b;
-  lock.unlock();
-  p_->clock()->SleepForMicros(p_->tuning().batch_window_ms * 1000);  // siblings join meanwhile
-  lock.lock();
-  open_.erase(key);
-  std::vector<Member> members = b->members;
-  ++batches_;
-  lock.unlock();
-  std::vector<Result<json>> results = create(members);
-  results.resize(members.size(), Status::Internal("no server was assigned to this member"));
-  lock.lock();
-  b->results = std::move(results);
-  b->done = true;
-  cv_.notify_all();
-  return b->results[0];
+    return std::nullopt;
+  };
+  return poller_.Wait(id, done, "server " + id + (gone ? " to go away" : " to become ACTIVE"), ctx);
 }
 
 // ---- create ----
