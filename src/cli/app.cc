@@ -1,6 +1,5 @@
 #include "cli/app.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +11,7 @@
 #include "model/expand.h"
 #include "providers/builtin.h"
 #include "spec/loader.h"
+#include "util/sha256.h"
 #include "util/strings.h"
 
 namespace orch::cli {
@@ -226,17 +226,7 @@ std::string DesiredDigest(const std::vector<model::Resource>& desired) {
                  {"tags", r.tags},
                  {"attributes", r.attributes}});
   }
-  std::string text = j.dump();
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return Sha256Hex(j.dump());
 }
 
 bool Confirm(const std::string& question, bool auto_approve) {

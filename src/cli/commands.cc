@@ -27,6 +27,7 @@ void Fail(const std::string& message) { std::fprintf(stderr, "error: %s\n", mess
 struct Session {
   std::string deployment;
   std::string spec_path;
+  std::string spec_dir;  // the spec's directory (relative template paths)
   std::map<std::string, engine::ProviderConfig> configs;
   std::unique_ptr<Runtime> rt;
   std::unique_ptr<state::FileStateStore> store;
@@ -42,6 +43,7 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
   Session s;
   s.deployment = spec->deployment;
   s.spec_path = path;
+  s.spec_dir = spec->dir;
   s.configs = ProviderConfigs(*spec);
   std::map<std::string, SourceRange> where;
   for (const auto& [name, p] : spec->providers) where[name] = p.where;
@@ -98,8 +100,9 @@ bool RecordProviderSettings(engine::Deployer* d, const Session& s) {
 }
 
 engine::DeployerOptions MakeDeployerOptions(const std::string& deployment, int parallelism, int64_t lock_timeout_ms,
-                                            engine::Observer* observer) {
+                                            engine::Observer* observer, const std::string& spec_dir = "") {
   engine::DeployerOptions o;
+  o.spec_dir = spec_dir;
   o.deployment = deployment;
   o.parallelism = parallelism;
   o.observer = observer;
@@ -176,7 +179,7 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
   if (!s) return kExitError;
   bool color = WantColor(stderr, g.no_color);
   ProgressObserver progress(stderr, false, color, 0);
-  engine::Deployer d(MakeDeployerOptions(s->deployment, 10, *timeout, &progress), s->store.get(),
+  engine::Deployer d(MakeDeployerOptions(s->deployment, 10, *timeout, &progress, s->spec_dir), s->store.get(),
                      s->rt->providers);
   auto p = d.PlanDeploy(s->desired, s->digest);
   if (!p.ok()) {
@@ -224,7 +227,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
   if (!s) return kExitError;
   bool interactive = isatty(STDOUT_FILENO);
   ProgressObserver progress(stdout, interactive, WantColor(stdout, g.no_color), 0);
-  engine::Deployer d(MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress), s->store.get(),
+  engine::Deployer d(MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress, s->spec_dir), s->store.get(),
                      s->rt->providers);
   plan::Plan p;
   if (plan_file) {
@@ -300,7 +303,7 @@ int RunTeardown(const GlobalOptions& g, const TeardownArgs& a) {
   }
   bool interactive = isatty(STDOUT_FILENO);
   ProgressObserver progress(stdout, interactive, WantColor(stdout, g.no_color), 0);
-  engine::Deployer d(MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress), s->store.get(),
+  engine::Deployer d(MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress, s->spec_dir), s->store.get(),
                      s->rt->providers);
   auto p = d.PlanTeardown();
   if (!p.ok()) {

@@ -1,4 +1,5 @@
 // The Deployer's default planner and user_data renderer.
+#include <filesystem>
 #include <utility>
 
 #include "engine/deployer.h"
@@ -55,8 +56,8 @@ Planner DefaultPlanner() {
   };
 }
 
-UserDataRenderer DefaultUserDataRenderer() {
-  return [](const nlohmann::json& attributes, const state::State& state) -> Result<nlohmann::json> {
+UserDataRenderer DefaultUserDataRenderer(std::string spec_dir) {
+  return [spec_dir](const nlohmann::json& attributes, const state::State& state) -> Result<nlohmann::json> {
     if (!attributes.is_object() || !attributes.contains("user_data")) return attributes;
     const nlohmann::json& ud = attributes["user_data"];
     // A plain string is passed as given (its references are already resolved).
@@ -65,7 +66,9 @@ UserDataRenderer DefaultUserDataRenderer() {
       return Status::InvalidArgument("user_data.template must be a file path");
     }
     nlohmann::json vars = ud.contains("vars") ? ud["vars"] : nlohmann::json::object();
-    Result<std::string> text = tmpl::Render(ud["template"].get<std::string>(), vars, state::Resolver(state));
+    std::filesystem::path path(ud["template"].get<std::string>());
+    if (path.is_relative() && !spec_dir.empty()) path = std::filesystem::path(spec_dir) / path;
+    Result<std::string> text = tmpl::Render(path.lexically_normal().string(), vars, state::Resolver(state));
     if (!text.ok()) return text.status();
     nlohmann::json out = attributes;
     out["user_data"] = std::move(*text);

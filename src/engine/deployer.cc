@@ -1,5 +1,6 @@
 #include "engine/deployer.h"
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <vector>
@@ -53,7 +54,7 @@ Deployer::Deployer(DeployerOptions options, state::StateStore* store, ProviderSe
   if (!options_.clock) options_.clock = env::Clock::Real();
   if (!options_.observer) options_.observer = NullObserver::Get();
   if (!options_.planner) options_.planner = DefaultPlanner();
-  if (!options_.render_user_data) options_.render_user_data = DefaultUserDataRenderer();
+  if (!options_.render_user_data) options_.render_user_data = DefaultUserDataRenderer(options_.spec_dir);
 }
 
 // Every desired resource has a configured provider able to create its kind.
@@ -82,6 +83,34 @@ static Status CheckProviders(const ProviderSet& providers, const std::vector<mod
   return Status::InvalidArgument(problems);
 }
 
+namespace {
+
+// State written before templates were recorded spec-relative holds the
+// template's absolute path and no digest: the same template, reached from
+// this checkout, is the same record (and is no replacement). Applied to the
+// state read for planning; the record is rewritten when the resource next
+// changes.
+void UpgradeRecordedUserData(const std::vector<model::Resource>& desired, const std::string& spec_dir,
+                             state::State* state) {
+  if (spec_dir.empty()) return;
+  for (const model::Resource& r : desired) {
+    const nlohmann::json& ud = r.attributes.is_object() ? r.attributes.value("user_data", nlohmann::json()) : nlohmann::json();
+    if (!ud.is_object() || !ud.value("template", nlohmann::json()).is_string() || !ud.contains("digest")) continue;
+    auto it = state->resources.find(r.address.ToString());
+    if (it == state->resources.end() || !it->second.attributes.is_object()) continue;
+    nlohmann::json& was = it->second.attributes["user_data"];
+    if (!was.is_object() || was.contains("digest") || !was.value("template", nlohmann::json()).is_string()) continue;
+    std::filesystem::path old_path(was["template"].get<std::string>());
+    std::filesystem::path now(ud["template"].get<std::string>());
+    if (now.is_relative()) now = std::filesystem::path(spec_dir) / now;
+    if (!old_path.is_absolute() || old_path.lexically_normal() != now.lexically_normal()) continue;
+    was["template"] = ud["template"];
+    was["digest"] = ud["digest"];
+  }
+}
+
+}  // namespace
+
 Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Resource>& desired,
                                       const std::string& spec_digest) {
   if (!teardown) ORCH_RETURN_IF_ERROR(CheckProviders(providers_, desired));
@@ -95,6 +124,7 @@ Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Re
   req.teardown = teardown;
   req.desired = desired;
   req.state = std::move(*stored);
+  UpgradeRecordedUserData(desired, options_.spec_dir, &req.state);
   req.spec_digest = spec_digest;
   req.providers = &providers_;
   req.refreshed = options_.refresh;

@@ -68,7 +68,9 @@ struct DeployerOptions {
   env::Clock* clock = nullptr;                  // null = env::Clock::Real()
   const std::atomic<bool>* cancelled = nullptr;
   int64_t lock_timeout_ms = 0;                  // 0 = fail at once when locked
-  UserDataRenderer render_user_data;            // empty = DefaultUserDataRenderer()
+  UserDataRenderer render_user_data;            // empty = DefaultUserDataRenderer(spec_dir)
+  // The spec's directory: relative user_data template paths are read below it.
+  std::string spec_dir;
   Planner planner;                              // empty = DefaultPlanner() (plan::MakePlan)
   bool delete_state_after_teardown = true;
   // false: plan from the stored state alone, without asking the providers
@@ -97,8 +99,9 @@ class Deployer {
 // The planner used when DeployerOptions::planner is empty.
 Planner DefaultPlanner();
 
-// Renders user_data {template, vars} with the template module; used when
+// Renders user_data {template, vars} with the template module (a relative
+// template path is read below `spec_dir`); used when
 // DeployerOptions::render_user_data is empty.
-UserDataRenderer DefaultUserDataRenderer();
+UserDataRenderer DefaultUserDataRenderer(std::string spec_dir = "");
 
 }  // namespace orch::engine

@@ -295,6 +295,66 @@ TEST(UserDataTest, TemplatesAreRenderedForTheProviderButStateKeepsTheSpecForm) {
   rmdir(dir_template);
 }
 
+// A template recorded by its spec-relative path is read below spec_dir, and
+// a record from before (absolute path, no digest) of the same file is the
+// same record: moving to the new form replaces nothing.
+TEST(DeployerUserDataTest, RelativeTemplateIsReadBelowTheSpecDirAndOldAbsoluteRecordsMatch) {
+  char dir_template[] = "/tmp/engine-ud-rel-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const std::string path = dir + "/web.tmpl";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("#!/bin/sh\necho ${vars.greeting}\n", f);
+    std::fclose(f);
+  }
+  test::RecordingStore store;
+  orch::testing::FakeProvider cloud;
+  DeployerOptions o;
+  o.deployment = test::kDeployment;
+  o.planner = TestPlanner;
+  o.spec_dir = dir;
+  {
+    // Recorded the old way: the absolute path, no digest.
+    Deployer d(o, &store, {{"cloud", &cloud}});
+    const json old_ud = {{"template", path}, {"vars", {{"greeting", "hi"}}}};
+    Result<plan::Plan> p = d.PlanDeploy({test::Res("web.instance[0]", {{"size", "s"}, {"user_data", old_ud}})}, "");
+    ASSERT_TRUE(p.ok());
+    ASSERT_TRUE(d.Apply(*p).ok());
+  }
+  const json new_ud = {{"template", "web.tmpl"}, {"digest", "sha256:abc"}, {"vars", {{"greeting", "hi"}}}};
+  Deployer d(o, &store, {{"cloud", &cloud}});
+  Result<plan::Plan> same = d.PlanDeploy({test::Res("web.instance[0]", {{"size", "s"}, {"user_data", new_ud}})}, "");
+  ASSERT_TRUE(same.ok());
+  EXPECT_FALSE(same->HasChanges()) << "the old absolute record of the same template replaces nothing";
+
+  // Another template of the same name elsewhere is another template.
+  o.spec_dir = "/somewhere/else";
+  Deployer elsewhere(o, &store, {{"cloud", &cloud}});
+  Result<plan::Plan> moved =
+      elsewhere.PlanDeploy({test::Res("web.instance[0]", {{"size", "s"}, {"user_data", new_ud}})}, "");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_TRUE(moved->HasChanges());
+
+  // A new instance renders the relative template from spec_dir.
+  o.spec_dir = dir;
+  Deployer fresh(o, &store, {{"cloud", &cloud}});
+  Result<plan::Plan> add = fresh.PlanDeploy({test::Res("web.instance[0]", {{"size", "s"}, {"user_data", new_ud}}),
+                                             test::Res("web.instance[1]", {{"size", "s"}, {"user_data", new_ud}})},
+                                            "");
+  ASSERT_TRUE(add.ok());
+  ApplyResult r = fresh.Apply(*add);
+  ASSERT_TRUE(r.ok()) << FormatDiagnosticLine(r.diags.items()[0]);
+  std::string sent;
+  for (const ObservedResource& res : cloud.Resources())
+    if (res.address == "web.instance[1]") sent = res.attributes["user_data"].get<std::string>();
+  EXPECT_EQ(sent, "#!/bin/sh\necho hi\n");
+  EXPECT_EQ(store.current().resources["web.instance[1]"].attributes["user_data"]["template"], "web.tmpl");
+  std::remove(path.c_str());
+  rmdir(dir_template);
+}
+
 }  // namespace
 }  // namespace orch::engine
 

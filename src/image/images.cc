@@ -1,7 +1,5 @@
 #include "image/images.h"
 
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +10,7 @@
 #include "model/expand.h"
 #include "state/file_state_store.h"
 #include "state/lock_message.h"
+#include "util/sha256.h"
 #include "util/strings.h"
 
 namespace orch::image {
@@ -27,18 +26,6 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-std::string Sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string out;
-  char two[3];
-  for (unsigned int i = 0; i < len; ++i) {
-    std::snprintf(two, sizeof two, "%02x", md[i]);
-    out += two;
-  }
-  return out;
-}
 
 std::string Setting(const spec::ProviderSpec& p, const char* key) {
   auto it = p.settings.find(key);

@@ -151,7 +151,13 @@ class Expander {
       ssh_keys_needed_.insert({k, t.provider});
     }
     a["ssh_keys"] = keys;
-    if (t.user_data) a["user_data"] = {{"template", t.user_data->template_path}, {"vars", t.user_data->vars}};
+    if (t.user_data) {
+      // Recorded as written (spec-relative) with the content's digest, so
+      // moving the checkout changes nothing and editing the template does.
+      const spec::UserDataSpec& u = *t.user_data;
+      a["user_data"] = {{"template", u.template_ref.empty() ? u.template_path : u.template_ref}, {"vars", u.vars}};
+      if (!u.template_digest.empty()) a["user_data"]["digest"] = u.template_digest;
+    }
     a["target_tag"] = CloudName({spec_.deployment, t.name});
     return a;
   }

@@ -104,6 +104,9 @@ TEST_F(LoaderTest, FullSpecLoadsIntoStructs) {
   EXPECT_EQ(c.volumes[1].type, "ext4");
   ASSERT_TRUE(c.user_data);
   EXPECT_EQ(c.user_data->template_path, dir_ + "/templates/app.tmpl");
+  EXPECT_EQ(c.user_data->template_ref, "templates/app.tmpl") << "recorded relative to the spec";
+  EXPECT_EQ(c.user_data->template_digest.rfind("sha256:", 0), 0u) << c.user_data->template_digest;
+  EXPECT_EQ(c.user_data->template_digest.size(), 71u);
   EXPECT_EQ(c.user_data->vars, nlohmann::json({{"cluster_name", "ring-staging"}}));
   ASSERT_EQ(c.firewall.size(), 2u);
   EXPECT_EQ(c.firewall[0].protocol, "tcp");

@@ -1,10 +1,13 @@
 // Tiers and the dependency graph between them (see loader_internal.h).
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "spec/checks.h"
 #include "spec/loader_internal.h"
+#include "util/sha256.h"
 #include "util/strings.h"
 
 namespace orch::spec::internal {
@@ -221,7 +224,17 @@ void Loader::LoadUserData(const Entry& e, TierSpec* t, size_t index) {
       if (!std::filesystem::is_regular_file(u.template_path, ec)) {
         diags_.Error(s->where, "user_data template " + s->Shown() + " not found (looked for " +
                                    (s->tainted ? std::string("the substituted path") : u.template_path) + ")");
+      } else {
+        std::ifstream in(u.template_path, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        u.template_digest = "sha256:" + Sha256Hex(text.str());
       }
+      std::filesystem::path written(s->value);
+      u.template_ref = written.is_absolute()
+                           ? u.template_path
+                           : std::filesystem::path(u.template_path).lexically_relative(std::filesystem::path(dir_).lexically_normal()).generic_string();
+      if (u.template_ref.empty()) u.template_ref = u.template_path;
     } else if (f.key == "vars") {
       if (f.value.IsNull()) continue;
       if (!f.value.IsMap()) {

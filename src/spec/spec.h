@@ -102,6 +102,11 @@ struct UserDataSpec {
   std::string template_path;  // resolved against the spec's directory
   nlohmann::json vars = nlohmann::json::object();
   SourceRange where;
+  // What state records: the path as written when it was relative (so the
+  // record does not depend on where the checkout sits), else the absolute
+  // path; and "sha256:<hex>" of the template's content.
+  std::string template_ref;
+  std::string template_digest;
 };
 
 struct TierSpec {

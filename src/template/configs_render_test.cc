@@ -127,7 +127,9 @@ Deployment Build(const fs::path& path) {
       continue;
     }
     const json& ud = (*resolved)["user_data"];
-    auto text = Render(ud["template"].get<std::string>(), ud.value("vars", json::object()),
+    // Recorded relative to the spec's directory (docs/spec.md#user-data).
+    auto text = Render((fs::path(d.spec.dir) / ud["template"].get<std::string>()).lexically_normal().string(),
+                       ud.value("vars", json::object()),
                        state::Resolver(d.state));
     if (!text.ok()) {
       ADD_FAILURE() << path << " " << r.address.ToString() << ": " << text.status().ToString();
