@@ -263,17 +263,24 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
 
   Result<std::vector<json>> fws = client_->List("/global/firewalls", name_filter);
   if (!fws.ok()) return fws.status().WithPrefix("listing firewalls");
-  std::set<std::string> fw_seen;
+  // One firewall rule per spec rule, named "<cloud name>-<i>": the resource
+  // is reported once, with the rules read back.
+  std::map<std::string, std::vector<json>> fw_rules;  // address -> its rules
+  std::vector<std::pair<json, std::map<std::string, std::string>>> fw_first;
   for (const json& f : *fws) {
     std::map<std::string, std::string> t;
     if (!ours(f, &t)) continue;
-    // One firewall rule per spec rule, named "<cloud name>-<i>": report the resource once.
+    std::vector<json>& rules = fw_rules[t[std::string(model::kTagAddress)]];
+    if (rules.empty()) fw_first.push_back({f, t});
+    rules.push_back(f);
+  }
+  for (const auto& [f, t] : fw_first) {
     std::string name = Str(f, "name");
     std::string base = name.substr(0, name.rfind('-'));
-    if (!fw_seen.insert(t[std::string(model::kTagAddress)]).second) continue;
     json named = f;
     named["name"] = base;
     add("firewall", named, t, base, json::object());
+    out.back().attributes = LiveFirewallAttributes(fw_rules[t.at(std::string(model::kTagAddress))]);
   }
 
   Result<std::vector<json>> instances = ListInstances(dep_filter);
@@ -300,10 +307,12 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
   std::vector<std::string> group_scopes = {"regions/" + config_.region};
   for (const std::string& z : std::set<std::string>(config_.zones.begin(), config_.zones.end()))
     group_scopes.push_back("zones/" + z);
+  std::vector<json> groups;  // of this deployment, for the load balancers' pools
   for (const std::string& scope : group_scopes) {
     Result<std::vector<json>> igms = client_->List("/" + scope + "/instanceGroupManagers", name_filter);
     if (!igms.ok()) return igms.status().WithPrefix("listing instance groups in " + scope);
     for (const json& g : *igms) {
+      if (g.is_object()) groups.push_back(g);
       std::map<std::string, std::string> t;
       if (!ours(g, &t)) continue;
       add("instance_group", g, t, RelativeLink(Str(g, "selfLink")),
@@ -326,6 +335,8 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
   Result<std::vector<json>> rules = client_->List(region_path + "/forwardingRules", dep_filter);
   if (!rules.ok()) return rules.status().WithPrefix("listing forwarding rules");
   std::set<std::string> lb_seen;
+  std::vector<json> pools;
+  bool pools_listed = false;
   for (const json& fr : *rules) {
     std::map<std::string, std::string> t;
     if (!ours(fr, &t) || !lb_seen.insert(t[std::string(model::kTagAddress)]).second) continue;
@@ -333,6 +344,28 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
     json named = fr;
     named["name"] = pool;
     add("load_balancer", named, t, pool, {{"ip", Str(fr, "IPAddress")}});
+    if (!pools_listed) {  // one list, only when there is a load balancer
+      Result<std::vector<json>> l = client_->List(region_path + "/targetPools", name_filter);
+      if (!l.ok()) return l.status().WithPrefix("listing target pools");
+      pools = std::move(*l);
+      pools_listed = true;
+    }
+    // The pool's members: the group that feeds it, and those of its members the pool lacks.
+    const json* p = nullptr;
+    for (const json& candidate : pools)
+      if (candidate.is_object() && Str(candidate, "name") == pool) p = &candidate;
+    if (!p) continue;
+    const std::string pool_link = RelativeLink(Str(*p, "selfLink"));
+    for (const json& g : groups) {
+      bool feeds = false;
+      const json tps = g.value("targetPools", json::array());
+      if (tps.is_array())
+        for (const json& tp : tps) feeds = feeds || (tp.is_string() && RelativeLink(tp.get<std::string>()) == pool_link);
+      if (!feeds) continue;
+      Result<model::Address> parsed = model::Address::Parse(out.back().address);
+      out.back().attributes = {{"targets", LiveTargets(parsed.ok() ? parsed->tier : "", *p, Str(g, "name"), members)}};
+      break;
+    }
   }
   return out;
 }
@@ -366,6 +399,9 @@ static json WithoutScaling(const json& a) {
 
 plan::DiffDecision GceProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
   if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
+  if (desired.address.kind == model::Kind::kFirewall) return DiffFirewall(desired.attributes, prior.attributes);
+  if (desired.address.kind == model::Kind::kLoadBalancer)
+    return DiffLoadBalancer(desired.attributes, prior.attributes);
   if (desired.address.kind == model::Kind::kInstanceGroup) {
     // Network or region changes need a new group; the rest is rolled out.
     json d = WithoutScaling(desired.attributes), p = WithoutScaling(prior.attributes);
@@ -392,6 +428,10 @@ Result<ObservedResource> GceProvider::Update(const model::Resource& r, const sta
     res = UpdateGroup(r, prior, ctx);
   else if (r.address.kind == model::Kind::kInstance)
     res = UpdateInstanceKeys(r, prior, ctx);
+  else if (r.address.kind == model::Kind::kFirewall)
+    res = UpdateFirewall(r, prior, ctx);
+  else if (r.address.kind == model::Kind::kLoadBalancer)
+    res = UpdateLoadBalancer(r, prior, ctx);
   else
     return Status::NotSupported(r.address.ToString() + ": the gce provider replaces a changed " +
                                 std::string(model::KindName(r.address.kind)));

@@ -113,6 +113,13 @@ class GceProvider final : public engine::Provider {
   Result<engine::ObservedResource> UpdateInstanceKeys(const model::Resource& r, const state::ResourceState& prior,
                                                       engine::ApplyContext& ctx);
   Result<engine::ObservedResource> CreateLoadBalancer(const model::Resource& r, engine::ApplyContext& ctx);
+  // Drift (drift.cc): a firewall's rules are patched one by one (a missing
+  // rule inserted, an extra one deleted); a load balancer's pool gets back
+  // the members of its group that were taken out (addInstance).
+  Result<engine::ObservedResource> UpdateFirewall(const model::Resource& r, const state::ResourceState& prior,
+                                                  engine::ApplyContext& ctx);
+  Result<engine::ObservedResource> UpdateLoadBalancer(const model::Resource& r, const state::ResourceState& prior,
+                                                      engine::ApplyContext& ctx);
   Status DeleteNetwork(const state::ResourceState& prior, engine::ApplyContext& ctx);
   Status DeleteFirewall(const state::ResourceState& prior, engine::ApplyContext& ctx);
   Status DeleteGroup(const state::ResourceState& prior, engine::ApplyContext& ctx);
@@ -175,5 +182,25 @@ Result<SshKeyLine> ParseSshKey(const std::string& user, const std::string& publi
 std::string SshKeysValue(const nlohmann::json& attributes);
 // The first 8 hex digits of SHA-256 of the JSON text.
 std::string ShortHash(const nlohmann::json& j);
+
+// Drift (drift.cc). The insert body of rule `index` of firewall resource `r`.
+nlohmann::json FirewallRuleBody(const model::Resource& r, const nlohmann::json& rule, int index);
+// A firewall's recorded attributes as the cloud reports them: `rules` (in
+// the spec's form, by rule index) and `target_tag`, from the rules
+// `<name>-<i>` (`rules` in any order).
+nlohmann::json LiveFirewallAttributes(const std::vector<nlohmann::json>& rules);
+// Rules compared by meaning: ports spelled alike, no ports for icmp, no
+// source meaning 0.0.0.0/0.
+nlohmann::json CanonicalFirewallRules(const nlohmann::json& rules);
+plan::DiffDecision DiffFirewall(const nlohmann::json& desired, const nlohmann::json& prior);
+// A load balancer's `targets` as the cloud reports them: the tier and the
+// group feeding the pool, and `missing`, the names of the group's members
+// the pool lacks (absent when none).
+nlohmann::json LiveTargets(const std::string& tier, const nlohmann::json& pool, const std::string& group_name,
+                           const std::vector<nlohmann::json>& instances);
+plan::DiffDecision DiffLoadBalancer(const nlohmann::json& desired, const nlohmann::json& prior);
+// The members of group `group_name` among `instances` (named
+// "<group>-xxxx", no address label), as the instance objects.
+std::vector<nlohmann::json> GroupMembers(const std::vector<nlohmann::json>& instances, const std::string& group_name);
 
 }  // namespace orch::providers::gce

@@ -880,3 +880,151 @@ TEST_F(GceSshKeyTest, SetMetadataSendsTheCurrentFingerprintAndKeepsOtherItems) {
 
 }  // namespace
 }  // namespace orch::providers::gce
+
+namespace orch::providers::gce {
+namespace {
+
+// Drift: what Discover reads back of firewalls and load balancers, the
+// diff that tells a change of meaning from one of form, and the in-place
+// updates that put it back.
+TEST(GceDrift, FirewallRulesAreReadBackInTheSpecsFormByRuleIndex) {
+  std::vector<json> rules = {
+      {{"name", "demo-db-fw-1"}, {"allowed", json::array({{{"IPProtocol", "tcp"}, {"ports", json::array({"7000"})}}})},
+       {"sourceTags", json::array({"demo-db"})}, {"targetTags", json::array({"demo-db"})}},
+      {{"name", "demo-db-fw-0"},
+       {"allowed", json::array({{{"IPProtocol", "tcp"}, {"ports", json::array({"22", "80"})}}})},
+       {"sourceRanges", json::array({"10.0.0.0/8"})}, {"targetTags", json::array({"demo-db"})}}};
+  json live = LiveFirewallAttributes(rules);
+  EXPECT_EQ(live["target_tag"], "demo-db");
+  ASSERT_EQ(live["rules"].size(), 2u);
+  EXPECT_EQ(live["rules"][0], json({{"protocol", "tcp"}, {"ports", "22,80"}, {"sources", {"10.0.0.0/8"}},
+                                    {"source_tags", json::array()}}));
+  EXPECT_EQ(live["rules"][1]["source_tags"], json::array({"demo-db"}));
+  // Rules that disagree on the target tag report none.
+  rules[0]["targetTags"] = json::array({"other"});
+  EXPECT_EQ(LiveFirewallAttributes(rules)["target_tag"], "");
+
+  json recorded = {{"network", "global/networks/demo-main"},
+                   {"target_tag", "demo-db"},
+                   {"rules", {{{"protocol", "tcp"}, {"ports", "22, 80"}, {"sources", {"10.0.0.0/8"}}, {"source_tags", json::array()}},
+                              {{"protocol", "tcp"}, {"ports", "7000"}, {"sources", json::array()}, {"source_tags", {"demo-db"}}}}}};
+  json probe = recorded;
+  probe["rules"] = live["rules"];
+  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kNoop);  // "22, 80" is "22,80"
+  probe["rules"][0]["sources"] = json::array({"0.0.0.0/0"});
+  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kUpdate);
+  probe = recorded;
+  probe["target_tag"] = "";
+  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kUpdate);
+  probe = recorded;
+  probe["rules"].erase(1);  // a rule deleted outside is inserted again
+  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kUpdate);
+  probe = recorded;
+  probe["network"] = "global/networks/other";
+  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kReplace);
+  // No source is GCE's 0.0.0.0/0.
+  json open = recorded;
+  open["rules"][0]["sources"] = json::array();
+  json open_live = open;
+  open_live["rules"][0]["sources"] = json::array({"0.0.0.0/0"});
+  EXPECT_EQ(DiffFirewall(open, open_live), plan::DiffDecision::kNoop);
+}
+
+TEST(GceDrift, LoadBalancerTargetsNameTheGroupMembersThePoolLacks) {
+  const std::string z = std::string(kProjectBase) + "/zones/us-central1-a/instances/";
+  std::vector<json> instances = {
+      {{"name", "demo-api-aaaa"}, {"status", "RUNNING"}, {"selfLink", z + "demo-api-aaaa"}},
+      {{"name", "demo-api-bbbb"}, {"status", "RUNNING"}, {"selfLink", z + "demo-api-bbbb"}},
+      {{"name", "demo-api-cccc"}, {"status", "PROVISIONING"}, {"selfLink", z + "demo-api-cccc"}},
+      {{"name", "demo-api-0"}, {"status", "RUNNING"}, {"selfLink", z + "demo-api-0"},
+       {"labels", {{"orchestrator-address", "api.instance_5b0_5d"}}}},
+      {{"name", "demo-web-dddd"}, {"status", "RUNNING"}, {"selfLink", z + "demo-web-dddd"}}};
+  json pool = {{"name", "demo-api-lb"}, {"instances", json::array({z + "demo-api-aaaa"})}};
+  json targets = LiveTargets("api", pool, "demo-api", instances);
+  EXPECT_EQ(targets, json({{"tier", "api"}, {"tag", "demo-api"}, {"missing", {"demo-api-bbbb"}}}));
+  pool["instances"].push_back(z + "demo-api-bbbb");
+  EXPECT_EQ(LiveTargets("api", pool, "demo-api", instances), json({{"tier", "api"}, {"tag", "demo-api"}}));
+
+  json recorded = {{"region", "us-central1"}, {"targets", {{"tier", "api"}, {"tag", "demo-api"}}},
+                   {"health_check", {{"port", 8080}}}};
+  json probe = recorded;
+  probe["targets"] = targets;
+  EXPECT_EQ(DiffLoadBalancer(recorded, recorded), plan::DiffDecision::kNoop);
+  EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kUpdate);
+  probe["health_check"]["port"] = 80;
+  EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kReplace);
+}
+
+TEST_F(GceProviderTest, FirewallDriftIsPatchedRuleByRule) {
+  model::Resource fw = Firewall();
+  fw.attributes["rules"].push_back(
+      {{"protocol", "tcp"}, {"ports", "22"}, {"sources", {"10.0.0.0/8"}}, {"source_tags", json::array()}});
+  const std::string fws = std::string(kProjectBase) + "/global/firewalls";
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-drift-1")));
+  // Rule 0 was opened to another range; rule 1 was deleted; rule 2 is left over.
+  json rule0 = FirewallRuleBody(fw, fw.attributes["rules"][0], 0);
+  rule0["sourceRanges"] = json::array({"1.2.3.0/24"});
+  json rule2 = FirewallRuleBody(fw, fw.attributes["rules"][0], 2);
+  transport_.Expect("GET", fws + "?maxResults=500&filter=", Reply(200, {{"items", json::array({rule0, rule2})}}));
+  transport_.Expect("PATCH", fws + "/demo-web-fw-0?requestId=",
+                    Reply(200, {{"name", "op-p"}, {"status", "DONE"}, {"selfLink", fws + "/op-p"}}));
+  transport_.Expect("POST", fws + "?requestId=", Reply(200, {{"name", "op-i"}, {"status", "DONE"}, {"selfLink", fws + "/op-i"}}));
+  transport_.Expect("GET", fws + "/demo-web-fw-1", Reply(200, {{"name", "demo-web-fw-1"}}));
+  transport_.Expect("DELETE", fws + "/demo-web-fw-2", Reply(200, {{"name", "op-d"}, {"status", "DONE"}, {"selfLink", fws + "/op-d"}}));
+  state::ResourceState prior;
+  prior.address = "web.firewall";
+  prior.kind = "firewall";
+  prior.id = "demo-web-fw";
+  prior.attributes = fw.attributes;
+  EXPECT_EQ(provider_->Diff(fw, prior), plan::DiffDecision::kNoop);
+  state::ResourceState live = prior;
+  live.attributes["rules"][0]["sources"] = json::array({"1.2.3.0/24"});
+  EXPECT_EQ(provider_->Diff(fw, live), plan::DiffDecision::kUpdate);
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(fw, prior, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->id, "demo-web-fw");
+  json patch;
+  for (const env::HttpRequest& q : transport_.Requests())
+    if (q.method == "PATCH") patch = json::parse(q.body);
+  EXPECT_EQ(patch, json({{"sourceRanges", {"0.0.0.0/0"}}}));  // only what differs
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceProviderTest, LoadBalancerDriftPutsTheGroupsMembersBackIntoThePool) {
+  model::Resource lb;
+  lb.address = *model::Address::Parse("api.lb");
+  lb.cloud_name = "demo-api-lb";
+  lb.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "api.lb"}};
+  lb.attributes = {{"region", "us-central1"}, {"targets", {{"tier", "api"}, {"tag", "demo-api"}}}};
+  const std::string rp = std::string(kProjectBase) + "/regions/us-central1/targetPools/demo-api-lb";
+  const std::string z = std::string(kProjectBase) + "/zones/us-central1-a/instances";
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-drift-2")));
+  transport_.Expect("GET", rp, Reply(200, {{"name", "demo-api-lb"}, {"instances", json::array({z + "/demo-api-aaaa"})}}));
+  transport_.Expect("GET", z + "?maxResults=500&filter=",
+                    Reply(200, {{"items", json::array({{{"name", "demo-api-aaaa"}, {"status", "RUNNING"}, {"selfLink", z + "/demo-api-aaaa"}},
+                                                       {{"name", "demo-api-bbbb"}, {"status", "RUNNING"}, {"selfLink", z + "/demo-api-bbbb"}}})}}));
+  transport_.Expect("POST", rp + "/addInstance?requestId=",
+                    Reply(200, {{"name", "op-a"}, {"status", "DONE"}, {"selfLink", rp + "/op-a"}}));
+  state::ResourceState prior;
+  prior.address = "api.lb";
+  prior.kind = "load_balancer";
+  prior.id = "demo-api-lb";
+  prior.attributes = lb.attributes;
+  prior.outputs = {{"id", "demo-api-lb"}, {"ip", "34.1.2.3"}};
+  state::ResourceState live = prior;
+  live.attributes["targets"]["missing"] = json::array({"demo-api-bbbb"});
+  EXPECT_EQ(provider_->Diff(lb, live), plan::DiffDecision::kUpdate);
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(lb, prior, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->outputs["ip"], "34.1.2.3");
+  json add;
+  for (const env::HttpRequest& q : transport_.Requests())
+    if (q.url.find("/addInstance") != std::string::npos) add = json::parse(q.body);
+  EXPECT_EQ(add, json({{"instances", {{{"instance", z + "/demo-api-bbbb"}}}}}));
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+}  // namespace
+}  // namespace orch::providers::gce

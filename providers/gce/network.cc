@@ -150,20 +150,24 @@ static json FirewallAllowed(const json& rule) {
   return allowed;
 }
 
-Result<ObservedResource> GceProvider::CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx) {
+json FirewallRuleBody(const model::Resource& r, const json& rule, int index) {
   const json& a = r.attributes;
-  std::string network = Str(a, "network", "global/networks/default");
+  json body = {{"name", r.cloud_name + "-" + std::to_string(index)},
+               {"network", Str(a, "network", "global/networks/default")},
+               {"direction", "INGRESS"},
+               {"allowed", json::array({FirewallAllowed(rule)})},
+               {"targetTags", json::array({Str(a, "target_tag")})},
+               {"description", DescriptionFor(r.tags)}};
+  if (rule.contains("sources") && !rule["sources"].empty()) body["sourceRanges"] = rule["sources"];
+  if (rule.contains("source_tags") && !rule["source_tags"].empty()) body["sourceTags"] = rule["source_tags"];
+  return body;
+}
+
+Result<ObservedResource> GceProvider::CreateFirewall(const model::Resource& r, engine::ApplyContext& ctx) {
   int i = 0;
-  for (const json& rule : a.value("rules", json::array())) {
-    std::string name = r.cloud_name + "-" + std::to_string(i++);
-    json body = {{"name", name},
-                 {"network", network},
-                 {"direction", "INGRESS"},
-                 {"allowed", json::array({FirewallAllowed(rule)})},
-                 {"targetTags", json::array({Str(a, "target_tag")})},
-                 {"description", DescriptionFor(r.tags)}};
-    if (rule.contains("sources") && !rule["sources"].empty()) body["sourceRanges"] = rule["sources"];
-    if (rule.contains("source_tags") && !rule["source_tags"].empty()) body["sourceTags"] = rule["source_tags"];
+  for (const json& rule : r.attributes.value("rules", json::array())) {
+    json body = FirewallRuleBody(r, rule, i++);
+    std::string name = Str(body, "name");
     Result<json> f = Ensure({"global/firewalls", name, body, "firewall-" + std::to_string(i), "firewall rule " + name},
                             r, ctx);
     if (!f.ok()) return f.status();

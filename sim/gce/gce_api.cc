@@ -616,6 +616,7 @@ void GceApi::RegisterRoutes(Router& router) {
   std::string tp = p + "/regions/{region}/targetPools/{targetPool}";
   Add(router, "POST", tp + "/addInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, true); });
   Add(router, "POST", tp + "/removeInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, false); });
+  Add(router, "PATCH", p + "/global/firewalls/{firewall}", Access::kWrite, [this](Call& c) { return PatchFirewall(c); });
 
   // Operations.
   for (const std::string scope : {"zones/{zone}", "regions/{region}", "global"}) {

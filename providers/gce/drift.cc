@@ -1,0 +1,248 @@
+// Drift: what Discover reads back of firewalls and load balancers, how it
+// is compared with the state, and the in-place updates that put it back
+// (firewalls.patch per rule, targetPools.addInstance).
+#include <algorithm>
+#include <map>
+
+#include "model/expand.h"
+#include "providers/gce/gce_provider.h"
+#include "util/strings.h"
+
+namespace orch::providers::gce {
+
+using engine::ObservedResource;
+using nlohmann::json;
+
+namespace {
+
+json Strings(const json& list) {
+  json out = json::array();
+  if (!list.is_array()) return out;
+  for (const json& v : list)
+    if (v.is_string()) out.push_back(v);
+  return out;
+}
+
+std::string CanonicalPorts(const std::string& protocol, const std::string& ports) {
+  if (protocol == "icmp") return "";
+  std::string out;
+  for (const std::string& p : Split(ports, ',')) {
+    std::string t(Trim(p));
+    if (t.empty()) continue;
+    out += (out.empty() ? "" : ",") + t;
+  }
+  return out;
+}
+
+// The index of rule "<base>-<i>", or -1.
+int RuleIndex(const std::string& name, const std::string& base) {
+  if (name.size() <= base.size() + 1 || name.compare(0, base.size() + 1, base + "-") != 0) return -1;
+  std::string digits = name.substr(base.size() + 1);
+  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(digits);
+}
+
+std::string BaseName(const std::string& rule_name) {
+  size_t dash = rule_name.rfind('-');
+  return dash == std::string::npos ? rule_name : rule_name.substr(0, dash);
+}
+
+json WithoutMissing(const json& attributes) {
+  json out = attributes;
+  if (out.is_object() && out.contains("targets") && out["targets"].is_object()) out["targets"].erase("missing");
+  return out;
+}
+
+}  // namespace
+
+json LiveFirewallAttributes(const std::vector<json>& rules) {
+  std::map<int, const json*> by_index;
+  for (const json& f : rules) {
+    std::string name = Str(f, "name");
+    int i = RuleIndex(name, BaseName(name));
+    if (i >= 0) by_index[i] = &f;
+  }
+  json out_rules = json::array();
+  std::string target;
+  bool first = true, same = true;
+  for (const auto& [i, f] : by_index) {
+    json allowed = f->value("allowed", json::array());
+    json a = allowed.is_array() && !allowed.empty() && allowed[0].is_object() ? allowed[0] : json::object();
+    std::string ports;
+    for (const json& p : Strings(a.value("ports", json::array()))) ports += (ports.empty() ? "" : ",") + p.get<std::string>();
+    out_rules.push_back({{"protocol", Str(a, "IPProtocol")},
+                         {"ports", ports},
+                         {"sources", Strings(f->value("sourceRanges", json::array()))},
+                         {"source_tags", Strings(f->value("sourceTags", json::array()))}});
+    json tags = Strings(f->value("targetTags", json::array()));
+    std::string t = tags.size() == 1 ? tags[0].get<std::string>() : "";
+    if (first) target = t;
+    else if (t != target) same = false;
+    first = false;
+  }
+  return {{"rules", out_rules}, {"target_tag", same ? target : ""}};
+}
+
+json CanonicalFirewallRules(const json& rules) {
+  json out = json::array();
+  if (!rules.is_array()) return out;
+  for (const json& r : rules) {
+    if (!r.is_object()) continue;
+    std::string protocol = Str(r, "protocol", "tcp");
+    json sources = Strings(r.value("sources", json::array()));
+    json tags = Strings(r.value("source_tags", json::array()));
+    if (sources.empty() && tags.empty()) sources = json::array({"0.0.0.0/0"});  // GCE's default
+    out.push_back({{"protocol", protocol},
+                   {"ports", CanonicalPorts(protocol, Str(r, "ports"))},
+                   {"sources", sources},
+                   {"source_tags", tags}});
+  }
+  return out;
+}
+
+plan::DiffDecision DiffFirewall(const json& desired, const json& prior) {
+  if (desired == prior) return plan::DiffDecision::kNoop;
+  if (!desired.is_object() || !prior.is_object()) return plan::DiffDecision::kReplace;
+  // The network cannot be patched; rules and the target tag can.
+  json d = desired, p = prior;
+  for (const char* k : {"rules", "target_tag"}) {
+    d.erase(k);
+    p.erase(k);
+  }
+  if (d != p) return plan::DiffDecision::kReplace;
+  if (CanonicalFirewallRules(desired.value("rules", json::array())) ==
+          CanonicalFirewallRules(prior.value("rules", json::array())) &&
+      Str(desired, "target_tag") == Str(prior, "target_tag"))
+    return plan::DiffDecision::kNoop;
+  return plan::DiffDecision::kUpdate;
+}
+
+std::vector<json> GroupMembers(const std::vector<json>& instances, const std::string& group_name) {
+  std::vector<json> out;
+  for (const json& m : instances) {
+    if (!m.is_object()) continue;
+    std::string name = Str(m, "name");
+    if (name.rfind(group_name + "-", 0) != 0 || name.size() != group_name.size() + 5) continue;
+    if (m.contains("labels") && m["labels"].is_object() && m["labels"].contains(std::string(model::kTagAddress)))
+      continue;
+    out.push_back(m);
+  }
+  return out;
+}
+
+json LiveTargets(const std::string& tier, const json& pool, const std::string& group_name,
+                 const std::vector<json>& instances) {
+  json targets = {{"tier", tier}, {"tag", group_name}};
+  std::vector<std::string> in_pool;
+  for (const json& i : Strings(pool.is_object() ? pool.value("instances", json::array()) : json::array()))
+    in_pool.push_back(RelativeLink(i.get<std::string>()));
+  json missing = json::array();
+  for (const json& m : GroupMembers(instances, group_name)) {
+    std::string status = Str(m, "status");
+    if (!status.empty() && status != "RUNNING") continue;  // still joining, or on its way out
+    if (std::find(in_pool.begin(), in_pool.end(), RelativeLink(Str(m, "selfLink"))) == in_pool.end())
+      missing.push_back(Str(m, "name"));
+  }
+  if (!missing.empty()) {
+    std::sort(missing.begin(), missing.end());
+    targets["missing"] = missing;
+  }
+  return targets;
+}
+
+plan::DiffDecision DiffLoadBalancer(const json& desired, const json& prior) {
+  if (desired == prior) return plan::DiffDecision::kNoop;
+  // Members taken out of the pool are put back; any other change makes a
+  // new load balancer.
+  if (WithoutMissing(desired) == WithoutMissing(prior)) return plan::DiffDecision::kUpdate;
+  return plan::DiffDecision::kReplace;
+}
+
+Result<ObservedResource> GceProvider::UpdateFirewall(const model::Resource& r, const state::ResourceState& prior,
+                                                     engine::ApplyContext& ctx) {
+  (void)prior;
+  Result<std::vector<json>> live = client_->List("/global/firewalls", "name eq " + r.cloud_name + "-[0-9]+");
+  if (!live.ok()) return live.status().WithPrefix("listing the rules of firewall " + r.cloud_name);
+  std::map<int, json> by_index;
+  for (json& f : *live) {
+    int i = RuleIndex(Str(f, "name"), r.cloud_name);
+    if (i >= 0) by_index[i] = std::move(f);
+  }
+  const json rules = r.attributes.value("rules", json::array());
+  int i = 0;
+  for (const json& rule : rules) {
+    const int index = i++;
+    json want = FirewallRuleBody(r, rule, index);
+    const std::string name = Str(want, "name");
+    auto it = by_index.find(index);
+    if (it == by_index.end()) {  // deleted outside: insert it again
+      Result<json> f = Ensure({"global/firewalls", name, want, "firewall-" + std::to_string(index + 1),
+                               "firewall rule " + name},
+                              r, ctx);
+      if (!f.ok()) return f.status();
+      continue;
+    }
+    const json& have = it->second;
+    // A JSON merge patch of what differs: a list replaces the live one, null
+    // removes it (no source given is GCE's 0.0.0.0/0, as at insert).
+    json patch = json::object();
+    json ranges = want.value("sourceRanges", json::array());
+    if (ranges.empty() && !want.contains("sourceTags")) ranges = json::array({"0.0.0.0/0"});
+    if (Strings(have.value("sourceRanges", json::array())) != ranges)
+      patch["sourceRanges"] = ranges.empty() ? json(nullptr) : ranges;
+    for (const char* k : {"sourceTags", "targetTags"}) {
+      json w = want.value(k, json::array());
+      if (Strings(have.value(k, json::array())) != w) patch[k] = w.empty() ? json(nullptr) : w;
+    }
+    if (have.value("allowed", json::array()) != want["allowed"] || have.contains("denied")) {
+      patch["allowed"] = want["allowed"];
+      if (have.contains("denied")) patch["denied"] = nullptr;
+    }
+    if (patch.empty()) continue;
+    ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
+        "PATCH", "/global/firewalls/" + name, patch,
+        RequestId(request_scope_, r.address.ToString(), "firewall-patch-" + std::to_string(index), ctx.attempt, patch),
+        ctx, "updating firewall rule " + name));
+  }
+  for (const auto& [index, f] : by_index)
+    if (index >= static_cast<int>(rules.size()))
+      ORCH_RETURN_IF_ERROR(client_->DeleteAndWait("/global/firewalls/" + Str(f, "name"), ctx,
+                                                  "firewall rule " + Str(f, "name")));
+  ObservedResource o;
+  o.id = r.cloud_name;
+  o.outputs = {{"rules", static_cast<int>(rules.size())}};
+  return o;
+}
+
+Result<ObservedResource> GceProvider::UpdateLoadBalancer(const model::Resource& r, const state::ResourceState& prior,
+                                                         engine::ApplyContext& ctx) {
+  const std::string name = prior.id.empty() ? r.cloud_name : prior.id;
+  const std::string pool_path = "/regions/" + Region(r.attributes) + "/targetPools/" + name;
+  Result<json> pool = client_->Get(pool_path);
+  if (!pool.ok()) return pool.status().WithPrefix("reading target pool " + name);
+  const std::string group = Str(r.attributes.value("targets", json::object()), "tag");
+  if (!group.empty()) {
+    const std::string filter =
+        "labels." + std::string(model::kTagDeployment) + "=" + EncodeLabelValue(config_.deployment);
+    Result<std::vector<json>> instances = ListInstances(filter);
+    if (!instances.ok()) return instances.status();
+    json missing = LiveTargets("", *pool, group, *instances).value("missing", json::array());
+    json add = json::array();
+    for (const json& m : GroupMembers(*instances, group))
+      if (std::find(missing.begin(), missing.end(), json(Str(m, "name"))) != missing.end())
+        add.push_back({{"instance", Str(m, "selfLink")}});
+    if (!add.empty()) {
+      json body = {{"instances", add}};
+      ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
+          "POST", pool_path + "/addInstance", body,
+          RequestId(request_scope_, r.address.ToString(), "add-instance", ctx.attempt, body), ctx,
+          "putting the members of group " + group + " back into target pool " + name));
+    }
+  }
+  ObservedResource o;
+  o.id = name;
+  o.outputs = prior.outputs.is_object() ? prior.outputs : json::object();
+  return o;
+}
+
+}  // namespace orch::providers::gce
