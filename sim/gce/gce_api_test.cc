@@ -606,9 +606,6 @@ TEST(GceApiMisc, AuthRateLimitSaveLoadReset) {
   EXPECT_EQ(h.api->ServerError(HttpRequest(), 503).status, 503);
 }
 
-}  // namespace
-}  // namespace cloudsim::gce::testing
-
 namespace cloudsim::gce::testing {
 namespace {
 
@@ -774,3 +771,6 @@ TEST(GceGroups, MembersJoinAndLeaveTheGroupsTargetPools) {
             200);
   EXPECT_TRUE(pool().empty());
 }
+
+}  // namespace
+}  // namespace cloudsim::gce::testing
