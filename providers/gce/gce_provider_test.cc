@@ -1028,3 +1028,58 @@ TEST_F(GceProviderTest, LoadBalancerDriftPutsTheGroupsMembersBackIntoThePool) {
 
 }  // namespace
 }  // namespace orch::providers::gce
+
+namespace orch::providers::gce {
+namespace {
+
+// docs/providers/gce.md carries the attribute table the handlers declare.
+TEST(GceHandlers, TheDocumentedAttributeTableIsTheDeclaredOne) {
+  testing::FakeClock clock;
+  testing::ScriptedTransport transport;
+  GceProvider provider(engine::ProviderEnv{&clock, &transport, ""});
+  const std::string want = common::AttributeTable(provider.handlers());
+  const std::string path = std::string(ORCH_SOURCE_DIR) + "/docs/providers/gce.md";
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << "cannot read " << path;
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(common::DocumentedAttributeTable(doc), want)
+      << path << " should have, between <!-- BEGIN attributes --> and <!-- END attributes -->:\n"
+      << want;
+}
+
+TEST(GceHandlers, EveryKindHasAHandlerAndTheDefaultDiffKeepsTheOldAnswers) {
+  testing::FakeClock clock;
+  testing::ScriptedTransport transport;
+  GceProvider provider(engine::ProviderEnv{&clock, &transport, ""});
+  EXPECT_EQ(provider.handlers().kinds().size(), 9u);
+  EXPECT_EQ(provider.GetCapabilities().kinds.size(), 9u);
+  // A volume: any change replaces it; none is a no-op.
+  model::Resource v;
+  v.address = *model::Address::Parse("db.volume.data[0]");
+  v.attributes = {{"size_gb", 10}, {"region", "us-central1"}, {"zone", "us-central1-a"}};
+  state::ResourceState prior;
+  prior.kind = "volume";
+  prior.id = "zones/us-central1-a/disks/demo-db-data-0";
+  prior.attributes = v.attributes;
+  EXPECT_EQ(provider.Diff(v, prior), plan::DiffDecision::kNoop);
+  prior.attributes["size_gb"] = 20;
+  EXPECT_EQ(provider.Diff(v, prior), plan::DiffDecision::kReplace);
+  prior.attributes = v.attributes;
+  prior.attributes["unknown"] = 1;
+  EXPECT_EQ(provider.Diff(v, prior), plan::DiffDecision::kReplace);
+  // A group: scaling and instance attributes in place, network replaces.
+  model::Resource g;
+  g.address = *model::Address::Parse("api.group");
+  g.attributes = {{"min", 1}, {"max", 3}, {"size", "e2-small"}, {"network", "global/networks/a"}, {"region", "r"}};
+  state::ResourceState gp;
+  gp.kind = "instance_group";
+  gp.id = "regions/r/instanceGroupManagers/demo-api";
+  gp.attributes = g.attributes;
+  gp.attributes["max"] = 5;
+  EXPECT_EQ(provider.Diff(g, gp), plan::DiffDecision::kUpdate);
+  gp.attributes["network"] = "global/networks/b";
+  EXPECT_EQ(provider.Diff(g, gp), plan::DiffDecision::kReplace);
+}
+
+}  // namespace
+}  // namespace orch::providers::gce

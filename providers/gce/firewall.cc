@@ -1,15 +1,15 @@
-// Drift: what Discover reads back of firewalls and load balancers, how it
-// is compared with the state, and the in-place updates that put it back
-// (firewalls.patch per rule, targetPools.addInstance).
-#include <algorithm>
+// Firewalls: one GCE firewall rule per spec rule, `<name>-<i>`; drift of
+// the rules or the target tag is patched rule by rule.
+#include "providers/gce/api.h"
+
 #include <map>
 
-#include "model/expand.h"
-#include "providers/gce/gce_provider.h"
 #include "util/strings.h"
 
 namespace orch::providers::gce {
 
+using common::AttributeSpec;
+using common::OnChange;
 using engine::ObservedResource;
 using nlohmann::json;
 
@@ -47,13 +47,32 @@ std::string BaseName(const std::string& rule_name) {
   return dash == std::string::npos ? rule_name : rule_name.substr(0, dash);
 }
 
-json WithoutMissing(const json& attributes) {
-  json out = attributes;
-  if (out.is_object() && out.contains("targets") && out["targets"].is_object()) out["targets"].erase("missing");
-  return out;
+}  // namespace
+
+static json FirewallAllowed(const json& rule) {
+  json allowed = {{"IPProtocol", Str(rule, "protocol", "tcp")}};
+  std::string ports = Str(rule, "ports");
+  if (!ports.empty() && allowed["IPProtocol"] != "icmp") {
+    json list = json::array();
+    for (const std::string& p : Split(ports, ','))
+      if (!Trim(p).empty()) list.push_back(std::string(Trim(p)));
+    allowed["ports"] = list;
+  }
+  return allowed;
 }
 
-}  // namespace
+json FirewallRuleBody(const model::Resource& r, const json& rule, int index) {
+  const json& a = r.attributes;
+  json body = {{"name", r.cloud_name + "-" + std::to_string(index)},
+               {"network", Str(a, "network", "global/networks/default")},
+               {"direction", "INGRESS"},
+               {"allowed", json::array({FirewallAllowed(rule)})},
+               {"targetTags", json::array({Str(a, "target_tag")})},
+               {"description", DescriptionFor(r.tags)}};
+  if (rule.contains("sources") && !rule["sources"].empty()) body["sourceRanges"] = rule["sources"];
+  if (rule.contains("source_tags") && !rule["source_tags"].empty()) body["sourceTags"] = rule["source_tags"];
+  return body;
+}
 
 json LiveFirewallAttributes(const std::vector<json>& rules) {
   std::map<int, const json*> by_index;
@@ -117,48 +136,47 @@ plan::DiffDecision DiffFirewall(const json& desired, const json& prior) {
   return plan::DiffDecision::kUpdate;
 }
 
-std::vector<json> GroupMembers(const std::vector<json>& instances, const std::string& group_name) {
-  std::vector<json> out;
-  for (const json& m : instances) {
-    if (!m.is_object()) continue;
-    std::string name = Str(m, "name");
-    if (name.rfind(group_name + "-", 0) != 0 || name.size() != group_name.size() + 5) continue;
-    if (m.contains("labels") && m["labels"].is_object() && m["labels"].contains(std::string(model::kTagAddress)))
-      continue;
-    out.push_back(m);
+namespace {
+
+class FirewallHandler final : public GceHandler {
+ public:
+  using GceHandler::GceHandler;
+  model::Kind kind() const override { return model::Kind::kFirewall; }
+  std::vector<AttributeSpec> Attributes() const override {
+    return {
+      {"rules", true, OnChange::kInPlace, "`PATCH global/firewalls/{name}-{i}` (the fields that differ); a missing rule inserted, an extra one deleted"},
+      {"target_tag", true, OnChange::kInPlace, "`PATCH global/firewalls/{name}-{i}` (`targetTags`)"},
+      {"network", false, OnChange::kReplace, "a rule cannot move to another network"},
+    };
   }
-  return out;
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override {
+    return DiffFirewall(desired.attributes, prior.attributes);
+  }
+  Result<ObservedResource> Create(const model::Resource& r, engine::ApplyContext& ctx) override;
+  Result<ObservedResource> Update(const model::Resource& r, const state::ResourceState& prior,
+                                  engine::ApplyContext& ctx) override;
+  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+
+};
+
+}  // namespace
+
+Result<ObservedResource> FirewallHandler::Create(const model::Resource& r, engine::ApplyContext& ctx) {
+  int i = 0;
+  for (const json& rule : r.attributes.value("rules", json::array())) {
+    json body = FirewallRuleBody(r, rule, i++);
+    std::string name = Str(body, "name");
+    Result<json> f = Ensure({"global/firewalls", name, body, "firewall-" + std::to_string(i), "firewall rule " + name},
+                            r, ctx);
+    if (!f.ok()) return f.status();
+  }
+  ObservedResource o;
+  o.id = r.cloud_name;
+  o.outputs = {{"rules", i}};
+  return o;
 }
 
-json LiveTargets(const std::string& tier, const json& pool, const std::string& group_name,
-                 const std::vector<json>& instances) {
-  json targets = {{"tier", tier}, {"tag", group_name}};
-  std::vector<std::string> in_pool;
-  for (const json& i : Strings(pool.is_object() ? pool.value("instances", json::array()) : json::array()))
-    in_pool.push_back(RelativeLink(i.get<std::string>()));
-  json missing = json::array();
-  for (const json& m : GroupMembers(instances, group_name)) {
-    std::string status = Str(m, "status");
-    if (!status.empty() && status != "RUNNING") continue;  // still joining, or on its way out
-    if (std::find(in_pool.begin(), in_pool.end(), RelativeLink(Str(m, "selfLink"))) == in_pool.end())
-      missing.push_back(Str(m, "name"));
-  }
-  if (!missing.empty()) {
-    std::sort(missing.begin(), missing.end());
-    targets["missing"] = missing;
-  }
-  return targets;
-}
-
-plan::DiffDecision DiffLoadBalancer(const json& desired, const json& prior) {
-  if (desired == prior) return plan::DiffDecision::kNoop;
-  // Members taken out of the pool are put back; any other change makes a
-  // new load balancer.
-  if (WithoutMissing(desired) == WithoutMissing(prior)) return plan::DiffDecision::kUpdate;
-  return plan::DiffDecision::kReplace;
-}
-
-Result<ObservedResource> GceProvider::UpdateFirewall(const model::Resource& r, const state::ResourceState& prior,
+Result<ObservedResource> FirewallHandler::Update(const model::Resource& r, const state::ResourceState& prior,
                                                      engine::ApplyContext& ctx) {
   (void)prior;
   Result<std::vector<json>> live = client_->List("/global/firewalls", "name eq " + r.cloud_name + "-[0-9]+");
@@ -214,35 +232,14 @@ Result<ObservedResource> GceProvider::UpdateFirewall(const model::Resource& r, c
   return o;
 }
 
-Result<ObservedResource> GceProvider::UpdateLoadBalancer(const model::Resource& r, const state::ResourceState& prior,
-                                                         engine::ApplyContext& ctx) {
-  const std::string name = prior.id.empty() ? r.cloud_name : prior.id;
-  const std::string pool_path = "/regions/" + Region(r.attributes) + "/targetPools/" + name;
-  Result<json> pool = client_->Get(pool_path);
-  if (!pool.ok()) return pool.status().WithPrefix("reading target pool " + name);
-  const std::string group = Str(r.attributes.value("targets", json::object()), "tag");
-  if (!group.empty()) {
-    const std::string filter =
-        "labels." + std::string(model::kTagDeployment) + "=" + EncodeLabelValue(config_.deployment);
-    Result<std::vector<json>> instances = ListInstances(filter);
-    if (!instances.ok()) return instances.status();
-    json missing = LiveTargets("", *pool, group, *instances).value("missing", json::array());
-    json add = json::array();
-    for (const json& m : GroupMembers(*instances, group))
-      if (std::find(missing.begin(), missing.end(), json(Str(m, "name"))) != missing.end())
-        add.push_back({{"instance", Str(m, "selfLink")}});
-    if (!add.empty()) {
-      json body = {{"instances", add}};
-      ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
-          "POST", pool_path + "/addInstance", body,
-          RequestId(request_scope_, r.address.ToString(), "add-instance", ctx.attempt, body), ctx,
-          "putting the members of group " + group + " back into target pool " + name));
-    }
-  }
-  ObservedResource o;
-  o.id = name;
-  o.outputs = prior.outputs.is_object() ? prior.outputs : json::object();
-  return o;
+Status FirewallHandler::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  Result<std::vector<json>> rules = client_->List("/global/firewalls", "name eq " + prior.id + "-[0-9]+");
+  if (!rules.ok()) return rules.status();
+  for (const json& f : *rules)
+    ORCH_RETURN_IF_ERROR(client_->DeleteAndWait("/global/firewalls/" + Str(f, "name"), ctx, "firewall rule " + Str(f, "name")));
+  return Status::OK();
 }
+
+std::unique_ptr<common::ResourceHandler> NewFirewallHandler(Api* api) { return std::make_unique<FirewallHandler>(api); }
 
 }  // namespace orch::providers::gce
