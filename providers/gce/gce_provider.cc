@@ -177,7 +177,7 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
   return out;
 }
 
-// Recorded ssh keys are reported as present (ssh_keys.cc); recorded network
+// Recorded ssh keys are reported as present (ssh_key.cc); recorded network
 // lookups only fill the subnetwork cache.
 Result<std::vector<ObservedResource>> GceProvider::FindRecorded(const std::vector<state::ResourceState>& missing) {
   for (const state::ResourceState& rs : missing) {
