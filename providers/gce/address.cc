@@ -9,7 +9,6 @@ using common::OnChange;
 using engine::ObservedResource;
 using nlohmann::json;
 
-
 namespace {
 
 class AddressHandler final : public GceHandler {
@@ -25,7 +24,6 @@ class AddressHandler final : public GceHandler {
   }
   Result<ObservedResource> Create(const model::Resource& r, engine::ApplyContext& ctx) override;
   Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
-
 };
 
 }  // namespace

@@ -156,7 +156,6 @@ class FirewallHandler final : public GceHandler {
   Result<ObservedResource> Update(const model::Resource& r, const state::ResourceState& prior,
                                   engine::ApplyContext& ctx) override;
   Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
-
 };
 
 }  // namespace

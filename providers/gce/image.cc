@@ -36,7 +36,6 @@ class ImageHandler final : public GceHandler {
   }
   Result<ObservedResource> Create(const model::Resource& r, engine::ApplyContext& ctx) override;
   Status Delete(const state::ResourceState&, engine::ApplyContext&) override { return Status::OK(); }  // never owned
-
 };
 
 }  // namespace

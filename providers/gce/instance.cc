@@ -9,7 +9,6 @@ using common::OnChange;
 using engine::ObservedResource;
 using nlohmann::json;
 
-
 namespace {
 
 class InstanceHandler final : public GceHandler {
@@ -46,7 +45,6 @@ class InstanceHandler final : public GceHandler {
   Result<ObservedResource> Update(const model::Resource& r, const state::ResourceState& prior,
                                   engine::ApplyContext& ctx) override;
   Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
-
 };
 
 }  // namespace

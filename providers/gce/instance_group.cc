@@ -60,7 +60,6 @@ class GroupHandler final : public GceHandler {
   json AutoscalerBody(const model::Resource& r, const std::string& group_link) const;
   // Waits until the group is stable and reports it with its members.
   Result<ObservedResource> ObserveGroup(const std::string& name, const std::string& address, engine::ApplyContext* ctx);
-
 };
 
 }  // namespace

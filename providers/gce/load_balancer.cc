@@ -95,7 +95,6 @@ class LoadBalancerHandler final : public GceHandler {
   Result<ObservedResource> Update(const model::Resource& r, const state::ResourceState& prior,
                                   engine::ApplyContext& ctx) override;
   Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
-
 };
 
 }  // namespace

@@ -11,7 +11,6 @@ using common::OnChange;
 using engine::ObservedResource;
 using nlohmann::json;
 
-
 namespace {
 
 class NetworkHandler final : public GceHandler {
@@ -32,7 +31,6 @@ class NetworkHandler final : public GceHandler {
  private:
   Result<ObservedResource> LookupNetwork(const model::Resource& r);
   Result<json> FindNetwork(const std::string& name_or_id);
-
 };
 
 }  // namespace

@@ -81,10 +81,6 @@ std::string SshKeysValue(const json& attributes) {
   return out;
 }
 
-
-
-
-
 namespace {
 
 class SshKeyHandler final : public GceHandler {

@@ -8,7 +8,6 @@ using common::OnChange;
 using engine::ObservedResource;
 using nlohmann::json;
 
-
 namespace {
 
 class VolumeHandler final : public GceHandler {
@@ -27,12 +26,10 @@ class VolumeHandler final : public GceHandler {
   }
   Result<ObservedResource> Create(const model::Resource& r, engine::ApplyContext& ctx) override;
   Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
-
 };
 
 }  // namespace
 
-// Volumes: a zonal persistent disk, attached to its instance with attachDisk.
 Result<ObservedResource> VolumeHandler::Create(const model::Resource& r, engine::ApplyContext& ctx) {
   const json& a = r.attributes;
   const std::string instance = Str(a, "instance_id");  // zones/Z/instances/N
