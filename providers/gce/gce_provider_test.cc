@@ -884,76 +884,9 @@ TEST_F(GceSshKeyTest, SetMetadataSendsTheCurrentFingerprintAndKeepsOtherItems) {
 namespace orch::providers::gce {
 namespace {
 
-// Drift: what Discover reads back of firewalls and load balancers, the
-// diff that tells a change of meaning from one of form, and the in-place
-// updates that put it back.
-TEST(GceDrift, FirewallRulesAreReadBackInTheSpecsFormByRuleIndex) {
-  std::vector<json> rules = {
-      {{"name", "demo-db-fw-1"}, {"allowed", json::array({{{"IPProtocol", "tcp"}, {"ports", json::array({"7000"})}}})},
-       {"sourceTags", json::array({"demo-db"})}, {"targetTags", json::array({"demo-db"})}},
-      {{"name", "demo-db-fw-0"},
-       {"allowed", json::array({{{"IPProtocol", "tcp"}, {"ports", json::array({"22", "80"})}}})},
-       {"sourceRanges", json::array({"10.0.0.0/8"})}, {"targetTags", json::array({"demo-db"})}}};
-  json live = LiveFirewallAttributes(rules);
-  EXPECT_EQ(live["target_tag"], "demo-db");
-  ASSERT_EQ(live["rules"].size(), 2u);
-  EXPECT_EQ(live["rules"][0], json({{"protocol", "tcp"}, {"ports", "22,80"}, {"sources", {"10.0.0.0/8"}},
-                                    {"source_tags", json::array()}}));
-  EXPECT_EQ(live["rules"][1]["source_tags"], json::array({"demo-db"}));
-  // Rules that disagree on the target tag report none.
-  rules[0]["targetTags"] = json::array({"other"});
-  EXPECT_EQ(LiveFirewallAttributes(rules)["target_tag"], "");
+// Drift: the in-place updates that put back what was changed outside
+// (what is read back and compared: firewall_test.cc, load_balancer_test.cc).
 
-  json recorded = {{"network", "global/networks/demo-main"},
-                   {"target_tag", "demo-db"},
-                   {"rules", {{{"protocol", "tcp"}, {"ports", "22, 80"}, {"sources", {"10.0.0.0/8"}}, {"source_tags", json::array()}},
-                              {{"protocol", "tcp"}, {"ports", "7000"}, {"sources", json::array()}, {"source_tags", {"demo-db"}}}}}};
-  json probe = recorded;
-  probe["rules"] = live["rules"];
-  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kNoop);  // "22, 80" is "22,80"
-  probe["rules"][0]["sources"] = json::array({"0.0.0.0/0"});
-  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kUpdate);
-  probe = recorded;
-  probe["target_tag"] = "";
-  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kUpdate);
-  probe = recorded;
-  probe["rules"].erase(1);  // a rule deleted outside is inserted again
-  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kUpdate);
-  probe = recorded;
-  probe["network"] = "global/networks/other";
-  EXPECT_EQ(DiffFirewall(recorded, probe), plan::DiffDecision::kReplace);
-  // No source is GCE's 0.0.0.0/0.
-  json open = recorded;
-  open["rules"][0]["sources"] = json::array();
-  json open_live = open;
-  open_live["rules"][0]["sources"] = json::array({"0.0.0.0/0"});
-  EXPECT_EQ(DiffFirewall(open, open_live), plan::DiffDecision::kNoop);
-}
-
-TEST(GceDrift, LoadBalancerTargetsNameTheGroupMembersThePoolLacks) {
-  const std::string z = std::string(kProjectBase) + "/zones/us-central1-a/instances/";
-  std::vector<json> instances = {
-      {{"name", "demo-api-aaaa"}, {"status", "RUNNING"}, {"selfLink", z + "demo-api-aaaa"}},
-      {{"name", "demo-api-bbbb"}, {"status", "RUNNING"}, {"selfLink", z + "demo-api-bbbb"}},
-      {{"name", "demo-api-cccc"}, {"status", "PROVISIONING"}, {"selfLink", z + "demo-api-cccc"}},
-      {{"name", "demo-api-0"}, {"status", "RUNNING"}, {"selfLink", z + "demo-api-0"},
-       {"labels", {{"orchestrator-address", "api.instance_5b0_5d"}}}},
-      {{"name", "demo-web-dddd"}, {"status", "RUNNING"}, {"selfLink", z + "demo-web-dddd"}}};
-  json pool = {{"name", "demo-api-lb"}, {"instances", json::array({z + "demo-api-aaaa"})}};
-  json targets = LiveTargets("api", pool, "demo-api", instances);
-  EXPECT_EQ(targets, json({{"tier", "api"}, {"tag", "demo-api"}, {"missing", {"demo-api-bbbb"}}}));
-  pool["instances"].push_back(z + "demo-api-bbbb");
-  EXPECT_EQ(LiveTargets("api", pool, "demo-api", instances), json({{"tier", "api"}, {"tag", "demo-api"}}));
-
-  json recorded = {{"region", "us-central1"}, {"targets", {{"tier", "api"}, {"tag", "demo-api"}}},
-                   {"health_check", {{"port", 8080}}}};
-  json probe = recorded;
-  probe["targets"] = targets;
-  EXPECT_EQ(DiffLoadBalancer(recorded, recorded), plan::DiffDecision::kNoop);
-  EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kUpdate);
-  probe["health_check"]["port"] = 80;
-  EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kReplace);
-}
 
 TEST_F(GceProviderTest, FirewallDriftIsPatchedRuleByRule) {
   model::Resource fw = Firewall();
