@@ -197,6 +197,8 @@ plan::DiffDecision DiffFirewall(const nlohmann::json& desired, const nlohmann::j
 // names of the group's running members the pool lacks (absent when none).
 nlohmann::json LiveTargets(const std::string& tier, const nlohmann::json& pool, const std::string& group_name,
                            const std::vector<nlohmann::json>& instances);
+// A legacy HTTP health check as the spec writes it (protocol http).
+nlohmann::json LiveHealthCheck(const nlohmann::json& check);
 plan::DiffDecision DiffLoadBalancer(const nlohmann::json& desired, const nlohmann::json& prior);
 
 }  // namespace orch::providers::gce

@@ -142,7 +142,7 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
   Result<std::vector<json>> rules = api_.client_->List(region_path + "/forwardingRules", dep_filter);
   if (!rules.ok()) return rules.status().WithPrefix("listing forwarding rules");
   std::set<std::string> lb_seen;
-  std::vector<json> pools;
+  std::vector<json> pools, checks;
   bool pools_listed = false;
   for (const json& fr : *rules) {
     std::map<std::string, std::string> t;
@@ -155,6 +155,9 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
       Result<std::vector<json>> l = api_.client_->List(region_path + "/targetPools", name_filter);
       if (!l.ok()) return l.status().WithPrefix("listing target pools");
       pools = std::move(*l);
+      Result<std::vector<json>> h = api_.client_->List("/global/httpHealthChecks", name_filter);
+      if (!h.ok()) return h.status().WithPrefix("listing health checks");
+      checks = std::move(*h);
       pools_listed = true;
     }
     // The pool's members: the group that feeds it, and those of its members the pool lacks.
@@ -162,6 +165,11 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
     for (const json& candidate : pools)
       if (candidate.is_object() && Str(candidate, "name") == pool) p = &candidate;
     if (!p) continue;
+    const json hcs = p->value("healthChecks", json::array());
+    if (hcs.is_array() && !hcs.empty() && hcs[0].is_string())
+      for (const json& c : checks)
+        if (c.is_object() && RelativeLink(Str(c, "selfLink")) == RelativeLink(hcs[0].get<std::string>()))
+          out.back().attributes["health_check"] = LiveHealthCheck(c);
     const std::string pool_link = RelativeLink(Str(*p, "selfLink"));
     for (const json& g : groups) {
       bool feeds = false;
@@ -170,7 +178,7 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
         for (const json& tp : tps) feeds = feeds || (tp.is_string() && RelativeLink(tp.get<std::string>()) == pool_link);
       if (!feeds) continue;
       Result<model::Address> parsed = model::Address::Parse(out.back().address);
-      out.back().attributes = {{"targets", LiveTargets(parsed.ok() ? parsed->tier : "", *p, Str(g, "name"), members)}};
+      out.back().attributes["targets"] = LiveTargets(parsed.ok() ? parsed->tier : "", *p, Str(g, "name"), members);
       break;
     }
   }

@@ -924,7 +924,7 @@ TEST_F(GceProviderTest, FirewallDriftIsPatchedRuleByRule) {
   EXPECT_TRUE(transport_.Unexpected().empty());
 }
 
-TEST_F(GceProviderTest, LoadBalancerDriftPutsTheGroupsMembersBackIntoThePool) {
+TEST_F(GceProviderTest, LoadBalancerDriftPatchesTheHealthCheckAndPutsMembersBackIntoThePool) {
   model::Resource lb;
   lb.address = *model::Address::Parse("api.lb");
   lb.cloud_name = "demo-api-lb";
@@ -933,6 +933,11 @@ TEST_F(GceProviderTest, LoadBalancerDriftPutsTheGroupsMembersBackIntoThePool) {
   const std::string rp = std::string(kProjectBase) + "/regions/us-central1/targetPools/demo-api-lb";
   const std::string z = std::string(kProjectBase) + "/zones/us-central1-a/instances";
   transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-drift-2")));
+  const std::string hc = std::string(kProjectBase) + "/global/httpHealthChecks/demo-api-lb";
+  transport_.Expect("GET", hc,
+                    Reply(200, {{"name", "demo-api-lb"}, {"port", 80}, {"requestPath", "/changed"}, {"checkIntervalSec", 5},
+                                {"timeoutSec", 5}, {"healthyThreshold", 2}, {"unhealthyThreshold", 2}}));
+  transport_.Expect("PATCH", hc + "?requestId=", Reply(200, {{"name", "op-h"}, {"status", "DONE"}, {"selfLink", hc + "/op-h"}}));
   transport_.Expect("GET", rp, Reply(200, {{"name", "demo-api-lb"}, {"instances", json::array({z + "/demo-api-aaaa"})}}));
   transport_.Expect("GET", z + "?maxResults=500&filter=",
                     Reply(200, {{"items", json::array({{{"name", "demo-api-aaaa"}, {"status", "RUNNING"}, {"selfLink", z + "/demo-api-aaaa"}},
@@ -956,6 +961,10 @@ TEST_F(GceProviderTest, LoadBalancerDriftPutsTheGroupsMembersBackIntoThePool) {
   for (const env::HttpRequest& q : transport_.Requests())
     if (q.url.find("/addInstance") != std::string::npos) add = json::parse(q.body);
   EXPECT_EQ(add, json({{"instances", {{{"instance", z + "/demo-api-bbbb"}}}}}));
+  json patch;
+  for (const env::HttpRequest& q : transport_.Requests())
+    if (q.method == "PATCH") patch = json::parse(q.body);
+  EXPECT_EQ(patch, json({{"requestPath", "/"}}));  // only the field that differs
   EXPECT_TRUE(transport_.Unexpected().empty());
 }
 

@@ -29,6 +29,26 @@ json WithoutMissing(const json& attributes) {
   return out;
 }
 
+// The legacy HTTP health check's fields for a neutral health_check (what
+// create sends, defaults filled in).
+json HealthCheckFields(const json& hc) {
+  const json h = hc.is_object() ? hc : json::object();
+  return {{"port", h.value("port", json(80))},
+          {"requestPath", Str(h, "path", "/")},
+          {"checkIntervalSec", h.value("interval_s", json(5))},
+          {"timeoutSec", h.value("timeout_s", json(5))},
+          {"healthyThreshold", h.value("healthy_threshold", json(2))},
+          {"unhealthyThreshold", h.value("unhealthy_threshold", json(2))}};
+}
+
+// The health check as GCE makes it: its protocol is always HTTP, so only
+// the fields it carries are compared.
+json WithCanonicalHealthCheck(const json& attributes) {
+  json out = attributes;
+  if (out.is_object() && out.contains("health_check")) out["health_check"] = HealthCheckFields(out["health_check"]);
+  return out;
+}
+
 }  // namespace
 
 std::vector<json> GroupMembers(const std::vector<json>& instances, const std::string& group_name) {
@@ -64,11 +84,29 @@ json LiveTargets(const std::string& tier, const json& pool, const std::string& g
   return targets;
 }
 
+json LiveHealthCheck(const json& check) {
+  if (!check.is_object()) return json::object();
+  return {{"protocol", "http"},
+          {"port", check.value("port", json(80))},
+          {"path", Str(check, "requestPath", "/")},
+          {"interval_s", check.value("checkIntervalSec", json(5))},
+          {"timeout_s", check.value("timeoutSec", json(5))},
+          {"healthy_threshold", check.value("healthyThreshold", json(2))},
+          {"unhealthy_threshold", check.value("unhealthyThreshold", json(2))}};
+}
+
 plan::DiffDecision DiffLoadBalancer(const json& desired, const json& prior) {
   if (desired == prior) return plan::DiffDecision::kNoop;
-  // Members taken out of the pool are put back; any other change makes a
-  // new load balancer.
-  if (WithoutMissing(desired) == WithoutMissing(prior)) return plan::DiffDecision::kUpdate;
+  json d = WithCanonicalHealthCheck(desired), p = WithCanonicalHealthCheck(prior);
+  if (d == p) return plan::DiffDecision::kNoop;
+  // Members taken out of the pool are put back and the health check is
+  // patched; any other change makes a new load balancer.
+  json dr = WithoutMissing(d), pr = WithoutMissing(p);
+  if (dr.is_object() && pr.is_object()) {
+    dr.erase("health_check");
+    pr.erase("health_check");
+  }
+  if (dr == pr) return plan::DiffDecision::kUpdate;
   return plan::DiffDecision::kReplace;
 }
 
@@ -82,7 +120,7 @@ class LoadBalancerHandler final : public GceHandler {
     return {
       {"targets", true, OnChange::kInPlace, "members of the group taken out of the pool: `POST regions/{region}/targetPools/{name}/addInstance`; another group: replace"},
       {"listeners", false, OnChange::kReplace, "a new load balancer"},
-      {"health_check", false, OnChange::kReplace, "a new load balancer"},
+      {"health_check", true, OnChange::kInPlace, "`PATCH global/httpHealthChecks/{name}` (the fields that differ; GCE's check is always HTTP)"},
       {"region", false, OnChange::kReplace, "a new load balancer"},
       {"network", false, OnChange::kReplace, "a new load balancer"},
     };
@@ -116,15 +154,9 @@ Result<ObservedResource> LoadBalancerHandler::Create(const model::Resource& r, e
   const json& a = r.attributes;
   const std::string region = Region(a);
   const std::string desc = DescriptionFor(r.tags);
-  const json hc = a.value("health_check", json::object());
-  json hc_body = {{"name", r.cloud_name},
-                  {"port", hc.value("port", 80)},
-                  {"requestPath", Str(hc, "path", "/")},
-                  {"checkIntervalSec", hc.value("interval_s", 5)},
-                  {"timeoutSec", hc.value("timeout_s", 5)},
-                  {"healthyThreshold", hc.value("healthy_threshold", 2)},
-                  {"unhealthyThreshold", hc.value("unhealthy_threshold", 2)},
-                  {"description", desc}};
+  json hc_body = HealthCheckFields(a.value("health_check", json::object()));
+  hc_body["name"] = r.cloud_name;
+  hc_body["description"] = desc;
   Result<json> h = Ensure({"global/httpHealthChecks", r.cloud_name, hc_body, "health-check",
                            "HTTP health check " + r.cloud_name},
                           r, ctx);
@@ -184,6 +216,18 @@ Result<ObservedResource> LoadBalancerHandler::Update(const model::Resource& r, c
                                                          engine::ApplyContext& ctx) {
   const std::string name = prior.id.empty() ? r.cloud_name : prior.id;
   const std::string pool_path = "/regions/" + Region(r.attributes) + "/targetPools/" + name;
+  // The health check: a JSON merge patch of the fields that differ.
+  const std::string hc_path = "/global/httpHealthChecks/" + name;
+  Result<json> hc = client_->Get(hc_path);
+  if (!hc.ok()) return hc.status().WithPrefix("reading health check " + name);
+  json patch = json::object();
+  const json want = HealthCheckFields(r.attributes.value("health_check", json::object()));
+  for (const auto& [k, v] : want.items())
+    if (!hc->is_object() || !hc->contains(k) || (*hc)[k] != v) patch[k] = v;
+  if (!patch.empty())
+    ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
+        "PATCH", hc_path, patch, RequestId(request_scope_, r.address.ToString(), "health-check-patch", ctx.attempt, patch),
+        ctx, "updating health check " + name));
   Result<json> pool = client_->Get(pool_path);
   if (!pool.ok()) return pool.status().WithPrefix("reading target pool " + name);
   const std::string group = Str(r.attributes.value("targets", json::object()), "tag");

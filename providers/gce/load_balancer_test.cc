@@ -29,8 +29,26 @@ TEST(GceDrift, LoadBalancerTargetsNameTheGroupMembersThePoolLacks) {
   probe["targets"] = targets;
   EXPECT_EQ(DiffLoadBalancer(recorded, recorded), plan::DiffDecision::kNoop);
   EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kUpdate);
-  probe["health_check"]["port"] = 80;
+  probe["health_check"]["port"] = 80;  // patched in place
+  EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kUpdate);
+  probe["listeners"] = json::array();
   EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kReplace);
+}
+
+TEST(GceDrift, HealthChecksAreComparedByWhatGceCarries) {
+  json check = {{"name", "demo-api-lb"}, {"port", 8080}, {"requestPath", "/health"}, {"checkIntervalSec", 5},
+                {"timeoutSec", 5}, {"healthyThreshold", 2}, {"unhealthyThreshold", 2}};
+  json live = LiveHealthCheck(check);
+  EXPECT_EQ(live, json({{"protocol", "http"}, {"port", 8080}, {"path", "/health"}, {"interval_s", 5}, {"timeout_s", 5},
+                        {"healthy_threshold", 2}, {"unhealthy_threshold", 2}}));
+  json recorded = {{"region", "us-central1"},
+                   {"health_check", {{"protocol", "tcp"}, {"port", 8080}, {"path", "/health"}, {"interval_s", 5},
+                                     {"timeout_s", 5}, {"healthy_threshold", 2}, {"unhealthy_threshold", 2}}}};
+  json probe = recorded;
+  probe["health_check"] = live;  // GCE's check is HTTP whatever the spec says
+  EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kNoop);
+  probe["health_check"]["path"] = "/changed";
+  EXPECT_EQ(DiffLoadBalancer(recorded, probe), plan::DiffDecision::kUpdate);
 }
 
 }  // namespace

@@ -772,5 +772,23 @@ TEST(GceGroups, MembersJoinAndLeaveTheGroupsTargetPools) {
   EXPECT_TRUE(pool().empty());
 }
 
+
+TEST(GceLoadBalancing, HttpHealthCheckPatchMergesAndValidates) {
+  Harness h;
+  ASSERT_EQ(h.Call("POST", h.P("global/httpHealthChecks"), {{"name", "hc"}, {"port", 8080}, {"requestPath", "/health"}}).status,
+            200);
+  Reply patch = h.Call("PATCH", h.P("global/httpHealthChecks/hc"), {{"requestPath", "/other"}});
+  ASSERT_EQ(patch.status, 200) << patch.text;
+  EXPECT_EQ(patch.body["operationType"], "patch");
+  json hc = h.Call("GET", h.P("global/httpHealthChecks/hc")).body;
+  EXPECT_EQ(hc["requestPath"], "/other");
+  EXPECT_EQ(hc["port"], 8080);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/httpHealthChecks/hc"), {{"timeoutSec", 60}}).status, 400);  // > interval
+  EXPECT_EQ(h.Call("PATCH", h.P("global/httpHealthChecks/hc"), {{"name", "x"}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/httpHealthChecks/hc"), {{"bogus", 1}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/httpHealthChecks/none"), {{"port", 81}}).status, 404);
+  EXPECT_EQ(h.Call("GET", h.P("global/httpHealthChecks/hc")).body["requestPath"], "/other");
+}
+
 }  // namespace
 }  // namespace cloudsim::gce::testing

@@ -378,6 +378,32 @@ HttpResponse GceApi::TargetPoolMembers(Call& c, bool add) {
   return OpResponse(c, op);
 }
 
+HttpResponse GceApi::PatchHttpHealthCheck(Call& c) {
+  const std::string& name = c.params.at("httpHealthCheck");
+  Resource& hc = Get("global", "httpHealthChecks", name);
+  CheckFields("httpHealthChecks", c.body);
+  static const char* kFields[] = {"checkIntervalSec", "timeoutSec", "healthyThreshold", "unhealthyThreshold",
+                                  "port", "requestPath", "description", "host"};
+  json current = json::object();
+  for (const char* k : kFields)
+    if (hc.body.contains(k)) current[k] = hc.body[k];
+  if (c.body.contains("name") && c.body["name"] != json(name)) {
+    FailInvalid("resource.name", c.body["name"].is_string() ? c.body["name"].get<std::string>() : c.body["name"].dump(),
+                "The name of a health check cannot be changed.");
+  }
+  json patch = c.body;
+  for (const char* k : {"name", "kind", "id", "selfLink", "creationTimestamp"}) patch.erase(k);
+  current.merge_patch(patch);
+  Call merged{c.req, c.params, c.scope, c.region, c.zone, current};
+  Resource r = PrepareHttpHealthCheck(merged);
+  for (const char* k : kFields) {
+    if (r.body.contains(k)) hc.body[k] = r.body[k];
+    else hc.body.erase(k);
+  }
+  std::string op = NewOp("global", "patch", hc.body["selfLink"], hc.body["id"], ctx_->Latency(3));
+  return OpResponse(c, op);
+}
+
 void GceApi::PoolMembership(const json& pools, const std::string& self_link, bool add) {
   if (!pools.is_array()) return;
   for (const json& ref : pools) {
