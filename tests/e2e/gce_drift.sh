@@ -8,7 +8,8 @@
 # 2, one deploy puts them back with one firewalls.patch and one
 # targetPools.addInstance and no other mutating request, and then both
 # plans report nothing. A change made outside and put back outside plans no
-# change. Teardown leaves nothing.
+# change. The health check pointed at another path outside is patched back
+# with one httpHealthChecks.patch. Teardown leaves nothing.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -162,6 +163,32 @@ orch plan "$spec" --refresh-only --detailed-exitcode >"$work/after.out" 2>&1 || 
 orch plan "$spec" --detailed-exitcode >"$work/after2.out" 2>&1 || { cat "$work/after2.out"; fail "changes left after the restoring deploy"; }
 [ "$(ranges)" = "$want_ranges" ] || fail "rule 3 has source ranges '$(ranges)', want '$want_ranges'"
 [ "$(pool_members)" = "$want_members" ] || fail "the target pool holds '$(pool_members)', want '$want_members'"
+
+# The load balancer's health check pointed at another path outside: patched back alone.
+hc=/global/httpHealthChecks/gcedemo-api-lb
+want_path=$(gce GET "$hc" | jq_py 'print(d["requestPath"])')
+gce PATCH "$hc" '{"requestPath": "/changed-by-hand"}'
+set +e
+orch plan "$spec" --detailed-exitcode >"$work/hc.out" 2>&1
+code=$?
+set -e
+[ "$code" -eq 2 ] || { cat "$work/hc.out"; fail "plan after the health check change exited $code, want 2"; }
+grep -q "^  ~ api.lb (update in place: drift: health_check changed outside orchestrator)" "$work/hc.out" ||
+  { cat "$work/hc.out"; fail "the health check changed outside is not shown as drift"; }
+before=$(mutations)
+orch deploy "$spec" --auto-approve >"$work/restore2.out" 2>&1 || { tail -20 "$work/restore2.out"; fail "deploy restoring the health check"; }
+after=$(mutations)
+python3 - "$before" "$after" <<'PY' || fail "restoring the health check made other mutating requests"
+import sys
+def parse(t):
+    return {" ".join(l.split()[:2]): int(l.split()[2]) for l in t.splitlines() if l.strip()}
+b, a = parse(sys.argv[1]), parse(sys.argv[2])
+made = {k: a[k] - b.get(k, 0) for k in a if a[k] != b.get(k, 0)}
+assert list(made) == ["PATCH /compute/v1/projects/{project}/global/httpHealthChecks/{httpHealthCheck}"], made
+assert list(made.values()) == [1], made
+PY
+[ "$(gce GET "$hc" | jq_py 'print(d["requestPath"])')" = "$want_path" ] || fail "the health check path is not back to $want_path"
+orch plan "$spec" --detailed-exitcode >"$work/after3.out" 2>&1 || { cat "$work/after3.out"; fail "changes left after restoring the health check"; }
 
 orch teardown "$spec" --auto-approve >"$work/teardown.out" 2>&1 || { tail -20 "$work/teardown.out"; fail "teardown"; }
 [ -z "$(gce_kinds)" ] || fail "left after teardown: $(gce_kinds)"
