@@ -880,3 +880,148 @@ TEST_F(GceSshKeyTest, SetMetadataSendsTheCurrentFingerprintAndKeepsOtherItems) {
 
 }  // namespace
 }  // namespace orch::providers::gce
+
+namespace orch::providers::gce {
+namespace {
+
+// Drift: the in-place updates that put back what was changed outside
+// (what is read back and compared: firewall_test.cc, load_balancer_test.cc).
+
+
+TEST_F(GceProviderTest, FirewallDriftIsPatchedRuleByRule) {
+  model::Resource fw = Firewall();
+  fw.attributes["rules"].push_back(
+      {{"protocol", "tcp"}, {"ports", "22"}, {"sources", {"10.0.0.0/8"}}, {"source_tags", json::array()}});
+  const std::string fws = std::string(kProjectBase) + "/global/firewalls";
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-drift-1")));
+  // Rule 0 was opened to another range; rule 1 was deleted; rule 2 is left over.
+  json rule0 = FirewallRuleBody(fw, fw.attributes["rules"][0], 0);
+  rule0["sourceRanges"] = json::array({"1.2.3.0/24"});
+  json rule2 = FirewallRuleBody(fw, fw.attributes["rules"][0], 2);
+  transport_.Expect("GET", fws + "?maxResults=500&filter=", Reply(200, {{"items", json::array({rule0, rule2})}}));
+  transport_.Expect("PATCH", fws + "/demo-web-fw-0?requestId=",
+                    Reply(200, {{"name", "op-p"}, {"status", "DONE"}, {"selfLink", fws + "/op-p"}}));
+  transport_.Expect("POST", fws + "?requestId=", Reply(200, {{"name", "op-i"}, {"status", "DONE"}, {"selfLink", fws + "/op-i"}}));
+  transport_.Expect("GET", fws + "/demo-web-fw-1", Reply(200, {{"name", "demo-web-fw-1"}}));
+  transport_.Expect("DELETE", fws + "/demo-web-fw-2", Reply(200, {{"name", "op-d"}, {"status", "DONE"}, {"selfLink", fws + "/op-d"}}));
+  state::ResourceState prior;
+  prior.address = "web.firewall";
+  prior.kind = "firewall";
+  prior.id = "demo-web-fw";
+  prior.attributes = fw.attributes;
+  EXPECT_EQ(provider_->Diff(fw, prior), plan::DiffDecision::kNoop);
+  state::ResourceState live = prior;
+  live.attributes["rules"][0]["sources"] = json::array({"1.2.3.0/24"});
+  EXPECT_EQ(provider_->Diff(fw, live), plan::DiffDecision::kUpdate);
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(fw, prior, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->id, "demo-web-fw");
+  json patch;
+  for (const env::HttpRequest& q : transport_.Requests())
+    if (q.method == "PATCH") patch = json::parse(q.body);
+  EXPECT_EQ(patch, json({{"sourceRanges", {"0.0.0.0/0"}}}));  // only what differs
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceProviderTest, LoadBalancerDriftPatchesTheHealthCheckAndPutsMembersBackIntoThePool) {
+  model::Resource lb;
+  lb.address = *model::Address::Parse("api.lb");
+  lb.cloud_name = "demo-api-lb";
+  lb.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "api.lb"}};
+  lb.attributes = {{"region", "us-central1"}, {"targets", {{"tier", "api"}, {"tag", "demo-api"}}}};
+  const std::string rp = std::string(kProjectBase) + "/regions/us-central1/targetPools/demo-api-lb";
+  const std::string z = std::string(kProjectBase) + "/zones/us-central1-a/instances";
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-drift-2")));
+  const std::string hc = std::string(kProjectBase) + "/global/httpHealthChecks/demo-api-lb";
+  transport_.Expect("GET", hc,
+                    Reply(200, {{"name", "demo-api-lb"}, {"port", 80}, {"requestPath", "/changed"}, {"checkIntervalSec", 5},
+                                {"timeoutSec", 5}, {"healthyThreshold", 2}, {"unhealthyThreshold", 2}}));
+  transport_.Expect("PATCH", hc + "?requestId=", Reply(200, {{"name", "op-h"}, {"status", "DONE"}, {"selfLink", hc + "/op-h"}}));
+  transport_.Expect("GET", rp, Reply(200, {{"name", "demo-api-lb"}, {"instances", json::array({z + "/demo-api-aaaa"})}}));
+  transport_.Expect("GET", z + "?maxResults=500&filter=",
+                    Reply(200, {{"items", json::array({{{"name", "demo-api-aaaa"}, {"status", "RUNNING"}, {"selfLink", z + "/demo-api-aaaa"}},
+                                                       {{"name", "demo-api-bbbb"}, {"status", "RUNNING"}, {"selfLink", z + "/demo-api-bbbb"}}})}}));
+  transport_.Expect("POST", rp + "/addInstance?requestId=",
+                    Reply(200, {{"name", "op-a"}, {"status", "DONE"}, {"selfLink", rp + "/op-a"}}));
+  state::ResourceState prior;
+  prior.address = "api.lb";
+  prior.kind = "load_balancer";
+  prior.id = "demo-api-lb";
+  prior.attributes = lb.attributes;
+  prior.outputs = {{"id", "demo-api-lb"}, {"ip", "34.1.2.3"}};
+  state::ResourceState live = prior;
+  live.attributes["targets"]["missing"] = json::array({"demo-api-bbbb"});
+  EXPECT_EQ(provider_->Diff(lb, live), plan::DiffDecision::kUpdate);
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(lb, prior, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->outputs["ip"], "34.1.2.3");
+  json add;
+  for (const env::HttpRequest& q : transport_.Requests())
+    if (q.url.find("/addInstance") != std::string::npos) add = json::parse(q.body);
+  EXPECT_EQ(add, json({{"instances", {{{"instance", z + "/demo-api-bbbb"}}}}}));
+  json patch;
+  for (const env::HttpRequest& q : transport_.Requests())
+    if (q.method == "PATCH") patch = json::parse(q.body);
+  EXPECT_EQ(patch, json({{"requestPath", "/"}}));  // only the field that differs
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+}  // namespace
+}  // namespace orch::providers::gce
+
+namespace orch::providers::gce {
+namespace {
+
+// docs/providers/gce.md carries the attribute table the handlers declare.
+TEST(GceHandlers, TheDocumentedAttributeTableIsTheDeclaredOne) {
+  testing::FakeClock clock;
+  testing::ScriptedTransport transport;
+  GceProvider provider(engine::ProviderEnv{&clock, &transport, ""});
+  const std::string want = common::AttributeTable(provider.handlers());
+  const std::string path = std::string(ORCH_SOURCE_DIR) + "/docs/providers/gce.md";
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << "cannot read " << path;
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(common::DocumentedAttributeTable(doc), want)
+      << path << " should have, between <!-- BEGIN attributes --> and <!-- END attributes -->:\n"
+      << want;
+}
+
+TEST(GceHandlers, EveryKindHasAHandlerAndTheDefaultDiffKeepsTheOldAnswers) {
+  testing::FakeClock clock;
+  testing::ScriptedTransport transport;
+  GceProvider provider(engine::ProviderEnv{&clock, &transport, ""});
+  EXPECT_EQ(provider.handlers().kinds().size(), 9u);
+  EXPECT_EQ(provider.GetCapabilities().kinds.size(), 9u);
+  // A volume: any change replaces it; none is a no-op.
+  model::Resource v;
+  v.address = *model::Address::Parse("db.volume.data[0]");
+  v.attributes = {{"size_gb", 10}, {"region", "us-central1"}, {"zone", "us-central1-a"}};
+  state::ResourceState prior;
+  prior.kind = "volume";
+  prior.id = "zones/us-central1-a/disks/demo-db-data-0";
+  prior.attributes = v.attributes;
+  EXPECT_EQ(provider.Diff(v, prior), plan::DiffDecision::kNoop);
+  prior.attributes["size_gb"] = 20;
+  EXPECT_EQ(provider.Diff(v, prior), plan::DiffDecision::kReplace);
+  prior.attributes = v.attributes;
+  prior.attributes["unknown"] = 1;
+  EXPECT_EQ(provider.Diff(v, prior), plan::DiffDecision::kReplace);
+  // A group: scaling and instance attributes in place, network replaces.
+  model::Resource g;
+  g.address = *model::Address::Parse("api.group");
+  g.attributes = {{"min", 1}, {"max", 3}, {"size", "e2-small"}, {"network", "global/networks/a"}, {"region", "r"}};
+  state::ResourceState gp;
+  gp.kind = "instance_group";
+  gp.id = "regions/r/instanceGroupManagers/demo-api";
+  gp.attributes = g.attributes;
+  gp.attributes["max"] = 5;
+  EXPECT_EQ(provider.Diff(g, gp), plan::DiffDecision::kUpdate);
+  gp.attributes["network"] = "global/networks/b";
+  EXPECT_EQ(provider.Diff(g, gp), plan::DiffDecision::kReplace);
+}
+
+}  // namespace
+}  // namespace orch::providers::gce

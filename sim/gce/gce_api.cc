@@ -616,6 +616,9 @@ void GceApi::RegisterRoutes(Router& router) {
   std::string tp = p + "/regions/{region}/targetPools/{targetPool}";
   Add(router, "POST", tp + "/addInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, true); });
   Add(router, "POST", tp + "/removeInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, false); });
+  Add(router, "PATCH", p + "/global/firewalls/{firewall}", Access::kWrite, [this](Call& c) { return PatchFirewall(c); });
+  Add(router, "PATCH", p + "/global/httpHealthChecks/{httpHealthCheck}", Access::kWrite,
+      [this](Call& c) { return PatchHttpHealthCheck(c); });
 
   // Operations.
   for (const std::string scope : {"zones/{zone}", "regions/{region}", "global"}) {

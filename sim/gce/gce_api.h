@@ -218,6 +218,15 @@ class GceApi : public Api {
   HttpResponse SetTargetPools(Call& c);
   HttpResponse RecreateInstances(Call& c);
   HttpResponse TargetPoolMembers(Call& c, bool add);
+  // firewalls.patch: a JSON merge patch of the rule, validated as an insert
+  // of the result; name, network and direction cannot change.
+  HttpResponse PatchFirewall(Call& c);
+  // httpHealthChecks.patch: the same for a legacy HTTP health check (the name
+  // cannot change).
+  HttpResponse PatchHttpHealthCheck(Call& c);
+  // A managed group's members are in the target pools the group names:
+  // adds (or removes) instance `self_link` to (from) each pool of `pools`.
+  void PoolMembership(const json& pools, const std::string& self_link, bool add);
   HttpResponse GetFromFamily(Call& c);
   HttpResponse WaitOp(Call& c);
 

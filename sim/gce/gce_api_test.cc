@@ -606,9 +606,6 @@ TEST(GceApiMisc, AuthRateLimitSaveLoadReset) {
   EXPECT_EQ(h.api->ServerError(HttpRequest(), 503).status, 503);
 }
 
-}  // namespace
-}  // namespace cloudsim::gce::testing
-
 namespace cloudsim::gce::testing {
 namespace {
 
@@ -693,6 +690,104 @@ TEST(GceGroups, AutoscalerPatchMovesTheBounds) {
   EXPECT_EQ(h.Call("PATCH", h.P(std::string(kZ) + "autoscalers?autoscaler=a"),
                    {{"autoscalingPolicy", {{"minNumReplicas", 5}}}}).status, 400);
   EXPECT_EQ(h.Call("PATCH", h.P(std::string(kZ) + "autoscalers?autoscaler=nope"), json::object()).status, 404);
+}
+
+}  // namespace
+}  // namespace cloudsim::gce::testing
+
+TEST(GceNetworks, FirewallPatchMergesAndKeepsNameNetworkDirection) {
+  Harness h;
+  h.Finish(h.Call("POST", h.P("global/networks"), {{"name", "vpc"}, {"autoCreateSubnetworks", false}}).body);
+  ASSERT_EQ(h.Call("POST", h.P("global/firewalls"),
+                   {{"name", "fw"}, {"network", "global/networks/vpc"}, {"sourceRanges", json::array({"10.0.0.0/8"})},
+                    {"targetTags", json::array({"web"})},
+                    {"allowed", json::array({{{"IPProtocol", "tcp"}, {"ports", json::array({"22"})}}})}})
+                .status,
+            200);
+  Reply patch = h.Call("PATCH", h.P("global/firewalls/fw"), {{"sourceRanges", json::array({"192.168.0.0/16"})}});
+  ASSERT_EQ(patch.status, 200) << patch.text;
+  EXPECT_EQ(patch.body["operationType"], "patch");
+  json fw = h.Call("GET", h.P("global/firewalls/fw")).body;
+  EXPECT_EQ(fw["sourceRanges"], json::array({"192.168.0.0/16"}));
+  EXPECT_EQ(fw["targetTags"], json::array({"web"}));  // fields not in the patch stay
+  EXPECT_EQ(fw["allowed"][0]["ports"], json::array({"22"}));
+  // null removes a field.
+  ASSERT_EQ(h.Call("PATCH", h.P("global/firewalls/fw"), {{"targetTags", nullptr}}).status, 200);
+  EXPECT_FALSE(h.Call("GET", h.P("global/firewalls/fw")).body.contains("targetTags"));
+  // What cannot change, and what an insert would refuse.
+  EXPECT_EQ(h.Call("PATCH", h.P("global/firewalls/fw"), {{"name", "other"}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/firewalls/fw"), {{"network", "global/networks/default"}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/firewalls/fw"), {{"direction", "EGRESS"}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/firewalls/fw"), {{"denied", json::array({{{"IPProtocol", "tcp"}}})}}).status,
+            400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/firewalls/fw"), {{"bogus", 1}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/firewalls/none"), {{"sourceRanges", json::array({"1.2.3.0/24"})}}).status, 404);
+  // The name may be repeated.
+  EXPECT_EQ(h.Call("PATCH", h.P("global/firewalls/fw"), {{"name", "fw"}, {"priority", 900}}).status, 200);
+  EXPECT_EQ(h.Call("GET", h.P("global/firewalls/fw")).body["priority"], 900);
+}
+
+TEST(GceGroups, MembersJoinAndLeaveTheGroupsTargetPools) {
+  Harness h;
+  json tmpl = {{"name", "tmpl"},
+               {"properties",
+                {{"machineType", "e2-small"},
+                 {"disks", json::array({{{"boot", true},
+                                         {"initializeParams", {{"sourceImage", "projects/debian-cloud/global/images/family/debian-12"}}}}})},
+                 {"networkInterfaces", json::array({{{"network", "global/networks/default"}}})}}}};
+  ASSERT_EQ(h.Call("POST", h.P("global/instanceTemplates"), tmpl).status, 200);
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kR) + "targetPools"), {{"name", "pool"}}).status, 200);
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kZ) + "instanceGroupManagers"),
+                   {{"name", "grp"}, {"baseInstanceName", "web"}, {"instanceTemplate", "global/instanceTemplates/tmpl"},
+                    {"targetSize", 2}})
+                .status,
+            200);
+  auto pool = [&] { return h.Call("GET", h.P(std::string(kR) + "targetPools/pool")).body["instances"]; };
+  EXPECT_TRUE(pool().empty());
+  json g = h.Call("GET", h.P(std::string(kZ) + "instanceGroupManagers/grp")).body;
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kZ) + "instanceGroupManagers/grp/setTargetPools"),
+                   {{"targetPools", json::array({"regions/us-central1/targetPools/pool"})}, {"fingerprint", g["fingerprint"]}})
+                .status,
+            200);
+  ASSERT_EQ(pool().size(), 2u);
+  // A new member joins; a removed one leaves.
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kZ) + "instanceGroupManagers/grp/resize?size=3"), json::object()).status, 200);
+  ASSERT_EQ(pool().size(), 3u);
+  std::string first = pool()[0];
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kR) + "targetPools/pool/removeInstance"),
+                   {{"instances", json::array({{{"instance", first}}})}})
+                .status,
+            200);
+  EXPECT_EQ(pool().size(), 2u);  // the group does not put it back
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kR) + "targetPools/pool/addInstance"),
+                   {{"instances", json::array({{{"instance", first}}})}})
+                .status,
+            200);
+  EXPECT_EQ(pool().size(), 3u);
+  g = h.Call("GET", h.P(std::string(kZ) + "instanceGroupManagers/grp")).body;
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kZ) + "instanceGroupManagers/grp/setTargetPools"),
+                   {{"targetPools", json::array()}, {"fingerprint", g["fingerprint"]}})
+                .status,
+            200);
+  EXPECT_TRUE(pool().empty());
+}
+
+
+TEST(GceLoadBalancing, HttpHealthCheckPatchMergesAndValidates) {
+  Harness h;
+  ASSERT_EQ(h.Call("POST", h.P("global/httpHealthChecks"), {{"name", "hc"}, {"port", 8080}, {"requestPath", "/health"}}).status,
+            200);
+  Reply patch = h.Call("PATCH", h.P("global/httpHealthChecks/hc"), {{"requestPath", "/other"}});
+  ASSERT_EQ(patch.status, 200) << patch.text;
+  EXPECT_EQ(patch.body["operationType"], "patch");
+  json hc = h.Call("GET", h.P("global/httpHealthChecks/hc")).body;
+  EXPECT_EQ(hc["requestPath"], "/other");
+  EXPECT_EQ(hc["port"], 8080);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/httpHealthChecks/hc"), {{"timeoutSec", 60}}).status, 400);  // > interval
+  EXPECT_EQ(h.Call("PATCH", h.P("global/httpHealthChecks/hc"), {{"name", "x"}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/httpHealthChecks/hc"), {{"bogus", 1}}).status, 400);
+  EXPECT_EQ(h.Call("PATCH", h.P("global/httpHealthChecks/none"), {{"port", 81}}).status, 404);
+  EXPECT_EQ(h.Call("GET", h.P("global/httpHealthChecks/hc")).body["requestPath"], "/other");
 }
 
 }  // namespace

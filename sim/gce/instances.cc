@@ -575,6 +575,7 @@ std::string GceApi::CreateManaged(const std::string& igm_scope, Resource& igm, c
         Resource& stored = Store("zones/" + zone, "instances", "compute#instance", name, std::move(r));
         AfterInsert("instances", "zones/" + zone, stored);
         igm.aux["members"].push_back({{"zone", zone}, {"name", name}});
+        PoolMembership(igm.body.value("targetPools", json::array()), stored.body["selfLink"], true);
         return name;
       }
       error = async_error;
@@ -768,6 +769,14 @@ HttpResponse GceApi::SetTargetPools(Call& c) {
     std::string rel = Resolve(ref, "targetPools", "regions/" + region);
     if (rel.empty()) FailNotFound("projects/" + options_.project + "/regions/" + region + "/targetPools/" + LastSegment(ref));
     pools.push_back(Url(rel));
+  }
+  // The group's members leave the pools it no longer names and join the new ones.
+  const json before = igm.body.value("targetPools", json::array());
+  for (const json& m : igm.aux.value("members", json::array())) {
+    Resource* inst = Find("zones/" + m["zone"].get<std::string>(), "instances", m["name"].get<std::string>());
+    if (!inst || inst->delete_at >= 0) continue;
+    PoolMembership(before, inst->body["selfLink"], false);
+    PoolMembership(pools, inst->body["selfLink"], true);
   }
   igm.body["targetPools"] = pools;
   igm.body["fingerprint"] = ctx_->RandomHex(8);

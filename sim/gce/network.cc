@@ -378,6 +378,87 @@ HttpResponse GceApi::TargetPoolMembers(Call& c, bool add) {
   return OpResponse(c, op);
 }
 
+HttpResponse GceApi::PatchHttpHealthCheck(Call& c) {
+  const std::string& name = c.params.at("httpHealthCheck");
+  Resource& hc = Get("global", "httpHealthChecks", name);
+  CheckFields("httpHealthChecks", c.body);
+  static const char* kFields[] = {"checkIntervalSec", "timeoutSec", "healthyThreshold", "unhealthyThreshold",
+                                  "port", "requestPath", "description", "host"};
+  json current = json::object();
+  for (const char* k : kFields)
+    if (hc.body.contains(k)) current[k] = hc.body[k];
+  if (c.body.contains("name") && c.body["name"] != json(name)) {
+    FailInvalid("resource.name", c.body["name"].is_string() ? c.body["name"].get<std::string>() : c.body["name"].dump(),
+                "The name of a health check cannot be changed.");
+  }
+  json patch = c.body;
+  for (const char* k : {"name", "kind", "id", "selfLink", "creationTimestamp"}) patch.erase(k);
+  current.merge_patch(patch);
+  Call merged{c.req, c.params, c.scope, c.region, c.zone, current};
+  Resource r = PrepareHttpHealthCheck(merged);
+  for (const char* k : kFields) {
+    if (r.body.contains(k)) hc.body[k] = r.body[k];
+    else hc.body.erase(k);
+  }
+  std::string op = NewOp("global", "patch", hc.body["selfLink"], hc.body["id"], ctx_->Latency(3));
+  return OpResponse(c, op);
+}
+
+void GceApi::PoolMembership(const json& pools, const std::string& self_link, bool add) {
+  if (!pools.is_array()) return;
+  for (const json& ref : pools) {
+    if (!ref.is_string()) continue;
+    std::string rel = Resolve(ref.get<std::string>(), "targetPools", "");
+    size_t at = rel.find("/targetPools/");
+    if (rel.empty() || at == std::string::npos) continue;
+    Resource* tp = Find(rel.substr(0, at), "targetPools", LastSegment(rel));
+    if (!tp || tp->delete_at >= 0) continue;
+    json& list = tp->body["instances"];
+    auto it = std::find(list.begin(), list.end(), json(self_link));
+    if (add && it == list.end()) list.push_back(self_link);
+    if (!add && it != list.end()) list.erase(it);
+  }
+}
+
+HttpResponse GceApi::PatchFirewall(Call& c) {
+  const std::string& name = c.params.at("firewall");
+  Resource& fw = Get("global", "firewalls", name);
+  CheckFields("firewalls", c.body);
+  // The fields a client sets, as stored; the patch is merged into them (JSON
+  // merge patch: a field given replaces, null removes) and the result is
+  // validated as an insert would be.
+  static const char* kFields[] = {"network", "allowed", "denied", "direction", "priority", "disabled", "logConfig",
+                                  "description", "sourceRanges", "sourceTags", "targetTags", "destinationRanges",
+                                  "sourceServiceAccounts", "targetServiceAccounts"};
+  json current = json::object();
+  for (const char* k : kFields)
+    if (fw.body.contains(k)) current[k] = fw.body[k];
+  if (c.body.contains("name") && c.body["name"] != json(name)) {
+    FailInvalid("resource.name", c.body["name"].is_string() ? c.body["name"].get<std::string>() : c.body["name"].dump(),
+                "The name of a firewall rule cannot be changed.");
+  }
+  if (c.body.contains("network")) {
+    std::string want = c.body["network"].is_string() ? c.body["network"].get<std::string>() : "";
+    if (Resolve(want, "networks", "global") != Resolve(current["network"].get<std::string>(), "networks", "global")) {
+      FailInvalid("resource.network", want, "The network of a firewall rule cannot be changed.");
+    }
+  }
+  if (c.body.contains("direction") && c.body["direction"] != current.value("direction", json("INGRESS"))) {
+    FailInvalid("resource.direction", c.body["direction"].dump(), "The direction of a firewall rule cannot be changed.");
+  }
+  json patch = c.body;
+  for (const char* k : {"name", "kind", "id", "selfLink", "creationTimestamp"}) patch.erase(k);
+  current.merge_patch(patch);
+  Call merged{c.req, c.params, c.scope, c.region, c.zone, current};
+  Resource r = PrepareFirewall(merged);
+  for (const char* k : kFields) {
+    if (r.body.contains(k)) fw.body[k] = r.body[k];
+    else fw.body.erase(k);
+  }
+  std::string op = NewOp("global", "patch", fw.body["selfLink"], fw.body["id"], ctx_->Latency(3));
+  return OpResponse(c, op);
+}
+
 json GceApi::Render(const std::string& coll, const Resource& r) const {
   double now = ctx_->Now();
   if (coll == "disks") return RenderDisk(r);
@@ -510,6 +591,11 @@ void GceApi::BeforeDelete(const std::string& coll, const std::string& scope, Res
   if (coll == "instances") {
     std::string region = catalog_zones_[scope.substr(6)]["_region"];
     drop_user("regions/" + region);
+    if (r.aux.is_object() && r.aux.contains("igm")) {
+      // The group takes its member out of its target pools.
+      Resource* igm = Find(r.aux["igm_scope"], "instanceGroupManagers", LastSegment(r.aux["igm"]));
+      if (igm) PoolMembership(igm->body.value("targetPools", json::array()), self, false);
+    }
   } else if (coll == "forwardingRules") {
     drop_user(scope);
   } else if (coll == "instanceGroupManagers") {

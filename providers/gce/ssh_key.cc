@@ -5,11 +5,13 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
-#include "providers/gce/gce_provider.h"
+#include "providers/gce/api.h"
 #include "util/strings.h"
 
 namespace orch::providers::gce {
 
+using common::AttributeSpec;
+using common::OnChange;
 using engine::ObservedResource;
 using nlohmann::json;
 
@@ -79,7 +81,26 @@ std::string SshKeysValue(const json& attributes) {
   return out;
 }
 
-Result<ObservedResource> GceProvider::CreateSshKey(const model::Resource& r) {
+namespace {
+
+class SshKeyHandler final : public GceHandler {
+ public:
+  using GceHandler::GceHandler;
+  model::Kind kind() const override { return model::Kind::kSshKey; }
+  std::vector<AttributeSpec> Attributes() const override {
+    return {
+      {"public_key", false, OnChange::kReplace, "no call: a new metadata line, set on the instances that use it"},
+    };
+  }
+  void Validate(const model::Resource& r, const SourceRange& where, Diagnostics* diags) const override;
+  Result<ObservedResource> Create(const model::Resource& r, engine::ApplyContext& ctx) override;
+  // No key object: nothing to delete.
+  Status Delete(const state::ResourceState&, engine::ApplyContext&) override { return Status::OK(); }
+};
+
+}  // namespace
+
+Result<ObservedResource> SshKeyHandler::Create(const model::Resource& r, engine::ApplyContext&) {
   Result<SshKeyLine> key = ParseSshKey(KeyUser(r), Str(r.attributes, "public_key"));
   if (!key.ok()) return key.status();
   ObservedResource o;
@@ -88,54 +109,22 @@ Result<ObservedResource> GceProvider::CreateSshKey(const model::Resource& r) {
   return o;
 }
 
-void GceProvider::ValidateSshKey(const model::Resource& r, const SourceRange& where, Diagnostics* diags) const {
+void SshKeyHandler::Validate(const model::Resource& r, const SourceRange& where, Diagnostics* diags) const {
   Result<SshKeyLine> key = ParseSshKey(KeyUser(r), Str(r.attributes, "public_key"));
   if (!key.ok()) diags->Error(where, r.address.ToString() + ": " + key.status().message());
 }
 
-std::vector<ObservedResource> GceProvider::RecordedSshKeys(const std::vector<state::ResourceState>& missing) const {
+std::vector<ObservedResource> RecordedSshKeys(const std::vector<state::ResourceState>& missing) {
   // Nothing in the cloud to list: a recorded key still exists as long as
   // the state says so (it lives in the instances' metadata).
   std::vector<ObservedResource> out;
   for (const state::ResourceState& rs : missing) {
     if (rs.kind != model::KindName(model::Kind::kSshKey) || rs.id.empty()) continue;
-    out.push_back(StillThere(rs));
+    out.push_back(engine::Provider::StillThere(rs));
   }
   return out;
 }
 
-Result<ObservedResource> GceProvider::UpdateInstanceKeys(const model::Resource& r, const state::ResourceState& prior,
-                                                         engine::ApplyContext& ctx) {
-  const std::string path =
-      "/" + (prior.id.empty() ? "zones/" + Zone(r.attributes) + "/instances/" + r.cloud_name : prior.id);
-  const std::string want = SshKeysValue(r.attributes);
-  // The fingerprint guards against a concurrent change: on 412 read again.
-  // The last round only reads back what the previous one set.
-  constexpr int kRounds = 4;
-  for (int round = 1; round <= kRounds; ++round) {
-    Result<json> inst = client_->Get(path);
-    if (!inst.ok()) return inst.status();
-    json md = inst->value("metadata", json::object());
-    json items = json::array();
-    std::string have;
-    for (const json& item : md.value("items", json::array())) {
-      if (Str(item, "key") == "ssh-keys") {
-        have = Str(item, "value");
-        continue;
-      }
-      items.push_back(item);
-    }
-    if (have == want) return ObserveInstance(*inst);
-    if (round == kRounds) break;
-    if (!want.empty()) items.push_back({{"key", "ssh-keys"}, {"value", want}});
-    json body = {{"fingerprint", Str(md, "fingerprint")}, {"items", items}};
-    Status st = client_->MutateAndWait("POST", path + "/setMetadata", body,
-                                       RequestId(request_scope_, r.address.ToString(), "ssh-keys", ctx.attempt, body),
-                                       ctx, "setting ssh-keys metadata on instance " + LastSegment(path));
-    if (!st.ok() && st.message().find("conditionNotMet") == std::string::npos) return st;
-  }
-  return Status::Conflict("the ssh-keys metadata of instance " + LastSegment(path) +
-                          " kept changing under setMetadata; run deploy again");
-}
+std::unique_ptr<common::ResourceHandler> NewSshKeyHandler(Api* api) { return std::make_unique<SshKeyHandler>(api); }
 
 }  // namespace orch::providers::gce

@@ -1,81 +1,23 @@
-// Instances, and instance groups as template + managed instance group +
-// autoscaler.
-#include <algorithm>
+// Instance groups: instance template + managed instance group + autoscaler
+// (native scaling). Scaling numbers patch the autoscaler; instance
+// attributes roll out a new template.
+#include "providers/gce/api.h"
 
+#include "model/expand.h"
 #include "providers/common/operation_poller.h"
-#include "providers/gce/gce_provider.h"
 
 namespace orch::providers::gce {
 
+using common::AttributeSpec;
+using common::OnChange;
 using engine::ObservedResource;
 using nlohmann::json;
 
-static std::string ImageLink(const std::string& image) {
-  if (image.find('/') != std::string::npos) return image;
-  if (image.rfind("family:", 0) == 0) return "global/images/family/" + image.substr(7);
-  return "global/images/" + image;
-}
-
-// Properties shared by an instance and a template (machineType is the bare
-// type name for a template, a zonal partial URL for an instance).
-json GceProvider::InstanceProperties(const model::Resource& r, const std::string& zone,
-                                     const std::string& subnetwork) const {
-  const json& a = r.attributes;
-  std::string size = Str(a, "size");
-  json props = {{"machineType", zone.empty() ? size : "zones/" + zone + "/machineTypes/" + size}};
-  props["disks"] = json::array({{{"boot", true},
-                                  {"autoDelete", true},
-                                  {"initializeParams", {{"sourceImage", ImageLink(Str(a, "image"))}}}}});
-  json ni = {{"accessConfigs", json::array({{{"type", "ONE_TO_ONE_NAT"}, {"name", "External NAT"}}})}};
-  std::string network = Str(a, "network");
-  if (!network.empty()) {
-    ni["network"] = network;
-    if (!subnetwork.empty()) ni["subnetwork"] = subnetwork;
-  }
-  props["networkInterfaces"] = json::array({ni});
-  if (!Str(a, "target_tag").empty()) props["tags"] = {{"items", json::array({Str(a, "target_tag")})}};
-  json items = json::array();
-  if (a.contains("user_data") && a["user_data"].is_string() && !a["user_data"].get<std::string>().empty())
-    items.push_back({{"key", "user-data"}, {"value", a["user_data"]}});
-  std::string keys = SshKeysValue(a);
-  if (!keys.empty()) items.push_back({{"key", "ssh-keys"}, {"value", keys}});
-  props["metadata"] = {{"items", items}};
-  return props;
-}
-
-Result<json> GceProvider::WaitStatus(const json& object, const std::string& path, const std::string& want,
-                                     engine::ApplyContext& ctx) {
-  json current = object;
-  if (Str(current, "status") == want) return current;
-  common::PollOptions o;
-  o.initial_interval_ms = tuning_.poll_initial_ms;
-  o.max_interval_ms = tuning_.poll_max_ms;
-  o.cancelled = ctx.cancelled;
-  o.what = path + " to be " + want;
-  ORCH_RETURN_IF_ERROR(common::Poll(env_.clock, o, [&]() -> Result<bool> {
-    Result<json> g = client_->Get(path);
-    if (!g.ok()) return g.status();
-    current = std::move(*g);
-    return Str(current, "status") == want;
-  }));
-  return current;
-}
-
-Result<ObservedResource> GceProvider::CreateInstance(const model::Resource& r, engine::ApplyContext& ctx) {
-  const std::string zone = Zone(r.attributes);
-  if (zone.empty()) return Status::InvalidArgument("no zone: give the provider 'zone' or 'zones'");
-  Result<std::string> subnetwork = SubnetworkFor(r.attributes);
-  if (!subnetwork.ok()) return subnetwork.status();
-  json body = InstanceProperties(r, zone, *subnetwork);
-  body["name"] = r.cloud_name;
-  body["labels"] = EncodeLabels(r.tags);
-  Result<json> i = Ensure({"zones/" + zone + "/instances", r.cloud_name, body, "instance", "instance " + r.cloud_name},
-                          r, ctx);
-  if (!i.ok()) return i.status();
-  // Adopted while it was still booting: wait for it.
-  Result<json> inst = WaitStatus(*i, "/zones/" + zone + "/instances/" + r.cloud_name, "RUNNING", ctx);
-  if (!inst.ok()) return inst.status();
-  return ObserveInstance(*inst);
+static json WithoutScaling(const json& a) {
+  json out = a;
+  if (out.is_object())
+    for (const char* k : {"min", "max", "cpu_target"}) out.erase(k);
+  return out;
 }
 
 // What decides a template: everything but the scaling numbers.
@@ -85,7 +27,53 @@ static json TemplateKey(const json& a) {
   return k;
 }
 
-json GceProvider::TemplateBody(const model::Resource& r, const std::string& name,
+namespace {
+
+class GroupHandler final : public GceHandler {
+ public:
+  using GceHandler::GceHandler;
+  model::Kind kind() const override { return model::Kind::kInstanceGroup; }
+  std::vector<AttributeSpec> Attributes() const override {
+    return {
+      {"min", false, OnChange::kInPlace, "`PATCH {scope}/autoscalers?autoscaler={name}`"},
+      {"max", false, OnChange::kInPlace, "`PATCH {scope}/autoscalers?autoscaler={name}`"},
+      {"cpu_target", false, OnChange::kInPlace, "`PATCH {scope}/autoscalers?autoscaler={name}`"},
+      {"size", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
+      {"image", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
+      {"user_data", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
+      {"target_tag", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
+      {"ssh_keys", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
+      {"zone", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
+      {"network", false, OnChange::kReplace, "a new group"},
+      {"region", false, OnChange::kReplace, "a new group"},
+    };
+  }
+  // Network or region: replace; anything else is rolled out in place.
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  Result<ObservedResource> Create(const model::Resource& r, engine::ApplyContext& ctx) override;
+  Result<ObservedResource> Update(const model::Resource& r, const state::ResourceState& prior,
+                                  engine::ApplyContext& ctx) override;
+  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+
+ private:
+  json TemplateBody(const model::Resource& r, const std::string& name, const std::string& subnetwork) const;
+  json AutoscalerBody(const model::Resource& r, const std::string& group_link) const;
+  // Waits until the group is stable and reports it with its members.
+  Result<ObservedResource> ObserveGroup(const std::string& name, const std::string& address, engine::ApplyContext* ctx);
+};
+
+}  // namespace
+
+plan::DiffDecision GroupHandler::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  if (desired.attributes == prior.attributes) return plan::DiffDecision::kNoop;
+  // Network or region changes need a new group; the rest is rolled out.
+  json d = WithoutScaling(desired.attributes), p = WithoutScaling(prior.attributes);
+  if (Str(d, "network") != Str(p, "network") || Str(d, "region") != Str(p, "region"))
+    return plan::DiffDecision::kReplace;
+  return plan::DiffDecision::kUpdate;
+}
+
+json GroupHandler::TemplateBody(const model::Resource& r, const std::string& name,
                                const std::string& subnetwork) const {
   json props = InstanceProperties(r, "", subnetwork);
   std::map<std::string, std::string> labels = r.tags;
@@ -94,7 +82,7 @@ json GceProvider::TemplateBody(const model::Resource& r, const std::string& name
   return {{"name", name}, {"properties", props}, {"description", DescriptionFor(r.tags)}};
 }
 
-json GceProvider::AutoscalerBody(const model::Resource& r, const std::string& group_link) const {
+json GroupHandler::AutoscalerBody(const model::Resource& r, const std::string& group_link) const {
   const json& a = r.attributes;
   json policy = {{"minNumReplicas", a.value("min", 1)},
                  {"maxNumReplicas", a.value("max", a.value("min", 1))},
@@ -105,7 +93,7 @@ json GceProvider::AutoscalerBody(const model::Resource& r, const std::string& gr
           {"description", DescriptionFor(r.tags)}};
 }
 
-Result<ObservedResource> GceProvider::ObserveGroup(const std::string& name, const std::string& address,
+Result<ObservedResource> GroupHandler::ObserveGroup(const std::string& name, const std::string& address,
                                                    engine::ApplyContext* ctx) {
   const std::string path = "/" + GroupScope() + "/instanceGroupManagers/" + name;
   json group;
@@ -141,7 +129,7 @@ Result<ObservedResource> GceProvider::ObserveGroup(const std::string& name, cons
   return out;
 }
 
-Result<ObservedResource> GceProvider::CreateGroup(const model::Resource& r, engine::ApplyContext& ctx) {
+Result<ObservedResource> GroupHandler::Create(const model::Resource& r, engine::ApplyContext& ctx) {
   const json& a = r.attributes;
   const std::string tmpl_name = r.cloud_name + "-" + ShortHash(TemplateKey(a));
   Result<std::string> subnetwork = SubnetworkFor(a);
@@ -170,7 +158,7 @@ Result<ObservedResource> GceProvider::CreateGroup(const model::Resource& r, engi
   return ObserveGroup(r.cloud_name, r.address.ToString(), &ctx);
 }
 
-Result<ObservedResource> GceProvider::UpdateGroup(const model::Resource& r, const state::ResourceState& prior,
+Result<ObservedResource> GroupHandler::Update(const model::Resource& r, const state::ResourceState& prior,
                                                   engine::ApplyContext& ctx) {
   const json& a = r.attributes;
   const std::string scope = GroupScope();
@@ -237,7 +225,7 @@ Result<ObservedResource> GceProvider::UpdateGroup(const model::Resource& r, cons
   return ObserveGroup(r.cloud_name, r.address.ToString(), &ctx);
 }
 
-Status GceProvider::DeleteGroup(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+Status GroupHandler::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
   const std::string name = prior.cloud_name.empty() ? LastSegment(prior.id) : prior.cloud_name;
   std::string scope = prior.id.substr(0, prior.id.find("/instanceGroupManagers/"));
   if (scope.empty() || scope == prior.id) scope = GroupScope();
@@ -251,68 +239,6 @@ Status GceProvider::DeleteGroup(const state::ResourceState& prior, engine::Apply
   return Status::OK();
 }
 
-}  // namespace orch::providers::gce
-
-namespace orch::providers::gce {
-
-// Volumes: a zonal persistent disk, attached to its instance with attachDisk.
-Result<ObservedResource> GceProvider::CreateVolume(const model::Resource& r, engine::ApplyContext& ctx) {
-  const json& a = r.attributes;
-  const std::string instance = Str(a, "instance_id");  // zones/Z/instances/N
-  std::string zone = Str(a, "zone");
-  if (instance.rfind("zones/", 0) == 0) zone = instance.substr(6, instance.find('/', 6) - 6);
-  if (zone.empty()) zone = Zone(a);
-  std::string type = Str(a, "type", "pd-balanced");
-  if (type.rfind("pd-", 0) != 0) type = type == "ssd" ? "pd-ssd" : "pd-balanced";
-  json body = {{"name", r.cloud_name},
-               {"sizeGb", std::to_string(a.value("size_gb", 10))},
-               {"type", "zones/" + zone + "/diskTypes/" + type},
-               {"labels", EncodeLabels(r.tags)}};
-  Result<json> disk = Ensure({"zones/" + zone + "/disks", r.cloud_name, body, "disk", "disk " + r.cloud_name}, r, ctx);
-  if (!disk.ok()) return disk.status();
-  ORCH_RETURN_IF_ERROR(WaitStatus(*disk, "/zones/" + zone + "/disks/" + r.cloud_name, "READY", ctx).status());
-  const std::string self = Str(*disk, "selfLink");
-  if (!instance.empty()) {
-    Result<json> inst = client_->Get("/" + instance);
-    if (!inst.ok()) return inst.status().WithPrefix("reading " + instance);
-    bool attached = false;
-    for (const json& d : inst->value("disks", json::array()))
-      attached = attached || RelativeLink(Str(d, "source")) == RelativeLink(self);
-    if (!attached) {
-      json att = {{"source", self}, {"deviceName", r.cloud_name}, {"autoDelete", false}, {"mode", "READ_WRITE"}};
-      ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
-          "POST", "/" + instance + "/attachDisk", att,
-          RequestId(request_scope_, r.address.ToString(), "attach", ctx.attempt, att), ctx,
-          "attaching disk " + r.cloud_name + " to " + LastSegment(instance)));
-    }
-  }
-  ObservedResource o;
-  o.id = RelativeLink(self);
-  o.outputs = {{"device", "/dev/disk/by-id/google-" + r.cloud_name}, {"size_gb", a.value("size_gb", 10)}};
-  return o;
-}
-
-Status GceProvider::DeleteVolume(const state::ResourceState& prior, engine::ApplyContext& ctx) {
-  Result<json> disk = client_->Get("/" + prior.id);
-  if (!disk.ok()) return disk.status().IsNotFound() ? Status::OK() : disk.status();
-  const std::string self = Str(*disk, "selfLink");
-  for (const json& user : disk->value("users", json::array())) {
-    std::string inst = RelativeLink(user.get<std::string>());
-    Result<json> i = client_->Get("/" + inst);
-    if (!i.ok()) {
-      if (i.status().IsNotFound()) continue;
-      return i.status();
-    }
-    for (const json& d : i->value("disks", json::array())) {
-      if (RelativeLink(Str(d, "source")) != RelativeLink(self)) continue;
-      json key = {{"instance", inst}, {"device", Str(d, "deviceName")}};
-      Status st = client_->MutateAndWait("POST", "/" + inst + "/detachDisk?deviceName=" + Str(d, "deviceName"),
-                                         nullptr, RequestId(request_scope_, prior.address, "detach", 1, key), ctx,
-                                         "detaching disk " + LastSegment(prior.id));
-      if (!st.ok() && !st.IsNotFound() && st.code() != StatusCode::kInvalidArgument) return st;
-    }
-  }
-  return client_->DeleteAndWait("/" + prior.id, ctx, "disk " + LastSegment(prior.id));
-}
+std::unique_ptr<common::ResourceHandler> NewGroupHandler(Api* api) { return std::make_unique<GroupHandler>(api); }
 
 }  // namespace orch::providers::gce

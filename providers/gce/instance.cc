@@ -1,0 +1,115 @@
+// Instances: one VM in its zone; a change of its ssh keys only is set with
+// setMetadata, any other change makes a new one.
+#include "providers/gce/api.h"
+
+namespace orch::providers::gce {
+
+using common::AttributeSpec;
+using common::OnChange;
+using engine::ObservedResource;
+using nlohmann::json;
+
+namespace {
+
+class InstanceHandler final : public GceHandler {
+ public:
+  using GceHandler::GceHandler;
+  model::Kind kind() const override { return model::Kind::kInstance; }
+  std::vector<AttributeSpec> Attributes() const override {
+    return {
+      {"ssh_keys", false, OnChange::kInPlace, "`POST zones/{zone}/instances/{name}/setMetadata` (`ssh-keys` item, current fingerprint)"},
+      {"size", true, OnChange::kReplace, "the instance is made again"},
+      {"zone", true, OnChange::kReplace, "the instance is made again"},
+      {"image", false, OnChange::kReplace, "the instance is made again"},
+      {"region", false, OnChange::kReplace, "the instance is made again"},
+      {"network", false, OnChange::kReplace, "the instance is made again"},
+      {"user_data", false, OnChange::kReplace, "the instance is made again"},
+      {"target_tag", false, OnChange::kReplace, "the instance is made again"},
+      {"group", false, OnChange::kReplace, "the instance is made again"},
+    };
+  }
+  void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
+  // By the attributes; only the keys changed is setMetadata also before the
+  // id is recorded (the update finds the instance by its name).
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override {
+    plan::DiffDecision by = DiffByAttributes(desired, prior);
+    if (by != plan::DiffDecision::kReplace || !prior.id.empty() || !desired.attributes.is_object() ||
+        !prior.attributes.is_object())
+      return by;
+    json d = desired.attributes, p = prior.attributes;
+    d.erase("ssh_keys");
+    p.erase("ssh_keys");
+    return d == p ? plan::DiffDecision::kUpdate : by;
+  }
+  Result<ObservedResource> Create(const model::Resource& r, engine::ApplyContext& ctx) override;
+  Result<ObservedResource> Update(const model::Resource& r, const state::ResourceState& prior,
+                                  engine::ApplyContext& ctx) override;
+  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+};
+
+}  // namespace
+
+void InstanceHandler::Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {
+  if (resource.attributes.contains("user_data") && resource.attributes["user_data"].is_string() &&
+      resource.attributes["user_data"].get<std::string>().size() > 256 * 1024)
+    diags->Error(where, resource.address.ToString() + ": GCE metadata values are limited to 256 KiB");
+}
+
+Result<ObservedResource> InstanceHandler::Create(const model::Resource& r, engine::ApplyContext& ctx) {
+  const std::string zone = Zone(r.attributes);
+  if (zone.empty()) return Status::InvalidArgument("no zone: give the provider 'zone' or 'zones'");
+  Result<std::string> subnetwork = SubnetworkFor(r.attributes);
+  if (!subnetwork.ok()) return subnetwork.status();
+  json body = InstanceProperties(r, zone, *subnetwork);
+  body["name"] = r.cloud_name;
+  body["labels"] = EncodeLabels(r.tags);
+  Result<json> i = Ensure({"zones/" + zone + "/instances", r.cloud_name, body, "instance", "instance " + r.cloud_name},
+                          r, ctx);
+  if (!i.ok()) return i.status();
+  // Adopted while it was still booting: wait for it.
+  Result<json> inst = WaitStatus(*i, "/zones/" + zone + "/instances/" + r.cloud_name, "RUNNING", ctx);
+  if (!inst.ok()) return inst.status();
+  return ObserveInstance(*inst);
+}
+
+Result<ObservedResource> InstanceHandler::Update(const model::Resource& r, const state::ResourceState& prior,
+                                                         engine::ApplyContext& ctx) {
+  const std::string path =
+      "/" + (prior.id.empty() ? "zones/" + Zone(r.attributes) + "/instances/" + r.cloud_name : prior.id);
+  const std::string want = SshKeysValue(r.attributes);
+  // The fingerprint guards against a concurrent change: on 412 read again.
+  // The last round only reads back what the previous one set.
+  constexpr int kRounds = 4;
+  for (int round = 1; round <= kRounds; ++round) {
+    Result<json> inst = client_->Get(path);
+    if (!inst.ok()) return inst.status();
+    json md = inst->value("metadata", json::object());
+    json items = json::array();
+    std::string have;
+    for (const json& item : md.value("items", json::array())) {
+      if (Str(item, "key") == "ssh-keys") {
+        have = Str(item, "value");
+        continue;
+      }
+      items.push_back(item);
+    }
+    if (have == want) return ObserveInstance(*inst);
+    if (round == kRounds) break;
+    if (!want.empty()) items.push_back({{"key", "ssh-keys"}, {"value", want}});
+    json body = {{"fingerprint", Str(md, "fingerprint")}, {"items", items}};
+    Status st = client_->MutateAndWait("POST", path + "/setMetadata", body,
+                                       RequestId(request_scope_, r.address.ToString(), "ssh-keys", ctx.attempt, body),
+                                       ctx, "setting ssh-keys metadata on instance " + LastSegment(path));
+    if (!st.ok() && st.message().find("conditionNotMet") == std::string::npos) return st;
+  }
+  return Status::Conflict("the ssh-keys metadata of instance " + LastSegment(path) +
+                          " kept changing under setMetadata; run deploy again");
+}
+
+Status InstanceHandler::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  return client_->DeleteAndWait("/" + prior.id, ctx, prior.kind + " " + prior.cloud_name);
+}
+
+std::unique_ptr<common::ResourceHandler> NewInstanceHandler(Api* api) { return std::make_unique<InstanceHandler>(api); }
+
+}  // namespace orch::providers::gce
