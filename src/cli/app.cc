@@ -66,8 +66,10 @@ void PrintDiagnostics(const Diagnostics& diags, std::FILE* out) {
   }
 }
 
-std::optional<spec::Spec> LoadSpecOrPrint(const std::string& path, const std::vector<std::string>& vars) {
+std::optional<spec::Spec> LoadSpecOrPrint(const std::string& path, const std::vector<std::string>& vars,
+                                          bool offline) {
   spec::LoadOptions opts;
+  opts.offline = offline;
   Diagnostics diags;
   for (const std::string& kv : vars) {
     size_t eq = kv.find('=');

@@ -50,7 +50,9 @@ std::optional<int64_t> ParseDurationMs(const std::string& text);
 void PrintDiagnostics(const Diagnostics& diags, std::FILE* out);
 
 // Loads and validates a spec; prints diagnostics. nullopt on any error.
-std::optional<spec::Spec> LoadSpecOrPrint(const std::string& path, const std::vector<std::string>& vars);
+// `offline`: for commands that call no cloud (spec::LoadOptions::offline).
+std::optional<spec::Spec> LoadSpecOrPrint(const std::string& path, const std::vector<std::string>& vars,
+                                          bool offline = false);
 
 // The process's providers for one run.
 struct Runtime {

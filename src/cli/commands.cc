@@ -147,7 +147,7 @@ int FinishApply(const engine::ApplyResult& r, ProgressObserver* progress, const 
 
 std::optional<ValidSpec> LoadAndExpand(const GlobalOptions& g, const std::string& path,
                                        const std::vector<std::string>& vars) {
-  auto spec = LoadSpecOrPrint(path, vars);
+  auto spec = LoadSpecOrPrint(path, vars, /*offline=*/true);
   if (!spec) return std::nullopt;
   std::map<std::string, SourceRange> where;
   for (const auto& [name, p] : spec->providers) where[name] = p.where;

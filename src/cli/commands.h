@@ -15,6 +15,8 @@ struct ValidSpec {
   spec::Spec spec;
   std::vector<model::Resource> desired;
 };
+// Loads and expands without calling a cloud (validate, graph): credentials
+// from an unset ${env:} only warn.
 std::optional<ValidSpec> LoadAndExpand(const GlobalOptions& g, const std::string& path,
                                        const std::vector<std::string>& vars);
 

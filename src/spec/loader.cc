@@ -355,7 +355,9 @@ void Loader::LoadProvider(const Entry& e) {
       if (f.value.IsSequence() && f.value.size() == 0) Error(f.Anchor(), "'zones' must list at least one zone");
       continue;
     }
+    subst_.set_missing_env_warns(opts_.offline && f.key != "region");
     auto t = NonEmptyString(f, what);
+    subst_.set_missing_env_warns(false);
     if (!t) continue;
     if (f.key == "region") {
       p.region = t->value;

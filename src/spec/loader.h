@@ -26,6 +26,10 @@ struct LoadOptions {
   std::map<std::string, std::string> vars;  // --var k=v; override `variables:`
   // Looks up ${env:NAME}; when empty, ::getenv is used.
   std::function<std::optional<std::string>(const std::string&)> getenv;
+  // For commands that call no cloud (validate, graph): an unset ${env:NAME}
+  // in a provider's settings (credentials, endpoints; not type, region or
+  // zones) is a warning, not an error.
+  bool offline = false;
 };
 
 // Limits that keep a hostile or broken spec from exhausting memory.

@@ -350,6 +350,24 @@ TEST_F(LoaderErrorsTest, EnvUnset) {
                           "${env:DO_TOKEN}); set DO_TOKEN in the environment or change the spec"));
 }
 
+// Commands that call no cloud (validate, graph) need no credentials: an
+// unset ${env:} in a provider setting warns there; the region still must be
+// set, as the resources depend on it.
+TEST_F(LoaderErrorsTest, EnvUnsetInACredentialIsAWarningOffline) {
+  opts_.offline = true;
+  auto spec = LoadText("deployment: demo\n"
+                       "providers:\n"
+                       "  do: {type: digitalocean, region: nyc3, token: '${env:DO_TOKEN}'}\n");
+  ASSERT_TRUE(spec) << ::testing::PrintToString(Lines());
+  EXPECT_THAT(Lines(), ElementsAre("spec.yaml:3:49: warning: environment variable DO_TOKEN is not set (used by "
+                                   "${env:DO_TOKEN}); this command needs no credentials, but plan, deploy and "
+                                   "teardown will fail until DO_TOKEN is set"));
+  EXPECT_THAT(Errors("deployment: demo\n"
+                     "providers:\n"
+                     "  do: {type: digitalocean, region: '${env:DO_REGION}'}\n"),
+              ElementsAre(::testing::HasSubstr("error: environment variable DO_REGION is not set")));
+}
+
 TEST_F(LoaderErrorsTest, FileMissing) {
   auto lines = Errors("deployment: demo\nssh_keys: {ops: {public_key: '${file:keys/ops.pub}'}}\n");
   ASSERT_EQ(lines.size(), 1u);

@@ -80,6 +80,14 @@ bool Substituter::Expand(std::string_view expr, const SourceRange& where, Allow 
     } else if (const char* v = std::getenv(name.c_str())) {
       value = v;
     }
+    if (!value && missing_env_warns_) {
+      diags->Warning(where, "environment variable " + name + " is not set (used by ${env:" + name +
+                                "}); this command needs no credentials, but plan, deploy and teardown will fail "
+                                "until " + name + " is set");
+      out->value += "${env:" + name + "}";
+      out->tainted = true;
+      return true;
+    }
     if (!value) {
       diags->Error(where, "environment variable " + name + " is not set (used by ${env:" + name + "}); set " +
                               name + " in the environment or change the spec");

@@ -47,6 +47,11 @@ class Substituter {
   std::optional<Result> Run(std::string_view text, const SourceRange& where, Allow allow,
                             Diagnostics* diags);
 
+  // While set, an unset ${env:NAME} is a warning and stands for itself
+  // (the text "${env:NAME}"): for settings a command that calls no cloud
+  // never reads (credentials, in `validate` and `graph`).
+  void set_missing_env_warns(bool warns) { missing_env_warns_ = warns; }
+
   // Variables looked up by ${var.NAME} so far.
   const std::set<std::string>& used_vars() const { return used_vars_; }
 
@@ -56,6 +61,7 @@ class Substituter {
 
   std::string dir_;
   GetEnv getenv_;
+  bool missing_env_warns_ = false;
   const std::map<std::string, VarValue>* vars_;
   const std::vector<std::string>* tiers_;
   std::set<std::string> used_vars_;

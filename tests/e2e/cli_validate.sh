@@ -44,4 +44,19 @@ set +e
 code=$?
 set -e
 [ "$code" -eq 1 ] && grep -q "^error: --var 'region': expected NAME=VALUE" "$work/err3"
+
+# Validation needs no secrets: quickstart's token comes from the
+# environment, which validate and graph only warn about; plan still needs it.
+env -u DIGITALOCEAN_TOKEN -u DIGITALOCEAN_ACCESS_TOKEN "$build/orchestrator" validate configs/quickstart.yaml \
+  >"$work/q.out" 2>"$work/q.err" || { cat "$work/q.err"; echo "validate needs DIGITALOCEAN_TOKEN"; exit 1; }
+grep -q "warning: environment variable DIGITALOCEAN_TOKEN is not set" "$work/q.err" || { cat "$work/q.err"; exit 1; }
+env -u DIGITALOCEAN_TOKEN -u DIGITALOCEAN_ACCESS_TOKEN "$build/orchestrator" graph configs/quickstart.yaml >/dev/null 2>&1 ||
+  { echo "graph needs DIGITALOCEAN_TOKEN"; exit 1; }
+set +e
+env -u DIGITALOCEAN_TOKEN -u DIGITALOCEAN_ACCESS_TOKEN "$build/orchestrator" --state-dir "$work/state" plan configs/quickstart.yaml \
+  >/dev/null 2>"$work/p.err"
+code=$?
+set -e
+[ "$code" -eq 1 ] && grep -q "error: environment variable DIGITALOCEAN_TOKEN is not set" "$work/p.err" ||
+  { cat "$work/p.err"; echo "plan without the token: exit $code"; exit 1; }
 echo "cli_validate: ok"
