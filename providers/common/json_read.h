@@ -19,4 +19,9 @@ std::string Str(const nlohmann::json& j, const std::string& key, const std::stri
 // strings (tokens, messages, names of settings).
 std::string StringField(const nlohmann::json& j, const std::string& key);
 
+// The string items of a JSON list, in order (anything else, or no list: none).
+nlohmann::json StringItems(const nlohmann::json& list);
+// The same, sorted and without repeats: lists the clouds treat as sets.
+nlohmann::json SortedStrings(const nlohmann::json& list);
+
 }  // namespace orch::providers::common

@@ -113,6 +113,43 @@ Status HandlerTable::Delete(const state::ResourceState& prior, engine::ApplyCont
   return FinishDelete((*h)->Delete(prior, ctx), prior.address);
 }
 
+engine::Capabilities HandlerProvider::GetCapabilities() const {
+  engine::Capabilities c;
+  for (model::Kind k : handlers_.kinds()) c.kinds.insert(k);
+  c.native_instance_groups = native_groups_;
+  c.batch_create = batch_create_;
+  return c;
+}
+
+void HandlerProvider::Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {
+  ValidateAny(resource, where, diags);
+  handlers_.Validate(resource, where, diags);
+}
+
+DiffDecision HandlerProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
+  return handlers_.Diff(desired, prior);
+}
+
+Result<engine::ObservedResource> HandlerProvider::Create(const model::Resource& resource,
+                                                         engine::ApplyContext& ctx) {
+  ORCH_RETURN_IF_ERROR(Ready());
+  return handlers_.Create(resource, ctx);
+}
+
+Result<engine::ObservedResource> HandlerProvider::Update(const model::Resource& resource,
+                                                         const state::ResourceState& prior,
+                                                         engine::ApplyContext& ctx) {
+  ORCH_RETURN_IF_ERROR(Ready());
+  return handlers_.Update(resource, prior, ctx);
+}
+
+Status HandlerProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
+  ORCH_RETURN_IF_ERROR(handlers_.For(prior).status());
+  if (prior.id.empty()) return Status::OK();  // never created
+  ORCH_RETURN_IF_ERROR(Ready());
+  return handlers_.Delete(prior, ctx);
+}
+
 namespace {
 
 const char* OnChangeName(OnChange c) {

@@ -103,6 +103,42 @@ class HandlerTable {
   std::map<model::Kind, std::unique_ptr<ResourceHandler>> handlers_;
 };
 
+// A provider whose kinds are handlers: Validate, Diff, Create, Update and
+// Delete are routed through the table; the cloud's class adds Type,
+// GetCapabilities, Configure, Discover (and FindRecorded) and Ready.
+class HandlerProvider : public engine::Provider {
+ public:
+  // The handlers' kinds and what else the cloud can do.
+  engine::Capabilities GetCapabilities() const override;
+  void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
+  // The kind's handler decides (docs/providers/<cloud>.md, the attribute table).
+  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
+  Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
+  Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
+                                          engine::ApplyContext& ctx) override;
+  // A recorded resource with no id was never created: nothing to delete.
+  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+
+  // One handler per kind; `AttributeTable(handlers())` is the docs' table.
+  const HandlerTable& handlers() const { return handlers_; }
+
+ protected:
+  // `cloud` names the provider in errors ("DigitalOcean").
+  HandlerProvider(std::string cloud, bool native_instance_groups, bool batch_create)
+      : handlers_(std::move(cloud)), native_groups_(native_instance_groups), batch_create_(batch_create) {}
+  // Whether the cloud can be called (configured, authenticated...); checked
+  // before every Create, Update and Delete.
+  virtual Status Ready() = 0;
+  // Checks every resource gets whatever its kind (tag lengths...).
+  virtual void ValidateAny(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {}
+
+  HandlerTable handlers_;
+
+ private:
+  bool native_groups_;
+  bool batch_create_;
+};
+
 // The declaration of every kind as a Markdown table (kind, attribute,
 // reported, on change, how), in the table's kind order.
 std::string AttributeTable(const HandlerTable& table);

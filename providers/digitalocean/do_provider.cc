@@ -18,7 +18,8 @@ using common::UrlEncode;
 using engine::ObservedResource;
 using nlohmann::json;
 
-DigitalOceanProvider::DigitalOceanProvider(const engine::ProviderEnv& env, Tuning tuning) {
+DigitalOceanProvider::DigitalOceanProvider(const engine::ProviderEnv& env, Tuning tuning)
+    : HandlerProvider("DigitalOcean", /*native_instance_groups=*/false, /*batch_create=*/true) {
   api_.env = env;
   if (!api_.env.clock) api_.env.clock = env::Clock::Real();
   api_.tuning = tuning;
@@ -34,12 +35,8 @@ DigitalOceanProvider::DigitalOceanProvider(const engine::ProviderEnv& env, Tunin
 
 DigitalOceanProvider::~DigitalOceanProvider() = default;
 
-engine::Capabilities DigitalOceanProvider::GetCapabilities() const {
-  engine::Capabilities c;
-  for (model::Kind k : handlers_.kinds()) c.kinds.insert(k);
-  c.native_instance_groups = false;
-  c.batch_create = true;
-  return c;
+Status DigitalOceanProvider::Ready() {
+  return rest_ ? Status::OK() : Status::Internal("digitalocean provider used before Configure");
 }
 
 Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
@@ -84,13 +81,12 @@ Status DigitalOceanProvider::Configure(const engine::ProviderConfig& config) {
   return Status::OK();
 }
 
-void DigitalOceanProvider::Validate(const model::Resource& resource, const SourceRange& where,
-                                    Diagnostics* diags) const {
+void DigitalOceanProvider::ValidateAny(const model::Resource& resource, const SourceRange& where,
+                                       Diagnostics* diags) const {
   for (const std::string& t : EncodeTags(resource.tags)) {
     if (t.size() > 255)
       diags->Error(where, resource.address.ToString() + ": DigitalOcean tag '" + t + "' is longer than 255 characters");
   }
-  handlers_.Validate(resource, where, diags);
 }
 
 // Reverses "<deployment>-<middle><suffix>" names of kinds DigitalOcean
@@ -265,31 +261,6 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::FindRecorded(
     out.push_back(std::move(o));
   }
   return out;
-}
-
-plan::DiffDecision DigitalOceanProvider::Diff(const model::Resource& desired,
-                                              const state::ResourceState& prior) const {
-  return handlers_.Diff(desired, prior);
-}
-
-Result<ObservedResource> DigitalOceanProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
-  if (!rest_) return Status::Internal("digitalocean provider used before Configure");
-  if (r.address.kind == model::Kind::kInstanceGroup)
-    return Status::NotSupported(r.address.ToString() +
-                                ": DigitalOcean has no instance_group (instance groups are expanded into droplets)");
-  return handlers_.Create(r, ctx);
-}
-
-Result<ObservedResource> DigitalOceanProvider::Update(const model::Resource& r, const state::ResourceState& prior,
-                                                      engine::ApplyContext& ctx) {
-  if (!rest_) return Status::Internal("digitalocean provider used before Configure");
-  return handlers_.Update(r, prior, ctx);
-}
-
-Status DigitalOceanProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
-  if (!rest_) return Status::Internal("digitalocean provider used before Configure");
-  if (prior.id.empty() && model::KindFromName(prior.kind)) return Status::OK();  // never created
-  return handlers_.Delete(prior, ctx);
 }
 
 void Register(engine::ProviderRegistry* registry) {

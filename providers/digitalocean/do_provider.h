@@ -21,33 +21,26 @@ namespace orch::providers::digitalocean {
 
 inline constexpr const char* kDefaultEndpoint = "https://api.digitalocean.com/v2";
 
-class DigitalOceanProvider final : public engine::Provider {
+class DigitalOceanProvider final : public common::HandlerProvider {
  public:
   explicit DigitalOceanProvider(const engine::ProviderEnv& env, Tuning tuning = {});
   ~DigitalOceanProvider() override;
 
   std::string Type() const override { return "digitalocean"; }
-  engine::Capabilities GetCapabilities() const override;
   Status Configure(const engine::ProviderConfig& config) override;
-  void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
   // Recorded reserved IPs no droplet of the deployment holds any more.
   Result<std::vector<engine::ObservedResource>> FindRecorded(
       const std::vector<state::ResourceState>& missing) override;
-  // Routed to the kind's handler: in place (kUpdate) where the API allows
-  // it, as each handler's Attributes() declares (docs/providers/digitalocean.md).
-  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
-  Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
-  Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
-                                          engine::ApplyContext& ctx) override;
-  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
 
-  // The kinds, one handler each (handlers.h), and their attribute declarations.
-  const common::HandlerTable& handlers() const { return handlers_; }
   common::RestClient* rest() { return rest_.get(); }
   common::RateLimiter* limiter() { return limiter_.get(); }
   DropletPoller* poller() { return poller_.get(); }
   DropletBatcher* batcher() { return batcher_.get(); }
+
+ protected:
+  Status Ready() override;
+  void ValidateAny(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
 
  private:
   engine::ObservedResource ObserveDroplet(const nlohmann::json& d) const {
@@ -55,7 +48,6 @@ class DigitalOceanProvider final : public engine::Provider {
   }
 
   Api api_;
-  common::HandlerTable handlers_{"DigitalOcean"};
   std::string endpoint_;
   std::unique_ptr<http::HttpClient> http_;
   std::unique_ptr<common::BearerAuthenticator> auth_;

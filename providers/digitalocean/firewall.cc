@@ -17,23 +17,13 @@ using nlohmann::json;
 
 namespace {
 
-json SortedStrings(const json& list) {
-  json out = json::array();
-  if (!list.is_array()) return out;
-  for (const json& v : list)
-    if (v.is_string()) out.push_back(v);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 json CanonicalRule(const json& rule) {
   std::string protocol = Str(rule, "protocol", "tcp");
   std::string ports = Str(rule, "ports");
   if (protocol == "icmp") ports = "";
   else if (ports.empty() || ports == "0" || ports == "1-65535") ports = "all";
-  json sources = SortedStrings(rule.value("sources", json::array()));
-  json tags = SortedStrings(rule.value("source_tags", json::array()));
+  json sources = common::SortedStrings(rule.value("sources", json::array()));
+  json tags = common::SortedStrings(rule.value("source_tags", json::array()));
   if (sources.empty() && tags.empty()) sources = {"0.0.0.0/0", "::/0"};
   return {{"protocol", protocol}, {"ports", ports}, {"sources", sources}, {"source_tags", tags}};
 }

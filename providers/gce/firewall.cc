@@ -15,14 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-json Strings(const json& list) {
-  json out = json::array();
-  if (!list.is_array()) return out;
-  for (const json& v : list)
-    if (v.is_string()) out.push_back(v);
-  return out;
-}
-
 std::string CanonicalPorts(const std::string& protocol, const std::string& ports) {
   if (protocol == "icmp") return "";
   std::string out;
@@ -88,12 +80,12 @@ json LiveFirewallAttributes(const std::vector<json>& rules) {
     json allowed = f->value("allowed", json::array());
     json a = allowed.is_array() && !allowed.empty() && allowed[0].is_object() ? allowed[0] : json::object();
     std::string ports;
-    for (const json& p : Strings(a.value("ports", json::array()))) ports += (ports.empty() ? "" : ",") + p.get<std::string>();
+    for (const json& p : common::StringItems(a.value("ports", json::array()))) ports += (ports.empty() ? "" : ",") + p.get<std::string>();
     out_rules.push_back({{"protocol", Str(a, "IPProtocol")},
                          {"ports", ports},
-                         {"sources", Strings(f->value("sourceRanges", json::array()))},
-                         {"source_tags", Strings(f->value("sourceTags", json::array()))}});
-    json tags = Strings(f->value("targetTags", json::array()));
+                         {"sources", common::StringItems(f->value("sourceRanges", json::array()))},
+                         {"source_tags", common::StringItems(f->value("sourceTags", json::array()))}});
+    json tags = common::StringItems(f->value("targetTags", json::array()));
     std::string t = tags.size() == 1 ? tags[0].get<std::string>() : "";
     if (first) target = t;
     else if (t != target) same = false;
@@ -108,8 +100,8 @@ json CanonicalFirewallRules(const json& rules) {
   for (const json& r : rules) {
     if (!r.is_object()) continue;
     std::string protocol = Str(r, "protocol", "tcp");
-    json sources = Strings(r.value("sources", json::array()));
-    json tags = Strings(r.value("source_tags", json::array()));
+    json sources = common::StringItems(r.value("sources", json::array()));
+    json tags = common::StringItems(r.value("source_tags", json::array()));
     if (sources.empty() && tags.empty()) sources = json::array({"0.0.0.0/0"});  // GCE's default
     out.push_back({{"protocol", protocol},
                    {"ports", CanonicalPorts(protocol, Str(r, "ports"))},
@@ -205,11 +197,11 @@ Result<ObservedResource> FirewallHandler::Update(const model::Resource& r, const
     json patch = json::object();
     json ranges = want.value("sourceRanges", json::array());
     if (ranges.empty() && !want.contains("sourceTags")) ranges = json::array({"0.0.0.0/0"});
-    if (Strings(have.value("sourceRanges", json::array())) != ranges)
+    if (common::StringItems(have.value("sourceRanges", json::array())) != ranges)
       patch["sourceRanges"] = ranges.empty() ? json(nullptr) : ranges;
     for (const char* k : {"sourceTags", "targetTags"}) {
       json w = want.value(k, json::array());
-      if (Strings(have.value(k, json::array())) != w) patch[k] = w.empty() ? json(nullptr) : w;
+      if (common::StringItems(have.value(k, json::array())) != w) patch[k] = w.empty() ? json(nullptr) : w;
     }
     if (have.value("allowed", json::array()) != want["allowed"] || have.contains("denied")) {
       patch["allowed"] = want["allowed"];

@@ -10,7 +10,8 @@ namespace orch::providers::gce {
 using engine::ObservedResource;
 using nlohmann::json;
 
-GceProvider::GceProvider(const engine::ProviderEnv& env, Tuning tuning) : api_(env, tuning), handlers_("GCE") {
+GceProvider::GceProvider(const engine::ProviderEnv& env, Tuning tuning)
+    : HandlerProvider("GCE", /*native_instance_groups=*/true, /*batch_create=*/false), api_(env, tuning) {
   for (auto make : {NewNetworkHandler, NewFirewallHandler, NewImageHandler, NewInstanceHandler, NewGroupHandler,
                     NewVolumeHandler, NewAddressHandler, NewLoadBalancerHandler, NewSshKeyHandler})
     handlers_.Add(make(&api_));
@@ -18,17 +19,13 @@ GceProvider::GceProvider(const engine::ProviderEnv& env, Tuning tuning) : api_(e
 
 GceProvider::~GceProvider() = default;
 
-engine::Capabilities GceProvider::GetCapabilities() const {
-  engine::Capabilities c;
-  for (model::Kind k : handlers_.kinds()) c.kinds.insert(k);
-  c.native_instance_groups = true;
-  c.batch_create = false;
-  return c;
+Status GceProvider::Ready() {
+  return api_.client_ ? Status::OK() : Status::Internal("gce provider used before Configure");
 }
 
 Status GceProvider::Configure(const engine::ProviderConfig& config) { return api_.Configure(config); }
 
-void GceProvider::Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {
+void GceProvider::ValidateAny(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {
   const json labels = EncodeLabels(resource.tags);
   for (const auto& [k, v] : labels.items()) {
     if (v.get<std::string>().size() > 63)
@@ -36,7 +33,6 @@ void GceProvider::Validate(const model::Resource& resource, const SourceRange& w
                               std::to_string(v.get<std::string>().size()) +
                               " characters long (at most 63); use shorter deployment, tier or volume names");
   }
-  handlers_.Validate(resource, where, diags);
 }
 
 Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& deployment) {
@@ -197,28 +193,6 @@ Result<std::vector<ObservedResource>> GceProvider::FindRecorded(const std::vecto
   return RecordedSshKeys(missing);
 }
 
-plan::DiffDecision GceProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  return handlers_.Diff(desired, prior);
-}
-
-Result<ObservedResource> GceProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
-  if (!api_.client_) return Status::Internal("gce provider used before Configure");
-  return handlers_.Create(r, ctx);
-}
-
-Result<ObservedResource> GceProvider::Update(const model::Resource& r, const state::ResourceState& prior,
-                                             engine::ApplyContext& ctx) {
-  if (!api_.client_) return Status::Internal("gce provider used before Configure");
-  return handlers_.Update(r, prior, ctx);
-}
-
-Status GceProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
-  if (!api_.client_) return Status::Internal("gce provider used before Configure");
-  Result<common::ResourceHandler*> h = handlers_.For(prior);
-  if (!h.ok()) return h.status();
-  if (prior.id.empty()) return Status::OK();  // never created
-  return handlers_.Delete(prior, ctx);
-}
 
 void Register(engine::ProviderRegistry* registry) {
   registry->Register("gce", [](const engine::ProviderEnv& env) -> std::unique_ptr<engine::Provider> {

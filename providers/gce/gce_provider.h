@@ -24,38 +24,30 @@
 
 namespace orch::providers::gce {
 
-class GceProvider final : public engine::Provider {
+class GceProvider final : public common::HandlerProvider {
  public:
   explicit GceProvider(const engine::ProviderEnv& env, Tuning tuning = {});
   ~GceProvider() override;
 
   std::string Type() const override { return "gce"; }
-  engine::Capabilities GetCapabilities() const override;
   Status Configure(const engine::ProviderConfig& config) override;
-  void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
   // Reports the recorded ssh keys (GCE has no key object to list); for
   // looked-up networks reports nothing but remembers the recorded
   // subnetwork, so what is created on it later in this run needs no API call.
   Result<std::vector<engine::ObservedResource>> FindRecorded(
       const std::vector<state::ResourceState>& missing) override;
-  // The kind's handler decides (see the attribute table in the docs).
-  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
-  Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
-  Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
-                                          engine::ApplyContext& ctx) override;
-  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
-
-  // One handler per kind; `common::AttributeTable(handlers())` is the table
-  // in docs/providers/gce.md.
-  const common::HandlerTable& handlers() const { return handlers_; }
   GceClient* client() { return api_.client_.get(); }
   OAuthAuthenticator* auth() { return api_.auth_.get(); }
   const std::string& project() const { return api_.project_; }
 
+ protected:
+  Status Ready() override;
+  // GCE label limits, for every kind.
+  void ValidateAny(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
+
  private:
   Api api_;
-  common::HandlerTable handlers_;
 };
 
 // Adds the "gce" factory.

@@ -15,14 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-json Strings(const json& list) {
-  json out = json::array();
-  if (!list.is_array()) return out;
-  for (const json& v : list)
-    if (v.is_string()) out.push_back(v);
-  return out;
-}
-
 json WithoutMissing(const json& attributes) {
   json out = attributes;
   if (out.is_object() && out.contains("targets") && out["targets"].is_object()) out["targets"].erase("missing");
@@ -68,7 +60,7 @@ json LiveTargets(const std::string& tier, const json& pool, const std::string& g
                  const std::vector<json>& instances) {
   json targets = {{"tier", tier}, {"tag", group_name}};
   std::vector<std::string> in_pool;
-  for (const json& i : Strings(pool.is_object() ? pool.value("instances", json::array()) : json::array()))
+  for (const json& i : common::StringItems(pool.is_object() ? pool.value("instances", json::array()) : json::array()))
     in_pool.push_back(RelativeLink(i.get<std::string>()));
   json missing = json::array();
   for (const json& m : GroupMembers(instances, group_name)) {

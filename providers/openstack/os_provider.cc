@@ -123,7 +123,10 @@ Result<std::vector<json>> Service::List(const std::string& path, const std::stri
 // ---- provider ----
 
 OpenStackProvider::OpenStackProvider(const engine::ProviderEnv& env, Tuning tuning, ConfigSources sources)
-    : env_(env), tuning_(tuning), sources_(std::move(sources)) {
+    : HandlerProvider("OpenStack", /*native_instance_groups=*/false, /*batch_create=*/true),
+      env_(env),
+      tuning_(tuning),
+      sources_(std::move(sources)) {
   if (!env_.clock) env_.clock = env::Clock::Real();
   for (auto* make : {NewNetworkHandler, NewFirewallHandler, NewSshKeyHandler, NewImageHandler, NewInstanceHandler,
                      NewVolumeHandler, NewFloatingIpHandler, NewLoadBalancerHandler})
@@ -131,14 +134,6 @@ OpenStackProvider::OpenStackProvider(const engine::ProviderEnv& env, Tuning tuni
 }
 
 OpenStackProvider::~OpenStackProvider() = default;
-
-engine::Capabilities OpenStackProvider::GetCapabilities() const {
-  engine::Capabilities c;
-  for (model::Kind k : handlers_.kinds()) c.kinds.insert(k);
-  c.native_instance_groups = false;
-  c.batch_create = true;
-  return c;
-}
 
 Status OpenStackProvider::Configure(const engine::ProviderConfig& config) {
   config_ = config;
@@ -220,10 +215,6 @@ int64_t OpenStackProvider::TotalRequests() const {
   for (const auto* s : {compute_.get(), network_.get(), image_.get(), volume_.get(), lbaas_.get()})
     if (s) n += s->requests();
   return n;
-}
-
-void OpenStackProvider::Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const {
-  handlers_.Validate(resource, where, diags);
 }
 
 ObservedResource OpenStackProvider::ObserveServer(const json& s) const {
@@ -482,28 +473,6 @@ Result<std::vector<ObservedResource>> OpenStackProvider::Discover(const std::str
     out.push_back(std::move(o));
   }
   return out;
-}
-
-Result<ObservedResource> OpenStackProvider::Create(const model::Resource& r, engine::ApplyContext& ctx) {
-  ORCH_RETURN_IF_ERROR(Ready());
-  return handlers_.Create(r, ctx);
-}
-
-plan::DiffDecision OpenStackProvider::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  return handlers_.Diff(desired, prior);
-}
-
-Result<ObservedResource> OpenStackProvider::Update(const model::Resource& r, const state::ResourceState& prior,
-                                                   engine::ApplyContext& ctx) {
-  ORCH_RETURN_IF_ERROR(Ready());
-  return handlers_.Update(r, prior, ctx);
-}
-
-Status OpenStackProvider::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
-  ORCH_RETURN_IF_ERROR(handlers_.For(prior).status());
-  if (prior.id.empty()) return Status::OK();
-  ORCH_RETURN_IF_ERROR(Ready());
-  return handlers_.Delete(prior, ctx);
 }
 
 Status OpenStackProvider::Sleep(int64_t ms, engine::ApplyContext& ctx) {

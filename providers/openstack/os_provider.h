@@ -104,32 +104,17 @@ struct ServerMember {
 // min_count = max_count = members, gathered for Tuning::batch_window_ms.
 using ServerBatcher = common::CreateBatcher<ServerMember>;
 
-class OpenStackProvider final : public engine::Provider {
+class OpenStackProvider final : public common::HandlerProvider {
  public:
   explicit OpenStackProvider(const engine::ProviderEnv& env, Tuning tuning = {},
                              ConfigSources sources = RealConfigSources());
   ~OpenStackProvider() override;
 
   std::string Type() const override { return "openstack"; }
-  engine::Capabilities GetCapabilities() const override;
   Status Configure(const engine::ProviderConfig& config) override;
-  void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;
   Result<std::vector<engine::ObservedResource>> Discover(const std::string& deployment) override;
-  // The kind's handler decides (docs/providers/openstack.md, the attribute
-  // table): the load balancer's listeners, health check and members, the
-  // firewall's rules, a volume's attachment and a floating IP's assignment
-  // change in place; anything else replaces.
-  plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const override;
-  Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) override;
-  Result<engine::ObservedResource> Update(const model::Resource& resource, const state::ResourceState& prior,
-                                          engine::ApplyContext& ctx) override;
-  Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
-
-  // One handler per kind, with its attribute declaration.
-  const common::HandlerTable& handlers() const { return handlers_; }
-
   // Authenticates, finds the endpoints and negotiates microversions once.
-  Status Ready();
+  Status Ready() override;
   Keystone* keystone() { return keystone_.get(); }
   Service* compute() { return compute_.get(); }
   Service* network() { return network_.get(); }
@@ -230,7 +215,6 @@ class OpenStackProvider final : public engine::Provider {
   std::map<std::string, std::string> tier_groups_;    // target tag -> security group id
   std::map<std::string, std::string> server_groups_;  // name -> server group id
   int neutron_tags_on_create_ = -1;  // unknown / 0 no / 1 yes (NeutronTagsOnCreate)
-  common::HandlerTable handlers_{"OpenStack"};
 };
 
 // The handlers, each in the file named after its kind.
