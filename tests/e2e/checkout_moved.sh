@@ -17,15 +17,8 @@ checkout() {
   cp "$root/configs/quickstart.yaml" "$1/configs/"
   cp -r "$root/templates" "$1/templates"
 }
-# Requests that change a cloud (GCE's POSTs that only read or wait, and
-# its token exchange, excluded).
-mutating() {
-  curl -fsS "$CLOUDSIM_ADMIN/stats" | python3 -c '
-import json, sys
-read_posts = ("/wait", "/listManagedInstances", "/token")
-print(sum(r["count"] for r in json.load(sys.stdin)["requests"]
-          if r["method"] in ("POST", "PUT", "PATCH", "DELETE") and not r["route"].endswith(read_posts)))'
-}
+# Requests that change a cloud so far.
+mutating() { cloudsim_mutations | awk '{n += $3} END {print n + 0}'; }
 
 checkout "$work/first"
 checkout "$work/elsewhere/second"

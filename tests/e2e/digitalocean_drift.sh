@@ -25,14 +25,6 @@ api() {
   curl -fsS -X "$1" -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" -H 'Content-Type: application/json' \
     ${3:+--data "$3"} "$DIGITALOCEAN_API_URL$2"
 }
-# Mutating requests so far, as "METHOD route" lines with their counts.
-mutations() {
-  curl -fsS "$CLOUDSIM_ADMIN/stats" | python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["requests"]:
-    if r["api"] == "digitalocean" and r["method"] in ("POST", "PUT", "PATCH", "DELETE"):
-        print("%s %s %d" % (r["method"], r["route"], r["count"]))'
-}
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 
 orch deploy "$spec" --auto-approve >"$work/deploy.out" 2>&1 || { tail -20 "$work/deploy.out"; fail "first deploy"; }
@@ -117,15 +109,12 @@ assert len(got) == 4 and all(c["outside"] for c in p["changes"]), got
 assert ("db.firewall", ["rules"]) in got, got
 PY
 
-before=$(mutations)
+before=$(cloudsim_mutations digitalocean)
 orch deploy "$spec" --auto-approve >"$work/restore.out" 2>&1 || { tail -20 "$work/restore.out"; fail "restoring deploy"; }
-after=$(mutations)
-python3 - "$before" "$after" <<'PY' || fail "the restoring deploy made other mutating requests"
-import sys
-def parse(t):
-    return {" ".join(l.split()[:2]): int(l.split()[2]) for l in t.splitlines() if l.strip()}
-b, a = parse(sys.argv[1]), parse(sys.argv[2])
-made = {k: a[k] - b.get(k, 0) for k in a if a[k] != b.get(k, 0)}
+made=$(cloudsim_made "$before" "$(cloudsim_mutations digitalocean)")
+python3 - "$made" <<'PY' || fail "the restoring deploy made other mutating requests"
+import json, sys
+made = json.loads(sys.argv[1])
 # The firewall and load balancer PUTs (their tags are ensured first: a
 # create of an existing tag changes nothing), the tier tag put back on the
 # droplet, the reassignment.

@@ -44,16 +44,6 @@ gce() {
   fail "$1 $2 did not finish"
 }
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
-# Mutating requests so far, as "METHOD route count" lines (operation waits,
-# listManagedInstances and token requests read).
-mutations() {
-  curl -fsS "$CLOUDSIM_ADMIN/stats" | python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["requests"]:
-    if r["api"] == "gce" and r["method"] in ("POST", "PUT", "PATCH", "DELETE") and \
-       not r["route"].endswith(("/wait", "/listManagedInstances", "/token")):
-        print("%s %s %d" % (r["method"], r["route"], r["count"]))'
-}
 gce_kinds() {
   curl -fsS "$CLOUDSIM_ADMIN/resources?api=gce" | python3 -c '
 import json, sys, collections
@@ -142,15 +132,12 @@ assert all(c["outside"] for c in p["changes"]), got
 assert got == [("api.lb", ["targets"], "update"), ("cassandra.firewall", ["rules"], "update")], got
 PY
 
-before=$(mutations)
+before=$(cloudsim_mutations gce)
 orch deploy "$spec" --auto-approve >"$work/restore.out" 2>&1 || { tail -20 "$work/restore.out"; fail "restoring deploy"; }
-after=$(mutations)
-python3 - "$before" "$after" <<'PY' || fail "the restoring deploy made other mutating requests"
-import sys
-def parse(t):
-    return {" ".join(l.split()[:2]): int(l.split()[2]) for l in t.splitlines() if l.strip()}
-b, a = parse(sys.argv[1]), parse(sys.argv[2])
-made = {k: a[k] - b.get(k, 0) for k in a if a[k] != b.get(k, 0)}
+made=$(cloudsim_made "$before" "$(cloudsim_mutations gce)")
+python3 - "$made" <<'PY' || fail "the restoring deploy made other mutating requests"
+import json, sys
+made = json.loads(sys.argv[1])
 patch = [k for k in made if k.startswith("PATCH ") and k.endswith("/global/firewalls/{firewall}")]
 add = [k for k in made if k.startswith("POST ") and k.endswith("/targetPools/{targetPool}/addInstance")]
 assert len(patch) == 1 and made[patch[0]] == 1, made
@@ -175,15 +162,12 @@ set -e
 [ "$code" -eq 2 ] || { cat "$work/hc.out"; fail "plan after the health check change exited $code, want 2"; }
 grep -q "^  ~ api.lb (update in place: drift: health_check changed outside orchestrator)" "$work/hc.out" ||
   { cat "$work/hc.out"; fail "the health check changed outside is not shown as drift"; }
-before=$(mutations)
+before=$(cloudsim_mutations gce)
 orch deploy "$spec" --auto-approve >"$work/restore2.out" 2>&1 || { tail -20 "$work/restore2.out"; fail "deploy restoring the health check"; }
-after=$(mutations)
-python3 - "$before" "$after" <<'PY' || fail "restoring the health check made other mutating requests"
-import sys
-def parse(t):
-    return {" ".join(l.split()[:2]): int(l.split()[2]) for l in t.splitlines() if l.strip()}
-b, a = parse(sys.argv[1]), parse(sys.argv[2])
-made = {k: a[k] - b.get(k, 0) for k in a if a[k] != b.get(k, 0)}
+made=$(cloudsim_made "$before" "$(cloudsim_mutations gce)")
+python3 - "$made" <<'PY' || fail "restoring the health check made other mutating requests"
+import json, sys
+made = json.loads(sys.argv[1])
 assert list(made) == ["PATCH /compute/v1/projects/{project}/global/httpHealthChecks/{httpHealthCheck}"], made
 assert list(made.values()) == [1], made
 PY

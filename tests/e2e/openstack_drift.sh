@@ -25,15 +25,6 @@ sed "s#\.\./templates/#$root/templates/#" configs/openstack.yaml >"$spec"
 dep=first-app
 
 api() { python3 tests/e2e/openstack_api.py "$@"; }
-# Mutating OpenStack requests so far, as "METHOD route count" lines (a
-# Keystone token request is a POST but changes nothing in the cloud).
-mutations() {
-  curl -fsS "$CLOUDSIM_ADMIN/stats" | python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["requests"]:
-    if r["api"] == "openstack" and r["method"] in ("POST", "PUT", "PATCH", "DELETE") and not r["route"].endswith("/auth/tokens"):
-        print("%s %s %d" % (r["method"], r["route"], r["count"]))'
-}
 # What the drift touches, as the APIs show it: "monitors=N members=N
 # database_rules=N attached=N associated=N".
 live() {
@@ -158,15 +149,12 @@ want = sorted([("api.lb", ["health_check", "targets"]), ("database.firewall", ["
 assert got == want and all(c["outside"] for c in p["changes"]), got
 PY
 
-before=$(mutations)
+before=$(cloudsim_mutations openstack)
 orch deploy "$spec" --auto-approve >"$work/restore.out" 2>&1 || { tail -20 "$work/restore.out"; fail "restoring deploy"; }
-after=$(mutations)
-python3 - "$before" "$after" <<'PY' || fail "the restoring deploy made other mutating requests"
-import sys
-def parse(t):
-    return {" ".join(l.split()[:2]): int(l.split()[2]) for l in t.splitlines() if l.strip()}
-b, a = parse(sys.argv[1]), parse(sys.argv[2])
-made = {k: a[k] - b.get(k, 0) for k in a if a[k] != b.get(k, 0)}
+made=$(cloudsim_made "$before" "$(cloudsim_mutations openstack)")
+python3 - "$made" <<'PY' || fail "the restoring deploy made other mutating requests"
+import json, sys
+made = json.loads(sys.argv[1])
 def one(suffix):
     n = sum(v for k, v in made.items() if k.endswith(suffix))
     assert n == 1, "%s: %d (all: %s)" % (suffix, n, made)

@@ -71,3 +71,29 @@ cloudsim_hold_wait() {
 cloudsim_release() {
   curl -fsS -X DELETE "$CLOUDSIM_ADMIN/holds/$1" >/dev/null
 }
+
+# cloudsim_mutations [API]: the requests so far that change a cloud (of one
+# api, or all), as "METHOD route count" lines. POSTs that change nothing are
+# left out: token requests (Keystone, OAuth) and GCE's operation waits and
+# listManagedInstances.
+cloudsim_mutations() {
+  curl -fsS "$CLOUDSIM_ADMIN/stats" | python3 -c '
+import json, sys
+reads = ("/auth/tokens", "/token", "/wait", "/listManagedInstances")
+for r in json.load(sys.stdin)["requests"]:
+    if (len(sys.argv) < 2 or r["api"] == sys.argv[1]) and r["method"] in ("POST", "PUT", "PATCH", "DELETE") \
+            and not r["route"].endswith(reads):
+        print("%s %s %d" % (r["method"], r["route"], r["count"]))' ${1:+"$1"}
+}
+
+# cloudsim_made BEFORE AFTER: what was sent between two cloudsim_mutations
+# snapshots, as a JSON object {"METHOD route": count}.
+cloudsim_made() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+def parse(t):
+    return {" ".join(l.split()[:2]): int(l.split()[2]) for l in t.splitlines() if l.strip()}
+b, a = parse(sys.argv[1]), parse(sys.argv[2])
+print(json.dumps({k: a[k] - b.get(k, 0) for k in a if a[k] != b.get(k, 0)}))
+PY
+}
