@@ -103,7 +103,10 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
     if (!disks.ok()) return disks.status().WithPrefix("listing disks in " + z);
     for (const json& d : *disks) {
       std::map<std::string, std::string> t;
-      if (ours(d, &t)) add("volume", d, t, RelativeLink(Str(d, "selfLink")), {{"device", "/dev/disk/by-id/google-" + Str(d, "name")}});
+      if (!ours(d, &t)) continue;
+      add("volume", d, t, RelativeLink(Str(d, "selfLink")), {{"device", "/dev/disk/by-id/google-" + Str(d, "name")}});
+      const json users = d.value("users", json::array());
+      out.back().attributes = {{"instance_id", users.empty() ? "" : RelativeLink(users[0].get<std::string>())}};
     }
   }
 

@@ -14,6 +14,7 @@
 #include "image/images.h"
 #include "plan/plan_file.h"
 #include "plan/render.h"
+#include "plan/protect.h"
 #include "plan/targets.h"
 #include "state/file_state_store.h"
 #include "util/strings.h"
@@ -33,6 +34,7 @@ struct Session {
   std::unique_ptr<state::FileStateStore> store;
   std::vector<model::Resource> desired;
   std::string digest;
+  std::map<std::string, std::string> protected_tiers;  // tier -> where `protect: true` is
 };
 
 // Loads the spec, wires and configures its providers, expands it.
@@ -45,6 +47,10 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
   s.spec_path = path;
   s.spec_dir = spec->dir;
   s.configs = ProviderConfigs(*spec);
+  for (const spec::TierSpec& t : spec->tiers)
+    if (t.protect)
+      s.protected_tiers[t.name] = t.where.filename + ":" + std::to_string(t.where.start.line) + ":" +
+                                  std::to_string(t.where.start.column);
   std::map<std::string, SourceRange> where;
   for (const auto& [name, p] : spec->providers) where[name] = p.where;
   Diagnostics diags;
@@ -110,6 +116,26 @@ engine::DeployerOptions MakeDeployerOptions(const std::string& deployment, int p
   o.cancelled = CancelFlag();
   o.lock_timeout_ms = lock_timeout_ms;
   return o;
+}
+
+// False (with the reason printed) when the plan would destroy what a
+// protected tier holds and --allow-destroy does not name it.
+bool Unprotected(const Session& s, const plan::Plan& p, const std::vector<std::string>& allow) {
+  Status st = plan::CheckProtected(p, s.protected_tiers, allow);
+  if (!st.ok()) Fail(st.message());
+  return st.ok();
+}
+
+// `--replace` arguments as addresses (a tier: its instances and groups).
+bool SetReplace(const std::vector<model::Resource>& desired, const std::vector<std::string>& args,
+                engine::DeployerOptions* options) {
+  auto addresses = plan::ReplaceAddresses(desired, args);
+  if (!addresses.ok()) {
+    Fail(addresses.status().message());
+    return false;
+  }
+  options->replace = std::move(*addresses);
+  return true;
 }
 
 std::optional<int64_t> LockTimeout(const std::string& text) {
@@ -179,8 +205,9 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
   if (!s) return kExitError;
   bool color = WantColor(stderr, g.no_color);
   ProgressObserver progress(stderr, false, color, 0);
-  engine::Deployer d(MakeDeployerOptions(s->deployment, 10, *timeout, &progress, s->spec_dir), s->store.get(),
-                     s->rt->providers);
+  engine::DeployerOptions options = MakeDeployerOptions(s->deployment, 10, *timeout, &progress, s->spec_dir);
+  if (!SetReplace(s->desired, a.replace, &options)) return kExitError;
+  engine::Deployer d(std::move(options), s->store.get(), s->rt->providers);
   auto p = d.PlanDeploy(s->desired, s->digest);
   if (!p.ok()) {
     Fail(p.status().message());
@@ -204,6 +231,7 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
   } else {
     PrintPlan(*p, WantColor(stdout, g.no_color));
   }
+  if (!Unprotected(*s, *p, a.allow_destroy)) return kExitError;
   if (!a.out.empty()) {
     Status written = plan::WritePlanFile(a.out, a.spec, a.targets, *p);
     if (!written.ok()) {
@@ -227,8 +255,13 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
   if (!s) return kExitError;
   bool interactive = isatty(STDOUT_FILENO);
   ProgressObserver progress(stdout, interactive, WantColor(stdout, g.no_color), 0);
-  engine::Deployer d(MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress, s->spec_dir), s->store.get(),
-                     s->rt->providers);
+  engine::DeployerOptions options = MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress, s->spec_dir);
+  if (!SetReplace(s->desired, a.replace, &options)) return kExitError;
+  if (plan_file && !a.replace.empty()) {
+    Fail("--replace applies to planning; give it to 'orchestrator plan --out' instead of a saved plan");
+    return kExitError;
+  }
+  engine::Deployer d(std::move(options), s->store.get(), s->rt->providers);
   plan::Plan p;
   if (plan_file) {
     auto parsed = plan::Plan::FromJson(plan_file->plan);
@@ -242,6 +275,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
            "' was made; run 'orchestrator plan --out' again");
       return kExitError;
     }
+    if (!Unprotected(*s, p, a.allow_destroy)) return kExitError;
   } else {
     if (!RecordProviderSettings(&d, *s)) return kExitError;
     auto made = d.PlanDeploy(s->desired, s->digest);
@@ -252,11 +286,13 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
     p = std::move(made).value();
     plan::FilterTargets(&p, a.targets);
     if (!p.HasChanges()) {
+      if (p.Summarize().stale > 0) PrintPlan(p, WantColor(stdout, g.no_color));
       std::printf("No changes. The deployment '%s' matches the spec.\n", s->deployment.c_str());
       PrintOutputs(s->store.get());
       return kExitOk;
     }
     PrintPlan(p, WantColor(stdout, g.no_color));
+    if (!Unprotected(*s, p, a.allow_destroy)) return kExitError;
     if (!Confirm("Do you want to apply these changes to deployment '" + s->deployment + "'?", a.auto_approve)) {
       return kExitError;
     }
@@ -311,6 +347,7 @@ int RunTeardown(const GlobalOptions& g, const TeardownArgs& a) {
     return kExitError;
   }
   PrintPlan(*p, WantColor(stdout, g.no_color));
+  if (!a.dry_run && !Unprotected(*s, *p, a.allow_destroy)) return kExitError;
   if (a.dry_run) return kExitOk;
   if (!p->HasChanges()) {
     std::printf("Nothing to tear down: deployment '%s' has no resources.\n", s->deployment.c_str());

@@ -30,6 +30,8 @@ struct PlanArgs {
   std::string spec;
   std::vector<std::string> vars;
   std::vector<std::string> targets;
+  std::vector<std::string> replace;  // addresses or tiers to rebuild (--replace)
+  std::vector<std::string> allow_destroy;  // of protected tiers (--allow-destroy)
   bool json = false;
   bool detailed_exitcode = false;
   bool refresh_only = false;  // report only what changed outside orchestrator
@@ -42,6 +44,8 @@ struct DeployArgs {
   std::string spec_or_plan;
   std::vector<std::string> vars;
   std::vector<std::string> targets;
+  std::vector<std::string> replace;
+  std::vector<std::string> allow_destroy;
   bool auto_approve = false;
   int parallelism = 10;
   std::string lock_timeout = "0s";
@@ -52,6 +56,7 @@ struct TeardownArgs {
   std::string spec;
   std::string deployment;
   std::vector<std::string> vars;
+  std::vector<std::string> allow_destroy;
   bool auto_approve = false;
   bool dry_run = false;
   int parallelism = 10;

@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
   plan->add_option("SPEC", pa.spec, "Deployment spec (YAML)")->required();
   plan->add_option("--var", pa.vars, "Set a spec variable: NAME=VALUE (repeatable)");
   plan->add_option("--target", pa.targets, "Limit to this address or tier and what it depends on (repeatable)");
+  plan->add_option("--replace", pa.replace,
+                   "Replace this instance, group or tier's instances even if unchanged (repeatable)");
+  plan->add_option("--allow-destroy", pa.allow_destroy,
+                   "Let the plan delete or replace this address (or tier) of a protected tier (repeatable)");
   plan->add_flag("--json", pa.json, "Print the plan as JSON");
   plan->add_flag("--detailed-exitcode", pa.detailed_exitcode, "Exit 0: no changes, 2: changes, 1: error");
   plan->add_flag("--refresh-only", pa.refresh_only,
@@ -52,6 +56,11 @@ int main(int argc, char** argv) {
       ->required();
   deploy->add_option("--var", da.vars, "Set a spec variable: NAME=VALUE (repeatable)");
   deploy->add_option("--target", da.targets, "Limit to this address or tier and what it depends on (repeatable)");
+  deploy->add_option("--replace", da.replace,
+                     "Replace this instance, group or tier's instances even if unchanged, one at a time "
+                     "(repeatable); stale ones are rebuilt this way");
+  deploy->add_option("--allow-destroy", da.allow_destroy,
+                     "Let the deploy delete or replace this address (or tier) of a protected tier (repeatable)");
   deploy->add_flag("--auto-approve", da.auto_approve, "Apply without asking for confirmation");
   deploy->add_option("--parallelism", da.parallelism, "Changes applied at once (default 10)")
       ->check(CLI::Range(1, 256));
@@ -64,6 +73,8 @@ int main(int argc, char** argv) {
   teardown->add_option("--var", ta.vars, "Set a spec variable: NAME=VALUE (repeatable)");
   teardown->add_flag("--auto-approve", ta.auto_approve, "Delete without asking for confirmation");
   teardown->add_flag("--dry-run", ta.dry_run, "Only list what would be deleted");
+  teardown->add_option("--allow-destroy", ta.allow_destroy,
+                       "Let the teardown delete this address (or tier) of a protected tier (repeatable)");
   teardown->add_option("--parallelism", ta.parallelism, "Deletions at once (default 10)")->check(CLI::Range(1, 256));
   teardown->add_option("--lock-timeout", ta.lock_timeout, "Wait this long for the state lock (e.g. 30s, 5m)");
 

@@ -215,6 +215,7 @@ std::string_view ActionWord(plan::Action action) {
     case plan::Action::kReplace: return "replace";
     case plan::Action::kDelete: return "delete";
     case plan::Action::kAdopt: return "adopt";
+    case plan::Action::kRead: return "read";
   }
   return "unknown";
 }
@@ -241,6 +242,7 @@ Status ApplyChange(const plan::Change& change, const ChangeEnv& env) {
   }
   switch (change.action) {
     case plan::Action::kCreate:
+    case plan::Action::kRead:  // the provider's Create looks it up
       return DoCreate(change, env);
     case plan::Action::kUpdate:
       return DoUpdate(change, env);

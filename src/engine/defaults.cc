@@ -35,6 +35,7 @@ Planner DefaultPlanner() {
     in.state = req.state;
     in.refreshed = req.refreshed;
     in.spec_digest = req.spec_digest;
+    in.replace = req.replace;
     const ProviderSet* providers = req.providers;
     for (const auto& [name, list] : req.observed.by_provider) {
       std::string type;

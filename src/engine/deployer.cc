@@ -126,6 +126,7 @@ Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Re
   req.state = std::move(*stored);
   UpgradeRecordedUserData(desired, options_.spec_dir, &req.state);
   req.spec_digest = spec_digest;
+  req.replace = options_.replace;
   req.providers = &providers_;
   req.refreshed = options_.refresh;
   if (options_.refresh) {

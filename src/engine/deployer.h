@@ -30,6 +30,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,7 @@ struct PlanRequest {
   RefreshResult observed;
   bool refreshed = true;  // false: no provider was asked (offline plan)
   std::string spec_digest;
+  std::set<std::string> replace;           // DeployerOptions::replace
   const ProviderSet* providers = nullptr;  // for Provider::Diff
 };
 
@@ -76,6 +78,8 @@ struct DeployerOptions {
   // false: plan from the stored state alone, without asking the providers
   // (nothing is found deleted outside, no orphan, no adoption).
   bool refresh = true;
+  // Addresses a deploy replaces even when nothing changed (`--replace`).
+  std::set<std::string> replace;
 };
 
 class Deployer {

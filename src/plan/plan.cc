@@ -8,12 +8,13 @@
 //   "teardown": false,
 //   "state": {"lineage": "...", "serial": 7},
 //   "spec_digest": "sha256 hex",
-//   "summary": {"create": 3, "update": 1, "replace": 0, "destroy": 2, "adopt": 1, "noop": 9},
+//   "summary": {"create": 3, "update": 1, "replace": 0, "destroy": 2, "adopt": 1, "noop": 9, "read": 0, "stale": 2},
 //   "changes": [{
 //     "address": "api.instance[2]", "kind": "instance", "action": "create",
 //     "provider": "do", "reason": "not in state",
 //     "changed_keys": ["size"], "depends_on": ["network.main"],
 //     "drift": {"rules": [...live value...]}, "outside": false,
+//     "stale": "db.instance[0] private_ip changed" (only when stale),
 //     "desired": {"address", "provider", "cloud_name", "tags", "attributes", "depends_on"} | null,
 //     "prior": {"address", "kind", "provider", "provider_type", "id", "cloud_name", "tags",
 //               "attributes", "outputs", "depends_on"} | null
@@ -21,7 +22,7 @@
 // }
 // "desired" is null for delete; "prior" is null when nothing is recorded or
 // observed (plain create). "summary" is informational and ignored on read.
-// "drift" and "outside" may be missing in files written before they existed.
+// "drift", "outside" and "stale" may be missing in files written before they existed.
 #include "plan/plan.h"
 
 #include <algorithm>
@@ -33,8 +34,8 @@ using nlohmann::json;
 
 constexpr int kFormatVersion = 1;
 
-constexpr Action kActions[] = {Action::kNoop,    Action::kCreate, Action::kUpdate,
-                               Action::kReplace, Action::kDelete, Action::kAdopt};
+constexpr Action kActions[] = {Action::kNoop,   Action::kCreate, Action::kUpdate, Action::kReplace,
+                               Action::kDelete, Action::kAdopt,  Action::kRead};
 
 json ResourceToJson(const model::Resource& r) {
   json deps = json::array();
@@ -137,6 +138,7 @@ std::string_view ActionName(Action a) {
     case Action::kReplace: return "replace";
     case Action::kDelete: return "delete";
     case Action::kAdopt: return "adopt";
+    case Action::kRead: return "read";
   }
   return "no-op";
 }
@@ -157,7 +159,9 @@ Plan::Summary Plan::Summarize() const {
       case Action::kReplace: ++s.replace; break;
       case Action::kDelete: ++s.destroy; break;
       case Action::kAdopt: ++s.adopt; break;
+      case Action::kRead: ++s.read; break;
     }
+    s.stale += !c.stale.empty();
   }
   return s;
 }
@@ -183,7 +187,7 @@ json Plan::ToJson() const {
               {"spec_digest", spec_digest},
               {"summary",
                {{"create", s.create}, {"update", s.update}, {"replace", s.replace}, {"destroy", s.destroy},
-                {"adopt", s.adopt}, {"noop", s.noop}}}};
+                {"adopt", s.adopt}, {"noop", s.noop}, {"read", s.read}, {"stale", s.stale}}}};
   json list = json::array();
   for (const Change& c : changes) {
     json jc = {{"address", c.address},
@@ -195,6 +199,7 @@ json Plan::ToJson() const {
                {"depends_on", c.depends_on},
                {"drift", c.drift},
                {"outside", c.outside}};
+    if (!c.stale.empty()) jc["stale"] = c.stale;
     jc["desired"] = c.action == Action::kDelete ? json(nullptr) : ResourceToJson(c.desired);
     jc["prior"] = c.prior.address.empty() && c.prior.id.empty() ? json(nullptr) : PriorToJson(c.prior);
     list.push_back(std::move(jc));
@@ -251,6 +256,7 @@ Result<Plan> Plan::FromJson(const json& j) {
         if (!jc["outside"].is_boolean()) throw FieldError{where + ": 'outside' must be a boolean"};
         c.outside = jc["outside"].get<bool>();
       }
+      if (jc.contains("stale")) c.stale = Str(jc, "stale", where);
       const json& desired = Field(jc, "desired", where);
       if (!desired.is_null()) c.desired = ResourceFromJson(desired, where + ".desired");
       else if (c.action != Action::kDelete) throw FieldError{where + ": 'desired' is required for " + action};

@@ -24,9 +24,10 @@ enum class Action {
   kReplace,  // delete then create (create-before-delete where the kind allows)
   kDelete,
   kAdopt,    // exists in the cloud with our tags but not in state: record it
+  kRead,     // a lookup (an image by source, an existing network): found, never made
 };
 
-std::string_view ActionName(Action a);  // "no-op","create","update","replace","delete","adopt"
+std::string_view ActionName(Action a);  // "no-op","create","update","replace","delete","adopt","read"
 std::optional<Action> ActionFromName(std::string_view name);
 
 struct Change {
@@ -49,6 +50,11 @@ struct Change {
   // orchestrator: drift, a resource deleted outside, a recorded id gone, an
   // orphan. `plan --refresh-only` shows only these.
   bool outside = false;
+  // For a no-op or update: why the resource is stale, i.e. which values it
+  // took from other resources at creation (user_data vars) have changed
+  // since ("cassandra.instance[0] private_ip changed"). It keeps them until
+  // `deploy --replace` rebuilds it.
+  std::string stale;
 };
 
 struct Plan {
@@ -61,6 +67,8 @@ struct Plan {
 
   struct Summary {
     int create = 0, update = 0, replace = 0, destroy = 0, adopt = 0, noop = 0;
+    int read = 0;
+    int stale = 0;  // no-ops and updates marked stale
   };
   Summary Summarize() const;
   bool HasChanges() const;

@@ -48,10 +48,11 @@ Plan MixedPlan() {
 TEST(PlanTest, SummarizeAndHasChanges) {
   Plan p = MixedPlan();
   Plan::Summary s = p.Summarize();
-  EXPECT_EQ(s.replace, 4);  // db.instance[0..1], api.instance[0..1]
+  EXPECT_EQ(s.replace, 2);  // db.instance[0..1]
+  EXPECT_EQ(s.stale, 2);    // api.instance[0..1]: their seeds change
   EXPECT_EQ(s.destroy, 3);  // db.instance[2], db.volume.data[2], gone.lb
   EXPECT_EQ(s.adopt, 1);    // image.ubuntu
-  EXPECT_EQ(s.update, 3);   // db.volume.data[0..1], api.lb
+  EXPECT_EQ(s.update, 2);   // db.volume.data[0..1]
   EXPECT_EQ(s.create, 0);
   EXPECT_EQ(s.create + s.update + s.replace + s.destroy + s.adopt + s.noop, static_cast<int>(p.changes.size()));
   EXPECT_TRUE(p.HasChanges());
@@ -69,7 +70,11 @@ TEST(PlanTest, JsonRoundTrip) {
   p.state_serial = 1ull << 40;
   json j = p.ToJson();
   EXPECT_EQ(j["format_version"], 1);
-  EXPECT_EQ(j["summary"]["replace"], 4);
+  EXPECT_EQ(j["summary"]["replace"], 2);
+  EXPECT_EQ(j["summary"]["stale"], 2);
+  for (const json& c : j["changes"])
+    if (c["address"] == "api.instance[0]")
+      EXPECT_EQ(c["stale"], "db.instance[0] is replaced, db.instance[1] is replaced, db.instance[2] is deleted");
   EXPECT_EQ(j["state"]["serial"], 1ull << 40);
   auto back = Plan::FromJson(j);
   ASSERT_TRUE(back.ok()) << back.status().ToString();

@@ -92,6 +92,7 @@ class SimCloud {
           break;
         }
         case Action::kCreate:
+        case Action::kRead:
         case Action::kReplace:
         case Action::kUpdate: Record(c.desired, c.action != Action::kUpdate, st); break;
       }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "graph/graph.h"
 #include "model/references.h"
@@ -135,11 +136,22 @@ class Planner {
   // False when Discover cannot be expected to report this resource. Lookups
   // (an image by source, a network with `existing`) are never owned.
   bool Observable(const std::string& provider, Kind kind, const json& attributes) const {
-    if (attributes.is_object()) {
-      auto it = attributes.find("lookup");
-      if (it != attributes.end() && it->is_boolean() && it->get<bool>()) return false;
-    }
+    if (Lookup(attributes)) return false;
     return !in_.observable || in_.observable(provider, kind);
+  }
+  // ...nor a resource found and reused (outputs `reused: true`, e.g. an SSH
+  // key another deployment uploaded): it carries another owner's name and
+  // tags, and state is trusted for it.
+  bool Observable(const state::ResourceState& rs, Kind kind) const {
+    auto it = rs.outputs.is_object() ? rs.outputs.find("reused") : rs.outputs.end();
+    if (rs.outputs.is_object() && it != rs.outputs.end() && it->is_boolean() && it->get<bool>()) return false;
+    return Observable(rs.provider, kind, rs.attributes);
+  }
+
+  static bool Lookup(const json& attributes) {
+    if (!attributes.is_object()) return false;
+    auto it = attributes.find("lookup");
+    return it != attributes.end() && it->is_boolean() && it->get<bool>();
   }
 
   const state::ResourceState* Observed(const std::string& addr) const {
@@ -176,14 +188,16 @@ class Planner {
         if (intent != in_.state.intents.end() && intent->second.action == "create")
           changing_[addr] = "still being created by an interrupted run";
       } else {
-        Change& c = NewChange(addr, d.address.kind, Action::kCreate, d.provider, "not in state");
+        Change& c = NewChange(addr, d.address.kind, Lookup(d.attributes) ? Action::kRead : Action::kCreate,
+                              d.provider, "not in state");
         c.desired = d;
         changing_[addr] = "created";
       }
       return Status::OK();
     }
     const state::ResourceState& prior = st->second;
-    if (in_.refreshed && !obs && Observable(d.provider, d.address.kind, d.attributes)) {
+    if (in_.refreshed && !obs && Observable(d.provider, d.address.kind, d.attributes) &&
+        Observable(prior, d.address.kind)) {
       Change& c = NewChange(addr, d.address.kind, Action::kCreate, d.provider, "deleted outside orchestrator");
       c.desired = d;
       c.prior = prior;
@@ -215,17 +229,19 @@ class Planner {
     if (d.attributes.is_object()) {
       resolved.attributes = json::object();
       for (auto it = d.attributes.begin(); it != d.attributes.end(); ++it) {
-        bool changing = false, missing = false;
-        auto v = model::ResolveReferencesWith(it.value(), [&](std::string_view e) -> Result<json> {
-          return ResolveOne(e, &changing, &missing, &after_apply);
-        });
+        if (it.key() == "user_data") continue;  // var by var, below
+        const json* was = prior.attributes.is_object() && prior.attributes.contains(it.key())
+                              ? &prior.attributes[it.key()] : nullptr;
+        auto v = ResolveKept(it.value(), was, &after_apply);
         if (!v.ok()) return v.status().WithPrefix(addr + " attribute '" + it.key() + "'");
-        if (missing && !changing && prior.attributes.is_object() && prior.attributes.contains(it.key()))
-          resolved.attributes[it.key()] = prior.attributes[it.key()];  // unknown but not changing: keep
-        else
-          resolved.attributes[it.key()] = std::move(*v);
+        resolved.attributes[it.key()] = std::move(*v);
       }
     }
+    const bool replace_requested = in_.replace.count(addr) > 0;
+    std::string stale;
+    std::set<std::string> stale_after_apply;  // unknown values of the kept creation inputs
+    ORCH_RETURN_IF_ERROR(
+        ResolveUserData(d, prior, replace_requested, &resolved, &after_apply, &stale_after_apply, &stale));
     // Diff against the live object: what the cloud reports is laid over
     // what state records, so a change made outside is planned back.
     json drift = obs ? Drift(resolved, prior, *obs) : json::object();
@@ -238,14 +254,20 @@ class Planner {
     Action action = decision == DiffDecision::kNoop     ? Action::kNoop
                     : decision == DiffDecision::kUpdate ? Action::kUpdate
                                                         : Action::kReplace;
+    if (replace_requested) action = Action::kReplace;
+    // A replacement boots with current values: it waits as any create does.
+    if (action == Action::kReplace) after_apply.insert(stale_after_apply.begin(), stale_after_apply.end());
     std::string reason;
-    if (action != Action::kNoop && spec_changed) {
+    if (replace_requested && decision == DiffDecision::kNoop) {
+      reason = "replacement requested with --replace";
+    } else if (action != Action::kNoop && spec_changed) {
       reason = keys.empty() ? "the provider reports a difference" : Join(keys, ", ") + " changed";
       if (!after_apply.empty()) {
         std::vector<std::string> why;
         for (const std::string& a : after_apply) why.push_back(a + " is " + changing_.at(a));
         reason += " (known after apply: " + Join(why, ", ") + ")";
       }
+      if (replace_requested) reason += " (replacement requested with --replace)";
     }
     if (action != Action::kNoop && !drift.empty()) {
       std::vector<std::string> drifted;
@@ -256,9 +278,15 @@ class Planner {
       all.insert(drifted.begin(), drifted.end());
       keys.assign(all.begin(), all.end());
     }
+    if (action == Action::kReplace && d.address.kind == Kind::kVolume) reason = "DATA: " + reason;
     Change& c = NewChange(addr, d.address.kind, action, d.provider, reason);
     c.desired = d;
     c.prior = prior;
+    if (!stale.empty() && action != Action::kReplace) {
+      c.stale = stale;
+      // Apply keeps the values the resource was created with.
+      c.desired.attributes["user_data"] = resolved.attributes["user_data"];
+    }
     if (action != Action::kNoop) {
       c.changed_keys = keys;
       c.drift = std::move(drift);
@@ -271,6 +299,101 @@ class Planner {
         if (changing_.at(a) == "deleted") waits_for_deletes_[addr].insert(a);
     if (action == Action::kReplace) changing_[addr] = "replaced";
     return Status::OK();
+  }
+
+  // Resolves `value`; a value unknown only because state lacks it (its
+  // target is not changing) keeps its prior value `was`.
+  Result<json> ResolveKept(const json& value, const json* was, std::set<std::string>* after_apply) {
+    bool changing = false, missing = false;
+    auto v = model::ResolveReferencesWith(value, [&](std::string_view e) -> Result<json> {
+      return ResolveOne(e, &changing, &missing, after_apply);
+    });
+    if (!v.ok()) return v.status();
+    if (missing && !changing && was) return *was;
+    return v;
+  }
+
+  // user_data, var by var. A var that takes its value from other resources
+  // (seeds, contact points, targets) is a creation input: the instance
+  // booted with the value it had then, and a new value alone makes it
+  // stale, not replaced (`deploy --replace` rebuilds it). The recorded
+  // value is kept and the reason returned in `stale`. The template, its
+  // digest and the literal vars are compared as they are.
+  Status ResolveUserData(const model::Resource& d, const state::ResourceState& prior, bool replace_requested,
+                         model::Resource* resolved, std::set<std::string>* after_apply,
+                         std::set<std::string>* stale_after_apply, std::string* stale) {
+    if (!d.attributes.is_object() || !d.attributes.contains("user_data")) return Status::OK();
+    const std::string addr = d.address.ToString();
+    const json& ud = d.attributes["user_data"];
+    const json* was = prior.attributes.is_object() && prior.attributes.contains("user_data")
+                          ? &prior.attributes["user_data"] : nullptr;
+    if (!ud.is_object() || !ud.contains("vars") || !ud["vars"].is_object()) {
+      auto v = ResolveKept(ud, was, after_apply);
+      if (!v.ok()) return v.status().WithPrefix(addr + " attribute 'user_data'");
+      resolved->attributes["user_data"] = std::move(*v);
+      return Status::OK();
+    }
+    json out = ud;
+    const json* was_vars = was && was->is_object() && was->contains("vars") && (*was)["vars"].is_object()
+                               ? &(*was)["vars"] : nullptr;
+    std::vector<std::string> why;
+    for (auto it = ud["vars"].begin(); it != ud["vars"].end(); ++it) {
+      const json* prior_var = was_vars && was_vars->contains(it.key()) ? &(*was_vars)[it.key()] : nullptr;
+      std::set<std::string> unknown;
+      auto v = ResolveKept(it.value(), prior_var, &unknown);
+      if (!v.ok()) return v.status().WithPrefix(addr + " user_data var '" + it.key() + "'");
+      bool input = !model::ReferencedAddresses(it.value(), known_).empty();
+      if (input && prior_var && *v != *prior_var && !replace_requested) {
+        for (std::string& w : StaleReasons(it.value(), *prior_var)) why.push_back(std::move(w));
+        stale_after_apply->insert(unknown.begin(), unknown.end());
+        out["vars"][it.key()] = *prior_var;
+        continue;
+      }
+      after_apply->insert(unknown.begin(), unknown.end());
+      out["vars"][it.key()] = std::move(*v);
+    }
+    resolved->attributes["user_data"] = std::move(out);
+    std::set<std::string> seen;
+    for (const std::string& w : why)
+      if (seen.insert(w).second) *stale += (stale->empty() ? "" : ", ") + w;
+    return Status::OK();
+  }
+
+  // Why a creation input no longer has the value `was`: per referenced
+  // resource, "ADDR private_ip changed", "ADDR is created", "ADDR is gone".
+  std::vector<std::string> StaleReasons(const json& raw, const json& was) const {
+    std::vector<std::string> out;
+    const std::string before = model::ValueText(was);
+    const std::string text = raw.is_string() ? raw.get<std::string>() : raw.dump();
+    for (size_t i = text.find("${"); i != std::string::npos; i = text.find("${", i + 2)) {
+      size_t close = text.find('}', i);
+      if (close == std::string::npos) break;
+      std::string e = text.substr(i + 2, close - i - 2);
+      std::string attr = e.substr(e.rfind('.') + 1);
+      if (StartsWith(e, "tiers.") && attr.size() > 1 && attr.back() == 's') attr.pop_back();  // private_ips
+      for (const std::string& t : model::ReferencedAddresses(json("${" + e + "}"), known_)) {
+        auto ch = changing_.find(t);
+        if (ch != changing_.end()) {
+          out.push_back(t + " is " + ch->second);
+          continue;
+        }
+        auto now = state::ResolveReference("ref:" + t + "." + attr, working_);
+        if (!now.ok()) {
+          if (!working_.resources.count(t)) out.push_back(t + " is gone");
+          continue;
+        }
+        if (before.find(model::ValueText(*now)) == std::string::npos) out.push_back(t + " " + attr + " changed");
+      }
+      if (StartsWith(e, "tiers.")) {  // members removed from the tier
+        std::string tier = Split(e, '.')[1];
+        for (const auto& [t, how] : changing_) {
+          auto a = Address::Parse(t);
+          if (how == "deleted" && a.ok() && a->tier == tier) out.push_back(t + " is deleted");
+        }
+      }
+    }
+    if (out.empty()) out.push_back("its inputs changed");
+    return out;
   }
 
   DiffDecision Decide(const model::Resource& desired, const state::ResourceState& prior) const {
@@ -350,7 +473,9 @@ class Planner {
 
   void AddDelete(const std::string& addr, std::string reason) {
     const state::ResourceState& rs = working_.resources.at(addr);
-    bool gone = in_.refreshed && !Observed(addr) && Observable(rs.provider, KindOf(addr, rs.kind), rs.attributes);
+    // A volume's data goes with it: said on its own line.
+    if (KindOf(addr, rs.kind) == Kind::kVolume && reason != "teardown") reason = "DATA: " + reason;
+    bool gone = in_.refreshed && !Observed(addr) && Observable(rs, KindOf(addr, rs.kind));
     if (gone) reason += " (already gone from the cloud)";
     Change& c = NewChange(addr, KindOf(addr, rs.kind), Action::kDelete, rs.provider, std::move(reason));
     c.prior = rs;
@@ -384,6 +509,21 @@ class Planner {
       auto w = waits_for_deletes_.find(addr);
       if (w != waits_for_deletes_.end()) deps.insert(w->second.begin(), w->second.end());
       c.depends_on.assign(deps.begin(), deps.end());
+    }
+    // --replace rebuilds a tier one member at a time, in index order.
+    std::map<std::string, std::vector<Change*>> requested;
+    for (auto& [addr, c] : changes_)
+      if (c.action == Action::kReplace && in_.replace.count(addr)) requested[c.desired.address.tier].push_back(&c);
+    for (auto& [tier, list] : requested) {
+      std::sort(list.begin(), list.end(), [](const Change* x, const Change* y) {
+        return std::tie(x->desired.address.kind, x->desired.address.name, x->desired.address.index) <
+               std::tie(y->desired.address.kind, y->desired.address.name, y->desired.address.index);
+      });
+      for (size_t i = 1; i < list.size(); ++i) {
+        std::vector<std::string>& deps = list[i]->depends_on;
+        if (std::find(deps.begin(), deps.end(), list[i - 1]->address) == deps.end())
+          deps.push_back(list[i - 1]->address);
+      }
     }
     // Deletes wait for what depended on them.
     std::vector<Change*> deletes;

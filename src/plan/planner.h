@@ -13,6 +13,11 @@
 //   in state, not desired            delete ("not in the spec")
 //   observed with our tags, neither desired nor in state, or a second
 //   resource claiming a recorded address   delete ("orphan: ...")
+// Creation inputs: a user_data var that takes its value from other resources
+// (seeds, contact points, targets) is what the instance booted with. When
+// only such values differ, the instance is a no-op marked stale (the recorded
+// values are kept); a change of the template, its digest or a literal var
+// still replaces. PlanInput::replace forces a replace.
 // Known after apply: a reference to a resource that this plan creates or
 // replaces (or to a tier whose members change) cannot be resolved yet; the
 // value is "(known after apply)", so the dependent differs from its prior
@@ -33,6 +38,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +73,8 @@ struct PlanInput {
   // lookup: true) are never owned, so never expected in Discover's answer.
   std::function<bool(const std::string& provider, model::Kind kind)> observable;
   DiffFunction diff;  // empty: equal attributes -> no-op, else replace
+  // Addresses to replace even when nothing changed (`deploy --replace`).
+  std::set<std::string> replace;
   std::string spec_digest;
 };
 

@@ -54,7 +54,8 @@ TEST_F(PlannerTest, EverythingIsCreatedFromNothing) {
   EXPECT_FALSE(p.teardown);
   ASSERT_EQ(p.changes.size(), desired.size());
   for (const Change& c : p.changes) {
-    EXPECT_EQ(c.action, Action::kCreate) << c.address;
+    // The image is looked up by its source: a read, not a create.
+    EXPECT_EQ(c.action, c.address == "image.ubuntu" ? Action::kRead : Action::kCreate) << c.address;
     EXPECT_EQ(c.reason, "not in state");
   }
   EXPECT_TRUE(std::is_sorted(p.changes.begin(), p.changes.end(),
@@ -63,7 +64,8 @@ TEST_F(PlannerTest, EverythingIsCreatedFromNothing) {
   EXPECT_EQ(Find(p, "api.instance[0]")->depends_on,
             (std::vector<std::string>{"db.instance[0]", "db.instance[1]", "db.instance[2]", "image.ubuntu",
                                       "network.main"}));
-  EXPECT_EQ(p.Summarize().create, static_cast<int>(desired.size()));
+  EXPECT_EQ(p.Summarize().create, static_cast<int>(desired.size()) - 1);
+  EXPECT_EQ(p.Summarize().read, 1);
 }
 
 TEST_F(PlannerTest, ReplanAfterApplyIsAllNoop) {
@@ -111,29 +113,87 @@ TEST_F(PlannerTest, DiffDecidesUpdateOrReplaceWithChangedKeys) {
   EXPECT_FALSE(MustPlan(Input(Desired(s), st)).HasChanges());
 }
 
-TEST_F(PlannerTest, ReplacementPropagatesThroughReferences) {
+// Values a tier's user_data takes from other resources are creation inputs:
+// when only they change, the referrer is stale, not replaced (docs/spec.md).
+TEST_F(PlannerTest, ReplacementMakesReferrersStaleNotReplaced) {
   state::State st = Deployed(DemoSpec());
   Plan p = MustPlan(Input(Desired(DemoSpec(3, "xl")), st));  // every db instance replaced
   auto a = Actions(p);
   EXPECT_EQ(a["db.instance[0]"], Action::kReplace);
-  // Volumes reference their instance's id, api user_data db's private IPs.
+  // Volumes follow their instance's id: re-attached, in place per the diff.
   const Change* vol = Find(p, "db.volume.data[0]");
-  EXPECT_EQ(vol->action, Action::kReplace);
-  EXPECT_EQ(vol->changed_keys, (std::vector<std::string>{"instance_id"}));
-  EXPECT_EQ(vol->reason, "instance_id changed (known after apply: db.instance[0] is replaced)");
+  EXPECT_EQ(vol->action, Action::kReplace);  // this test's diff replaces whatever differs
+  EXPECT_EQ(vol->reason, "DATA: instance_id changed (known after apply: db.instance[0] is replaced)");
   const Change* api = Find(p, "api.instance[0]");
-  EXPECT_EQ(api->action, Action::kReplace);
-  EXPECT_EQ(api->changed_keys, (std::vector<std::string>{"user_data"}));
-  EXPECT_NE(api->reason.find("known after apply"), std::string::npos);
-  // ...and so on down the chain: the LB targets api's IPs.
-  EXPECT_EQ(a["api.lb"], Action::kReplace);
+  EXPECT_EQ(api->action, Action::kNoop);
+  EXPECT_EQ(api->stale, "db.instance[0] is replaced, db.instance[1] is replaced, db.instance[2] is replaced");
+  // It keeps the seeds it booted with.
+  EXPECT_EQ(api->desired.attributes["user_data"]["vars"]["seeds"],
+            st.resources.at("api.instance[0]").attributes["user_data"]["vars"]["seeds"]);
+  EXPECT_EQ(a["api.lb"], Action::kNoop);  // its targets, api's ids, are unchanged
   EXPECT_EQ(a["network.main"], Action::kNoop);
   EXPECT_EQ(a["db.firewall"], Action::kNoop);
+  EXPECT_EQ(p.Summarize().stale, 2);
   cloud_.Apply(p, &st);
-  EXPECT_FALSE(MustPlan(Input(Desired(DemoSpec(3, "xl")), st)).HasChanges());
+  // Converged, and still stale: the db addresses differ from the seeds api booted with.
+  Plan again = MustPlan(Input(Desired(DemoSpec(3, "xl")), st));
+  EXPECT_FALSE(again.HasChanges());
+  EXPECT_EQ(Find(again, "api.instance[1]")->stale,
+            "db.instance[0] private_ip changed, db.instance[1] private_ip changed, db.instance[2] private_ip changed");
 }
 
-TEST_F(PlannerTest, ScalingATierChangesItsReferrers) {
+TEST_F(PlannerTest, ReplaceRequestedRebuildsOneMemberAtATime) {
+  spec::Spec s = DemoSpec();
+  state::State st = Deployed(s);
+  PlanInput in = Input(Desired(DemoSpec(3, "xl")), st);
+  cloud_.Apply(MustPlan(in), &st);  // api is now stale
+  in = Input(Desired(DemoSpec(3, "xl")), st);
+  in.replace = {"api.instance[0]", "api.instance[1]"};
+  Plan p = MustPlan(in);
+  const Change* api0 = Find(p, "api.instance[0]");
+  const Change* api1 = Find(p, "api.instance[1]");
+  EXPECT_EQ(api0->action, Action::kReplace);
+  EXPECT_EQ(api0->reason, "user_data changed (replacement requested with --replace)");
+  EXPECT_TRUE(api0->stale.empty());
+  EXPECT_EQ(api0->desired.attributes["user_data"]["vars"]["seeds"], "${tiers.db.private_ips}");  // current values
+  EXPECT_NE(std::find(api1->depends_on.begin(), api1->depends_on.end(), "api.instance[0]"), api1->depends_on.end());
+  EXPECT_EQ(Find(p, "db.instance[0]")->action, Action::kNoop);
+  EXPECT_EQ(Find(p, "api.lb")->action, Action::kReplace);  // this test's diff: its targets are new ids
+  EXPECT_EQ(p.Summarize().replace, 3);
+  cloud_.Apply(p, &st);
+  Plan after = MustPlan(Input(Desired(DemoSpec(3, "xl")), st));
+  EXPECT_FALSE(after.HasChanges());
+  EXPECT_EQ(after.Summarize().stale, 0);
+
+  // Unchanged and requested: replaced all the same.
+  in = Input(Desired(DemoSpec(3, "xl")), st);
+  in.replace = {"db.instance[2]"};
+  Plan forced = MustPlan(in);
+  EXPECT_EQ(Find(forced, "db.instance[2]")->action, Action::kReplace);
+  EXPECT_EQ(Find(forced, "db.instance[2]")->reason, "replacement requested with --replace");
+  EXPECT_EQ(Find(forced, "db.instance[1]")->action, Action::kNoop);
+  EXPECT_EQ(Find(forced, "api.instance[0]")->stale, "db.instance[2] is replaced");
+}
+
+// A change of the template itself, or of a literal var, still replaces.
+TEST_F(PlannerTest, TemplateOrLiteralVarChangeStillReplaces) {
+  state::State st = Deployed(DemoSpec());
+  spec::Spec s = DemoSpec();
+  s.tiers[1].user_data->vars["port"] = "8081";
+  Plan p = MustPlan(Input(Desired(s), st));
+  EXPECT_EQ(Find(p, "api.instance[0]")->action, Action::kReplace);
+  EXPECT_EQ(Find(p, "api.instance[0]")->reason, "user_data changed");
+  s = DemoSpec(3, "xl");
+  s.tiers[1].user_data->template_path = "/t/api2.tmpl";
+  p = MustPlan(Input(Desired(s), st));
+  const Change* api = Find(p, "api.instance[0]");
+  EXPECT_EQ(api->action, Action::kReplace);
+  EXPECT_TRUE(api->stale.empty());
+  EXPECT_NE(api->reason.find("known after apply: db.instance[0] is replaced"), std::string::npos);
+  EXPECT_EQ(api->desired.attributes["user_data"]["vars"]["seeds"], "${tiers.db.private_ips}");
+}
+
+TEST_F(PlannerTest, ScalingATierMakesItsReferrersStale) {
   state::State st = Deployed(DemoSpec(3));
   PlanInput in = Input(Desired(DemoSpec(4)), st);
   in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
@@ -144,9 +204,9 @@ TEST_F(PlannerTest, ScalingATierChangesItsReferrers) {
   EXPECT_EQ(a["db.instance[3]"], Action::kCreate);
   EXPECT_EQ(a["db.volume.data[3]"], Action::kCreate);
   EXPECT_EQ(a["db.instance[0]"], Action::kNoop);
-  EXPECT_EQ(a["api.instance[0]"], Action::kUpdate);
-  EXPECT_EQ(Find(up, "api.instance[0]")->reason, "user_data changed (known after apply: db.instance[3] is created)");
-  EXPECT_EQ(a["api.lb"], Action::kNoop);  // targets api, which is only updated
+  EXPECT_EQ(a["api.instance[0]"], Action::kNoop);
+  EXPECT_EQ(Find(up, "api.instance[0]")->stale, "db.instance[3] is created");
+  EXPECT_EQ(a["api.lb"], Action::kNoop);
 
   in = Input(Desired(DemoSpec(2)), st);
   in.diff = [](const model::Resource& d, const state::ResourceState& prior) {
@@ -157,16 +217,40 @@ TEST_F(PlannerTest, ScalingATierChangesItsReferrers) {
   EXPECT_EQ(a["db.instance[2]"], Action::kDelete);
   EXPECT_EQ(Find(down, "db.instance[2]")->reason, "not in the spec");
   EXPECT_EQ(a["db.volume.data[2]"], Action::kDelete);
-  EXPECT_EQ(a["api.instance[1]"], Action::kUpdate);
-  EXPECT_NE(Find(down, "api.instance[1]")->reason.find("db.instance[2] is deleted"), std::string::npos);
-  // The volume goes before its instance; api is updated once db.instance[2]
-  // is gone, so its seed list no longer names it.
+  EXPECT_EQ(a["api.instance[1]"], Action::kNoop);
+  EXPECT_EQ(Find(down, "api.instance[1]")->stale, "db.instance[2] is deleted");
   EXPECT_EQ(Find(down, "db.instance[2]")->depends_on, (std::vector<std::string>{"db.volume.data[2]"}));
-  const auto& api_waits = Find(down, "api.instance[1]")->depends_on;
-  EXPECT_NE(std::find(api_waits.begin(), api_waits.end(), "db.instance[2]"), api_waits.end());
   cloud_.Apply(down, &st);
   EXPECT_FALSE(MustPlan(Input(Desired(DemoSpec(2)), st)).HasChanges());
   EXPECT_EQ(st.resources.count("db.instance[2]"), 0u);
+}
+
+// A key found by fingerprint and reused carries another deployment's name
+// and tags: Discover never reports it, and state is trusted for it.
+TEST_F(PlannerTest, ReusedResourceIsNotDeletedOutsideWhenUnlisted) {
+  state::State st = Deployed(DemoSpec());
+  st.resources.at("ssh_key.ops@cloud").outputs["reused"] = true;
+  PlanInput in = Input(Desired(DemoSpec()), st);
+  for (auto& [provider, list] : in.observed)
+    list.erase(std::remove_if(list.begin(), list.end(), [](const auto& o) { return o.address == "ssh_key.ops@cloud"; }),
+               list.end());
+  Plan p = MustPlan(in);
+  EXPECT_EQ(Find(p, "ssh_key.ops@cloud")->action, Action::kNoop);
+  EXPECT_FALSE(p.HasChanges());
+  // Not reused and unlisted: deleted outside, made again.
+  in.state.resources.at("ssh_key.ops@cloud").outputs.erase("reused");
+  EXPECT_EQ(Find(MustPlan(in), "ssh_key.ops@cloud")->action, Action::kCreate);
+}
+
+TEST_F(PlannerTest, AVolumesDeleteSaysItsDataGoes) {
+  state::State st = Deployed(DemoSpec(3));
+  Plan down = MustPlan(Input(Desired(DemoSpec(2)), st));
+  EXPECT_EQ(Find(down, "db.volume.data[2]")->reason, "DATA: not in the spec");
+  EXPECT_EQ(Find(down, "db.instance[2]")->reason, "not in the spec");
+  PlanInput td = Input({}, st);
+  auto t = MakeTeardownPlan(td);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(Find(*t, "db.volume.data[0]")->reason, "teardown");
 }
 
 TEST_F(PlannerTest, UnknownButUnchangedReferenceKeepsPriorValue) {
@@ -384,7 +468,7 @@ TEST_F(PlannerTest, IntentOfAKilledRunIsAdoptedOrCreated) {
 // that instance had an address: the next plan adopts it, and what lists the
 // tier's addresses changes once apply has finished the create, not one
 // deploy later.
-TEST_F(PlannerTest, InterruptedCreateMakesReferrersKnownAfterApply) {
+TEST_F(PlannerTest, InterruptedCreateMakesReferrersStale) {
   state::State scaled = Deployed(DemoSpec(4));
   state::State st = Deployed(DemoSpec(3));
   PlanInput in = Input(Desired(DemoSpec(4)), st);
@@ -398,9 +482,8 @@ TEST_F(PlannerTest, InterruptedCreateMakesReferrersKnownAfterApply) {
   Plan p = MustPlan(in);
   EXPECT_EQ(Find(p, "db.instance[3]")->action, Action::kAdopt);
   const Change* api = Find(p, "api.instance[0]");
-  EXPECT_EQ(api->action, Action::kUpdate);
-  EXPECT_EQ(api->reason,
-            "user_data changed (known after apply: db.instance[3] is still being created by an interrupted run)");
+  EXPECT_EQ(api->action, Action::kNoop);
+  EXPECT_EQ(api->stale, "db.instance[3] is still being created by an interrupted run");
   EXPECT_NE(std::find(api->depends_on.begin(), api->depends_on.end(), "db.instance[3]"), api->depends_on.end());
   EXPECT_EQ(Find(p, "db.instance[0]")->action, Action::kNoop);
 
@@ -565,7 +648,7 @@ TEST(PlannerScaleTest, LargeDeploymentReplansAsNoop) {
   auto first = MakePlan(testutil::Input(desired, st));
   std::clock_t t1 = std::clock();
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  EXPECT_EQ(first->Summarize().create, static_cast<int>(desired.size()));
+  EXPECT_EQ(first->Summarize().create, static_cast<int>(desired.size()) - 1);  // and the image, read
   cloud.Apply(*first, &st);
   std::clock_t t2 = std::clock();
   auto again = MakePlan(testutil::Input(desired, st));

@@ -26,6 +26,7 @@ Style StyleOf(Action a) {
     case Action::kReplace: return {"-/+ ", "\033[35m"};
     case Action::kDelete: return {"  - ", "\033[31m"};
     case Action::kAdopt: return {" <= ", "\033[36m"};
+    case Action::kRead: return {" <= ", "\033[36m"};
     case Action::kNoop: return {"    ", ""};
   }
   return {"    ", ""};
@@ -84,7 +85,8 @@ std::string ActionText(const Change& c) {
   std::string action = c.action == Action::kUpdate ? "update in place" : std::string(ActionName(c.action));
   bool obvious = c.reason.empty() || (c.action == Action::kCreate && c.reason == "not in state") ||
                  (c.action == Action::kDelete && (c.reason == "not in the spec" || c.reason == "teardown")) ||
-                 (c.action == Action::kUpdate && c.reason == Join(c.changed_keys, ", ") + " changed");
+                 (c.action == Action::kUpdate && c.reason == Join(c.changed_keys, ", ") + " changed") ||
+                 (c.action == Action::kRead && c.reason == "not in state");
   return obvious ? action : action + ": " + c.reason;
 }
 
@@ -99,6 +101,8 @@ std::string UpdateDetails(const Change& c) {
       out += "(changed)";
     else if (c.drift.contains(key) && before && after && before->is_array() && after->is_array())
       out += ListChange(*before, *after);
+    else if (after && after->dump().find("${") != std::string::npos)
+      out += Short(before) + " -> (known after apply)";  // a reference, resolved when applied
     else
       out += Short(before) + " -> " + Short(after);
   }
@@ -112,7 +116,7 @@ std::string SummaryLine(const Plan& plan) {
   Plan::Summary s = plan.Summarize();
   return "Plan: " + std::to_string(s.create) + " to add, " + std::to_string(s.update) + " to change, " +
          std::to_string(s.replace) + " to replace, " + std::to_string(s.destroy) + " to destroy, " +
-         std::to_string(s.adopt) + " to adopt.";
+         std::to_string(s.adopt) + " to adopt" + (s.read ? ", " + std::to_string(s.read) + " to read." : ".");
 }
 
 std::string DriftSummaryLine(const Plan& plan) {
@@ -129,6 +133,11 @@ std::string RenderPlan(const Plan& plan, const RenderOptions& options) {
   for (const Change& c : plan.changes) {
     if (c.action == Action::kNoop) {
       ++unchanged;
+      if (!c.stale.empty()) {
+        std::string line = "  ! " + c.address + " (stale: " + c.stale + ")";
+        out += options.color ? std::string("\033[33m") + line + kReset + "\n" : line + "\n";
+        continue;
+      }
       if (!options.show_noop) continue;
       out += "    " + c.address + " (no change)\n";
       continue;
@@ -136,6 +145,7 @@ std::string RenderPlan(const Plan& plan, const RenderOptions& options) {
     Style st = StyleOf(c.action);
     std::string line = std::string(st.symbol) + c.address + " (" + ActionText(c) + ")";
     if (c.action == Action::kUpdate) line += UpdateDetails(c);
+    if (!c.stale.empty()) line += " (stale: " + c.stale + ")";
     out += options.color ? std::string(st.color) + line + kReset + "\n" : line + "\n";
   }
   if (!out.empty()) out += "\n";
@@ -143,6 +153,10 @@ std::string RenderPlan(const Plan& plan, const RenderOptions& options) {
   out += SummaryLine(plan);
   if (!plan.HasChanges()) out += " " + std::to_string(unchanged) + " resources up to date.";
   out += "\n";
+  if (int stale = plan.Summarize().stale; stale > 0)
+    out += std::to_string(stale) + (stale == 1 ? " resource is" : " resources are") +
+           " stale (!): made with values that have changed since; they keep them until "
+           "'orchestrator deploy --replace ADDRESS|TIER' rebuilds them.\n";
   return out;
 }
 

@@ -101,5 +101,18 @@ TEST(RenderTest, NothingToDo) {
   EXPECT_EQ(SummaryLine(p), "No changes.");
 }
 
+TEST(RenderTest, StaleResourcesAreShownEvenWithoutChanges) {
+  Plan p;
+  Change api = Make("api.instance[0]", Action::kNoop);
+  api.stale = "db.instance[1] private_ip changed";
+  p.changes = {api, Make("db.instance[0]", Action::kNoop)};
+  EXPECT_EQ(RenderPlan(p),
+            "  ! api.instance[0] (stale: db.instance[1] private_ip changed)\n"
+            "\n"
+            "No changes. 2 resources up to date.\n"
+            "1 resource is stale (!): made with values that have changed since; they keep them until "
+            "'orchestrator deploy --replace ADDRESS|TIER' rebuilds them.\n");
+}
+
 }  // namespace
 }  // namespace orch::plan

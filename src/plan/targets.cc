@@ -38,4 +38,27 @@ void FilterTargets(Plan* p, const std::vector<std::string>& targets) {
   p->changes = std::move(kept);
 }
 
+Result<std::set<std::string>> ReplaceAddresses(const std::vector<model::Resource>& desired,
+                                               const std::vector<std::string>& args) {
+  std::set<std::string> out;
+  std::set<std::string> tiers;
+  for (const std::string& arg : args) {
+    bool found = false;
+    for (const model::Resource& r : desired) {
+      if (r.address.kind != model::Kind::kInstance && r.address.kind != model::Kind::kInstanceGroup) continue;
+      tiers.insert(r.address.tier);
+      std::string addr = r.address.ToString();
+      if (addr == arg || r.address.tier == arg) {
+        out.insert(addr);
+        found = true;
+      }
+    }
+    if (!found)
+      return Status::InvalidArgument("--replace " + arg + ": no instance, group or tier of that name in the spec" +
+                                     (tiers.empty() ? "" : " (tiers with instances: " +
+                                                               Join({tiers.begin(), tiers.end()}, ", ") + ")"));
+  }
+  return out;
+}
+
 }  // namespace orch::plan

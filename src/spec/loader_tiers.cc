@@ -16,7 +16,7 @@ namespace {
 
 const std::vector<std::string> kTierKeys = {"provider",    "count",         "group",    "size",       "image",
                                             "network",     "ssh_keys",      "volumes",  "user_data",  "floating_ip",
-                                            "load_balancer", "firewall",    "depends_on"};
+                                            "load_balancer", "firewall",    "depends_on",  "protect"};
 const std::vector<std::string> kListenerProtocols = {"http", "https", "tcp"};
 const std::vector<std::string> kHealthProtocols = {"http", "https", "tcp"};
 const std::vector<std::string> kFirewallProtocols = {"tcp", "udp", "icmp"};
@@ -82,6 +82,8 @@ void Loader::LoadTier(const Entry& e, size_t index) {
       LoadUserData(f, &t, index);
     } else if (f.key == "floating_ip") {
       if (auto b = Bool(f, what)) t.floating_ip = *b;
+    } else if (f.key == "protect") {
+      if (auto b = Bool(f, what)) t.protect = *b;
     } else if (f.key == "load_balancer") {
       LoadLoadBalancer(f, &t);
     } else if (f.key == "firewall") {

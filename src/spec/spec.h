@@ -121,6 +121,9 @@ struct TierSpec {
   std::vector<VolumeSpec> volumes;
   std::optional<UserDataSpec> user_data;
   bool floating_ip = false;
+  // A plan that would delete (or replace) the tier's instances or volumes
+  // fails unless `--allow-destroy` names them (Terraform's prevent_destroy).
+  bool protect = false;
   std::optional<LoadBalancerSpec> load_balancer;
   std::vector<FirewallRule> firewall;
   std::vector<std::string> depends_on;   // explicit tier dependencies

@@ -201,9 +201,9 @@ v0=$(res_id volume dodemo-cassandra-data-0)
 [ "$(api_get "/load_balancers/$lb" 'j["load_balancer"]["health_check"]["path"]')" = "/ready" ] || fail "load balancer not updated"
 [ "$(api_get "/volumes/$v0" 'j["volume"]["size_gigabytes"]')" = "120" ] || fail "volume not grown"
 
-# A new monitoring user_data replaces the droplet (and the API droplets,
-# whose user_data holds its address); the reserved IP moves to the new
-# droplet instead of being replaced: same address.
+# A new monitoring user_data replaces the droplet (the API droplets, whose
+# user_data took its address at creation, are only listed stale); the
+# reserved IP moves to the new droplet instead of being replaced: same address.
 rip=$(reserved_ips)
 sed -i 's/vars: {targets: "${tiers.cassandra.private_ips}"}/vars: {targets: "${tiers.cassandra.private_ips}", retention: "30d"}/' "$spec"
 deploy replace-monitoring

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# A lost node costs one node (docs/spec.md#creation-inputs), on each cloud
+# against cloudsim: deploy a spec, delete one Cassandra instance through the
+# cloud's own API as an operator's script would, and the next deploy makes
+# exactly that instance and re-attaches its data volume (which survived):
+# one create and one attach, nothing replaced. The other instances (by the
+# cloud's own ids) and every volume keep their ids; the instances whose
+# user_data took the lost node's address are listed stale, not replaced;
+# on DigitalOcean `deploy --replace api` then rebuilds the stale api tier.
+#   DigitalOcean: configs/quickstart.yaml, cassandra.instance[1] (DELETE /v2/droplets/{id})
+#   GCE:          configs/gce.yaml, cassandra.instance[1] (instances.delete)
+#   OpenStack:    configs/openstack.yaml, database.instance[1] (DELETE /servers/{id})
+set -euo pipefail
+build=$(cd "$1" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/orch-lost-node.XXXXXX)
+. "$root/tests/lib/cloudsim.sh"
+trap 'cloudsim_stop; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cd "$root"
+cloudsim_start "$build" "$work" --time-scale 0.02 --seed 7
+orch() { "$build/orchestrator" --state-dir "$work/state" "$@"; }
+
+base=${GOOGLE_COMPUTE_CUSTOM_ENDPOINT%/}/projects/$GOOGLE_CLOUD_PROJECT
+gce_token=$(curl -fsS -H "Metadata-Flavor: Google" \
+  "http://$GCE_METADATA_HOST/computeMetadata/v1/instance/service-accounts/default/token" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+gce_get() { curl -fsS -H "Authorization: Bearer $gce_token" "$base/$1"; }
+do_get() { curl -fsS -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" "$DIGITALOCEAN_API_URL/$1"; }
+
+# cloud_ids STATE: "address=cloud id" of every instance and volume,
+# read from the cloud (GCE's numeric id: the name-based path stays the same
+# for an instance made again), and "address@attached=instances" per volume.
+cloud_ids() {
+  local state=$1 addr id cloud
+  python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+for a, r in sorted(s["resources"].items()):
+    if ".instance[" in a or ".volume." in a:
+        print(a, r["id"], r["provider_type"])' "$state" | while read -r addr id cloud; do
+    case "$cloud" in
+      digitalocean)
+        if [[ $addr == *.volume.* ]]; then
+          do_get "volumes/$id" | python3 -c 'import json,sys; v=json.load(sys.stdin)["volume"]; print("'"$addr"'=" + v["id"]); print("'"$addr"'@attached=" + ",".join(map(str, v["droplet_ids"])))'
+        else
+          do_get "droplets/$id" | python3 -c 'import json,sys; print("'"$addr"'=%s" % json.load(sys.stdin)["droplet"]["id"])'
+        fi ;;
+      gce)
+        if [[ $addr == *.volume.* ]]; then
+          gce_get "$id" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("'"$addr"'=" + d["id"]); print("'"$addr"'@attached=" + ",".join(u.rsplit("/", 1)[1] for u in d.get("users", [])))'
+        else
+          gce_get "$id" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("'"$addr"'=" + d["id"])'
+        fi ;;
+      openstack)
+        if [[ $addr == *.volume.* ]]; then
+          python3 tests/e2e/openstack_api.py req GET volumev3 "/volumes/$id" |
+            python3 -c 'import json,sys; v=json.load(sys.stdin)["volume"]; print("'"$addr"'=" + v["id"]); print("'"$addr"'@attached=" + ",".join(a["server_id"] for a in v["attachments"]))'
+        else
+          python3 tests/e2e/openstack_api.py req GET compute "/servers/$id" |
+            python3 -c 'import json,sys; print("'"$addr"'=" + json.load(sys.stdin)["server"]["id"])'
+        fi ;;
+    esac
+  done
+}
+
+# deploy --replace TIER rebuilds a stale tier, one instance after the
+# other; an unknown name changes nothing and says what exists.
+replace_stale() {
+  local spec=$1 state=$2
+  if orch plan "$spec" --replace nosuch >"$work/replace-bad.out" 2>&1; then fail "--replace nosuch was accepted"; fi
+  grep -q -- "--replace nosuch: no instance, group or tier of that name in the spec (tiers with instances: api, cassandra, monitoring)" \
+    "$work/replace-bad.out" || { cat "$work/replace-bad.out"; fail "--replace nosuch: no clear error"; }
+  orch plan "$spec" --replace api >"$work/replace.out" 2>&1 || { cat "$work/replace.out"; fail "plan --replace api"; }
+  grep -qF -- "-/+ api.instance[0] (replace: user_data changed (replacement requested with --replace))" "$work/replace.out" ||
+    { cat "$work/replace.out"; fail "plan --replace api does not replace api.instance[0]"; }
+  orch plan "$spec" --replace api --json >"$work/replace.json" 2>/dev/null
+  python3 - "$work/replace.json" <<'PY' || fail "plan --replace api: not the api instances one after the other"
+import json, sys
+p = json.load(open(sys.argv[1]))
+replaced = sorted(c["address"] for c in p["changes"] if c["action"] == "replace")
+assert replaced == ["api.instance[0]", "api.instance[1]"], replaced
+one = [c for c in p["changes"] if c["address"] == "api.instance[1]"][0]
+assert "api.instance[0]" in one["depends_on"], one["depends_on"]
+PY
+  orch deploy "$spec" --replace api --auto-approve >"$work/replace-deploy.out" 2>&1 || { tail -20 "$work/replace-deploy.out"; fail "deploy --replace api"; }
+  orch plan "$spec" >"$work/replace-after.out" 2>&1
+  if grep -q "^  ! api\." "$work/replace-after.out"; then cat "$work/replace-after.out"; fail "api is still stale after --replace"; fi
+  grep -q "^  ! cassandra.instance\[2\]" "$work/replace-after.out" || { cat "$work/replace-after.out"; fail "cassandra.instance[2] should still be stale"; }
+}
+
+# lose CLOUD SPEC DEPLOYMENT TIER: the scenario on one cloud (CLOUD as
+# cloudsim names the api: digitalocean, gce, openstack).
+lose() {
+  local cloud=$1 spec=$work/$2 dep=$3 tier=$4
+  sed "s#\.\./templates/#$root/templates/#" "configs/$2" >"$spec"
+  local state=$work/state/$dep.state.json lost=$tier.instance[1] vol=$tier.volume.data[1]
+  orch deploy "$spec" --auto-approve >"$work/$cloud.deploy.out" 2>&1 || { tail -20 "$work/$cloud.deploy.out"; fail "$cloud: deploy"; }
+  cloud_ids "$state" >"$work/$cloud.before"
+  local id
+  id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resources"][sys.argv[2]]["id"])' "$state" "$lost")
+  case "$cloud" in
+    digitalocean) curl -fsS -X DELETE -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" "$DIGITALOCEAN_API_URL/droplets/$id" ;;
+    gce) curl -fsS -X DELETE -H "Authorization: Bearer $gce_token" "$base/$id" >/dev/null ;;
+    openstack) python3 tests/e2e/openstack_api.py req DELETE compute "/servers/$id" >/dev/null ;;
+  esac
+  # Gone from the cloud's listing (deletes finish asynchronously).
+  for _ in $(seq 1 100); do
+    orch plan "$spec" >"$work/$cloud.plan.out" 2>&1 || { cat "$work/$cloud.plan.out"; fail "$cloud: plan"; }
+    grep -qF "+ $lost (create: deleted outside orchestrator)" "$work/$cloud.plan.out" && break
+    sleep 0.1
+  done
+  grep -qF "+ $lost (create: deleted outside orchestrator)" "$work/$cloud.plan.out" ||
+    { cat "$work/$cloud.plan.out"; fail "$cloud: the lost $lost is not planned to be created"; }
+  grep -qF "~ $vol (update in place: instance_id changed" "$work/$cloud.plan.out" ||
+    { cat "$work/$cloud.plan.out"; fail "$cloud: $vol is not re-attached in place"; }
+  local summary
+  summary=$(grep '^Plan:' "$work/$cloud.plan.out")
+  [ "$summary" = "Plan: 1 to add, 1 to change, 0 to replace, 0 to destroy, 0 to adopt." ] ||
+    { cat "$work/$cloud.plan.out"; fail "$cloud: the plan does more than one node: $summary"; }
+  grep -q "^  ! .* (stale: $tier.instance\[1\] is created)" "$work/$cloud.plan.out" ||
+    { cat "$work/$cloud.plan.out"; fail "$cloud: no referrer of $lost is listed stale"; }
+
+  local before
+  before=$(cloudsim_mutations)
+  orch deploy "$spec" --auto-approve >"$work/$cloud.redeploy.out" 2>&1 || { tail -20 "$work/$cloud.redeploy.out"; fail "$cloud: redeploy"; }
+  local made
+  made=$(cloudsim_made "$before" "$(cloudsim_mutations)")
+  python3 - "$cloud" "$made" <<'PY' || fail "$cloud: the redeploy sent other mutating requests: $made"
+import json, sys
+made = json.loads(sys.argv[2])
+want = {
+    "digitalocean": {"POST /v2/droplets": 1, "POST /v2/volumes/{volume_id}/actions": 1},
+    "gce": {"POST /compute/v1/projects/{project}/zones/{zone}/instances": 1,
+            "POST /compute/v1/projects/{project}/zones/{zone}/instances/{instance}/attachDisk": 1},
+    "openstack": {"POST /compute/v2.1/servers": 1, "POST /compute/v2.1/servers/{id}/os-volume_attachments": 1},
+}[sys.argv[1]]
+assert made == want, made
+PY
+  cloud_ids "$state" >"$work/$cloud.after"
+  python3 - "$work/$cloud.before" "$work/$cloud.after" "$lost" "$vol" <<'PY' || fail "$cloud: ids changed beyond the lost node"
+import sys
+def read(p):
+    return dict(l.strip().split("=", 1) for l in open(p) if l.strip())
+b, a = read(sys.argv[1]), read(sys.argv[2])
+lost, vol = sys.argv[3], sys.argv[4]
+assert set(a) == set(b), (sorted(b), sorted(a))
+for k in b:
+    if k == lost:
+        assert a[k] != b[k], "the lost instance has its old id"
+    elif k == vol + "@attached":
+        # The instance made in place of the lost one: its id (its name on GCE).
+        assert a[k] and a[k] != b[k] or a[k].endswith("-1"), "%s is attached to %r" % (vol, a[k])
+        assert a[k] == a[lost] or a[k].endswith("-1"), (a[k], a[lost])
+    else:
+        assert a[k] == b[k], "%s: %s -> %s" % (k, b[k], a[k])
+PY
+  orch plan "$spec" --detailed-exitcode >"$work/$cloud.plan2.out" 2>&1 || { cat "$work/$cloud.plan2.out"; fail "$cloud: not converged"; }
+  grep -q "^No changes." "$work/$cloud.plan2.out" || { cat "$work/$cloud.plan2.out"; fail "$cloud: no 'No changes.'"; }
+  echo "$cloud: lost $lost: '$summary'; the redeploy's mutating requests: $made"
+  [ "$cloud" != digitalocean ] || replace_stale "$spec" "$state"
+  orch teardown "$spec" --auto-approve >"$work/$cloud.teardown.out" 2>&1 || { tail -20 "$work/$cloud.teardown.out"; fail "$cloud: teardown"; }
+}
+
+lose digitalocean quickstart.yaml quickstart cassandra
+lose gce gce.yaml gcedemo cassandra
+lose openstack openstack.yaml first-app database
+echo "lost_node: ok"
