@@ -1,0 +1,247 @@
+#include "template/cloud_config_schema.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+#include <yaml-cpp/yaml.h>
+
+namespace orch::tmpl {
+
+// Generated from cloud-init's schema file (src/template/CMakeLists.txt).
+extern const char kCloudConfigSchemaSource[];
+extern const char kCloudConfigSchemaJson[];
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kHeader = "#cloud-config";
+
+// The schema, parsed once. An embedded schema that does not parse is a
+// build problem: reported as a problem of every document.
+struct ParsedSchema {
+  valijson::Schema schema;
+  std::string error;
+};
+
+const ParsedSchema& Schema() {
+  static const ParsedSchema* parsed = [] {
+    auto* p = new ParsedSchema;
+    try {
+      json doc = json::parse(kCloudConfigSchemaJson);
+      valijson::SchemaParser parser(valijson::SchemaParser::kDraft4);
+      valijson::adapters::NlohmannJsonAdapter adapter(doc);
+      parser.populateSchema(adapter, p->schema);
+    } catch (const std::exception& e) {
+      p->error = std::string("the embedded cloud-init schema (") + kCloudConfigSchemaSource +
+                 ") cannot be used: " + e.what() + "; rebuild against a working cloud-init schema";
+    }
+    return p;
+  }();
+  return *parsed;
+}
+
+// A plain (unquoted, untagged) scalar typed as YAML 1.1, like PyYAML's
+// SafeLoader (the resolver cloud-init reads user data with).
+json PlainScalar(const std::string& s) {
+  static const std::regex kNull("~|null|Null|NULL|");
+  static const std::regex kTrue("yes|Yes|YES|true|True|TRUE|on|On|ON");
+  static const std::regex kFalse("no|No|NO|false|False|FALSE|off|Off|OFF");
+  static const std::regex kInt(
+      "[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+");
+  static const std::regex kFloat(
+      "[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|"
+      "[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
+  if (std::regex_match(s, kNull)) return nullptr;
+  if (std::regex_match(s, kTrue)) return true;
+  if (std::regex_match(s, kFalse)) return false;
+  if (std::regex_match(s, kInt)) {
+    std::string digits;
+    for (char c : s)
+      if (c != '_') digits += c;
+    try {
+      return static_cast<int64_t>(std::stoll(digits, nullptr, 0));
+    } catch (const std::exception&) {
+      return 0;  // the type is what the schema checks; the value is only shown
+    }
+  }
+  if (s != "." && std::regex_match(s, kFloat)) {
+    try {
+      return std::stod(s);
+    } catch (const std::exception&) {
+      return 0.0;
+    }
+  }
+  return s;
+}
+
+json ToJson(const YAML::Node& node, int depth = 0) {
+  if (depth > 200) throw YAML::Exception(node.Mark(), "nested too deeply");
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : node) out[kv.first.Scalar()] = ToJson(kv.second, depth + 1);
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) out.push_back(ToJson(item, depth + 1));
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& tag = node.Tag();
+      if (tag == "?") return PlainScalar(node.Scalar());
+      if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" || tag == "tag:yaml.org,2002:bool" ||
+          tag == "tag:yaml.org,2002:null") {
+        json typed = PlainScalar(node.Scalar());
+        if (!typed.is_string()) return typed;
+      }
+      return node.Scalar();  // quoted, !!str, !!binary and other tags
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// The YAML node at a valijson context path ("<root>", "[packages]", "[0]").
+YAML::Node NodeAt(YAML::Node node, const std::vector<std::string>& path) {
+  for (const std::string& part : path) {
+    if (part.size() < 2 || part.front() != '[' || part.back() != ']') continue;
+    std::string key = part.substr(1, part.size() - 2);
+    if (node.IsMap()) {
+      YAML::Node next;
+      for (const auto& kv : node)
+        if (kv.first.Scalar() == key) next = kv.second;
+      if (!next.IsDefined()) return node;
+      node = next;
+    } else if (node.IsSequence()) {
+      size_t i = 0;
+      try {
+        i = std::stoul(key);
+      } catch (const std::exception&) {
+        return node;
+      }
+      if (i >= node.size()) return node;
+      node = node[i];
+    } else {
+      return node;
+    }
+  }
+  return node;
+}
+
+std::string DottedPath(const std::vector<std::string>& path) {
+  std::string out;
+  for (const std::string& part : path) {
+    if (part.size() < 2 || part.front() != '[') continue;
+    out += (out.empty() ? "" : ".") + part.substr(1, part.size() - 2);
+  }
+  return out;
+}
+
+std::string Describe(const json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return std::string("the boolean ") + (v.get<bool>() ? "true" : "false");
+  if (v.is_number_integer()) return "the integer " + v.dump();
+  if (v.is_number()) return "the number " + v.dump();
+  if (v.is_string()) {
+    std::string s = v.get<std::string>();
+    if (s.size() > 40) s = s.substr(0, 37) + "...";
+    return "the string " + json(s).dump();
+  }
+  return v.is_array() ? "a list" : "a map";
+}
+
+const json* ValueAt(const json& doc, const std::vector<std::string>& path) {
+  const json* v = &doc;
+  for (const std::string& part : path) {
+    if (part.size() < 2 || part.front() != '[') continue;
+    std::string key = part.substr(1, part.size() - 2);
+    if (v->is_object() && v->contains(key)) {
+      v = &(*v)[key];
+    } else if (v->is_array()) {
+      size_t i = std::strtoul(key.c_str(), nullptr, 10);
+      if (i >= v->size()) return nullptr;
+      v = &(*v)[i];
+    } else {
+      return nullptr;
+    }
+  }
+  return v;
+}
+
+bool IsPrefix(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  return a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+}  // namespace
+
+bool IsCloudConfig(std::string_view text) { return text.substr(0, kHeader.size()) == kHeader; }
+
+const char* CloudConfigSchemaSource() { return kCloudConfigSchemaSource; }
+
+std::vector<SchemaProblem> CheckCloudConfig(const std::string& text) {
+  if (!IsCloudConfig(text)) return {};
+  const ParsedSchema& schema = Schema();
+  if (!schema.error.empty()) return {SchemaProblem{0, 0, "", schema.error}};
+  YAML::Node root;
+  json doc;
+  try {
+    root = YAML::Load(text);
+    doc = ToJson(root);
+  } catch (const YAML::Exception& e) {
+    return {SchemaProblem{e.mark.line + 1, e.mark.column + 1, "", "not valid YAML: " + e.msg}};
+  }
+  if (doc.is_null()) return {};  // an empty cloud-config
+  if (!doc.is_object()) {
+    return {SchemaProblem{1, 1, "", "a cloud-config document must be a map of modules (packages:, runcmd:, ...), got " +
+                                        Describe(doc)}};
+  }
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter adapter(doc);
+  if (validator.validate(schema.schema, adapter, &results)) return {};
+
+  // valijson reports each failure and then every enclosing schema that
+  // failed because of it: keep the innermost, one problem per value.
+  std::vector<valijson::ValidationResults::Error> errors;
+  valijson::ValidationResults::Error e;
+  while (results.popError(e)) errors.push_back(e);
+  std::map<std::vector<std::string>, std::vector<std::string>> innermost;
+  for (const auto& err : errors) {
+    bool enclosing = std::any_of(errors.begin(), errors.end(),
+                                 [&](const auto& other) { return IsPrefix(err.context, other.context); });
+    if (enclosing) continue;
+    auto& messages = innermost[err.context];
+    if (std::find(messages.begin(), messages.end(), err.description) == messages.end())
+      messages.push_back(err.description);
+  }
+  std::vector<SchemaProblem> out;
+  for (const auto& [context, messages] : innermost) {
+    SchemaProblem p;
+    YAML::Node at = NodeAt(root, context);
+    p.line = at.Mark().line + 1;
+    p.column = at.Mark().column + 1;
+    p.path = DottedPath(context);
+    std::string joined;
+    for (const std::string& m : messages) joined += (joined.empty() ? "" : "; ") + m;
+    const json* value = ValueAt(doc, context);
+    p.message = (p.path.empty() ? std::string("the document") : "'" + p.path + "'") + " does not match cloud-init's schema: " + joined +
+                (value ? " (got " + Describe(*value) + ")" : "");
+    out.push_back(std::move(p));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SchemaProblem& a, const SchemaProblem& b) { return std::tie(a.line, a.column) < std::tie(b.line, b.column); });
+  return out;
+}
+
+}  // namespace orch::tmpl

@@ -1,0 +1,83 @@
+#include "template/cloud_config_schema.h"
+
+#include <gtest/gtest.h>
+
+namespace orch::tmpl {
+namespace {
+
+TEST(CloudConfigSchemaTest, ValidDocumentHasNoProblems) {
+  EXPECT_TRUE(CheckCloudConfig("#cloud-config\n"
+                               "package_update: yes\n"
+                               "packages: [curl, gnupg]\n"
+                               "write_files:\n"
+                               "  - path: /etc/x\n"
+                               "    permissions: \"0644\"\n"
+                               "    content: |\n"
+                               "      A=1\n"
+                               "runcmd:\n"
+                               "  - [systemctl, enable, --now, x]\n"
+                               "  - echo done\n")
+                  .empty());
+}
+
+TEST(CloudConfigSchemaTest, WrongTypeNamesKeyLineAndColumn) {
+  auto p = CheckCloudConfig("#cloud-config\n# a comment\npackages: 5\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].line, 3);
+  EXPECT_EQ(p[0].column, 11);
+  EXPECT_EQ(p[0].path, "packages");
+  EXPECT_EQ(p[0].message,
+            "'packages' does not match cloud-init's schema: Value type not permitted by 'type' constraint. "
+            "(got the integer 5)");
+}
+
+// YAML 1.1 as cloud-init reads it: an unquoted 0644 is the integer 420,
+// which `cloud-init schema` rejects for permissions (a string).
+TEST(CloudConfigSchemaTest, UnquotedOctalIsAnInteger) {
+  auto p = CheckCloudConfig("#cloud-config\nwrite_files:\n  - path: /x\n    permissions: 0644\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].path, "write_files.0.permissions");
+  EXPECT_EQ(p[0].line, 4);
+  EXPECT_EQ(p[0].column, 18);
+  EXPECT_NE(p[0].message.find("(got the integer 420)"), std::string::npos) << p[0].message;
+}
+
+TEST(CloudConfigSchemaTest, ReferencesIntoDefsAreFollowed) {
+  // users: items are "#/$defs/users_groups.user"; an unknown key is refused there.
+  auto p = CheckCloudConfig("#cloud-config\nusers:\n  - name: ops\n    shell: 5\n");
+  ASSERT_FALSE(p.empty());
+  EXPECT_EQ(p[0].line, 4);
+  EXPECT_EQ(p[0].path.rfind("users.0", 0), 0u) << p[0].path;
+}
+
+TEST(CloudConfigSchemaTest, DeprecatedKeysAreAccepted) {
+  EXPECT_TRUE(CheckCloudConfig("#cloud-config\napt_update: true\n").empty());
+}
+
+TEST(CloudConfigSchemaTest, OnlyCloudConfigIsChecked) {
+  EXPECT_FALSE(IsCloudConfig("#!/bin/bash\npackages: 5\n"));
+  EXPECT_TRUE(CheckCloudConfig("#!/bin/bash\npackages: 5\n").empty());
+  EXPECT_TRUE(CheckCloudConfig("#cloud-config\n").empty());
+}
+
+TEST(CloudConfigSchemaTest, YamlSyntaxErrorHasItsPosition) {
+  auto p = CheckCloudConfig("#cloud-config\npackages: [curl\nruncmd: []\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].message.rfind("not valid YAML: ", 0), 0u) << p[0].message;
+  EXPECT_GE(p[0].line, 2);
+}
+
+TEST(CloudConfigSchemaTest, DocumentMustBeAMap) {
+  auto p = CheckCloudConfig("#cloud-config\n- a\n- b\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].line, 1);
+  EXPECT_NE(p[0].message.find("must be a map"), std::string::npos) << p[0].message;
+}
+
+TEST(CloudConfigSchemaTest, QuotedNumberIsAString) {
+  EXPECT_TRUE(CheckCloudConfig("#cloud-config\nhostname: \"5\"\n").empty());
+  EXPECT_FALSE(CheckCloudConfig("#cloud-config\nhostname: 5\n").empty());
+}
+
+}  // namespace
+}  // namespace orch::tmpl
