@@ -34,7 +34,7 @@ Result<RenderedText> RenderTracked(const std::string& text, const std::string& f
   };
   auto fail = [&](StatusCode code, const std::string& problem) {
     int column = static_cast<int>(i - line_start) + 1;
-    if (error) *error = RenderError{line, column, problem};
+    if (error) *error = RenderError{line, column, problem, ""};
     return Status(code, filename + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + problem);
   };
   while (i < text.size()) {
@@ -92,8 +92,10 @@ Result<RenderedText> RenderTracked(const std::string& text, const std::string& f
       } else if (fallback && !name.empty()) {
         emit(*fallback, i);
       } else {
-        return fail(StatusCode::kInvalidArgument,
-                    "undefined variable '" + name + "' in ${" + expr + "} (" + Defined(vars) + ")");
+        Status st = fail(StatusCode::kInvalidArgument,
+                         "undefined variable '" + name + "' in ${" + expr + "} (" + Defined(vars) + ")");
+        if (error && !is_self) error->undefined = name;
+        return st;
       }
     } else {
       auto v = resolve(expr);
@@ -112,16 +114,19 @@ Result<std::string> RenderString(const std::string& text, const std::string& fil
   return std::move(r->text);
 }
 
-TemplatePos RenderedText::Origin(const std::string& template_text, int line, int column) const {
+size_t RenderedText::OriginOffset(int line, int column) const {
+  if (origin.empty()) return 0;
   size_t offset = 0;
   for (int l = 1; l < line && offset < text.size(); ++offset)
     if (text[offset] == '\n') ++l;
   offset += static_cast<size_t>(std::max(column - 1, 0));
-  if (origin.empty()) return {};
-  size_t from = origin[std::min(offset, origin.size() - 1)];
+  return origin[std::min(offset, origin.size() - 1)];
+}
+
+TemplatePos PositionOf(const std::string& text, size_t offset) {
   TemplatePos pos{1, 1};
-  for (size_t k = 0; k < from && k < template_text.size(); ++k) {
-    if (template_text[k] == '\n') {
+  for (size_t k = 0; k < offset && k < text.size(); ++k) {
+    if (text[k] == '\n') {
       ++pos.line;
       pos.column = 1;
     } else {

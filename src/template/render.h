@@ -58,10 +58,12 @@ struct TemplatePos {
 struct RenderedText {
   std::string text;
   std::vector<size_t> origin;  // origin[i]: offset in the template of what produced text[i]
-  // The template position behind 1-based (line, column) of `text`;
-  // `template_text` is what was rendered.
-  TemplatePos Origin(const std::string& template_text, int line, int column) const;
+  // The template offset behind 1-based (line, column) of `text`.
+  size_t OriginOffset(int line, int column) const;
 };
+
+// The 1-based line and column of byte `offset` of `text`.
+TemplatePos PositionOf(const std::string& text, size_t offset);
 
 // Why RenderTracked failed: where in the template, and what (the Status
 // message without its "file:line:col: " prefix).
@@ -69,6 +71,7 @@ struct RenderError {
   int line = 0;
   int column = 0;
   std::string problem;
+  std::string undefined;  // the undefined variable's NAME (${vars.NAME}), when that is the problem
 };
 
 // RenderString, keeping the origins; on failure also fills *error if given.

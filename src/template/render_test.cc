@@ -75,7 +75,7 @@ TEST(RenderTest, TrackedRenderingMapsOutputBackToTheTemplate) {
   EXPECT_EQ(r->text, "#cloud-config\nname: ring\nkeys: |\n  a\n  b\nruncmd: []\n");
   ASSERT_EQ(r->origin.size(), r->text.size());
   auto at = [&](int line, int column) {
-    TemplatePos p = r->Origin(tmpl, line, column);
+    TemplatePos p = PositionOf(tmpl, r->OriginOffset(line, column));
     return std::to_string(p.line) + ":" + std::to_string(p.column);
   };
   EXPECT_EQ(at(2, 1), "2:1");   // copied text
@@ -88,6 +88,7 @@ TEST(RenderTest, TrackedRenderingMapsOutputBackToTheTemplate) {
   EXPECT_EQ(e.line, 2);
   EXPECT_EQ(e.column, 6);
   EXPECT_EQ(e.problem, "undefined variable 'nope' in ${vars.nope} (none defined)");
+  EXPECT_EQ(e.undefined, "nope");
   EXPECT_EQ(bad.status().message(), "t.tmpl:2:6: " + e.problem);
 }
 
