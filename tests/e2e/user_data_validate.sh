@@ -90,6 +90,18 @@ grep -qxF '      SEEDS="192.0.2.10,192.0.2.10"' "$work/r.yaml" || fail "cassandr
 grep -qF 'note: no recorded state for this deployment: rendered as placeholders:' "$work/r.err" || { cat "$work/r.err"; fail "no placeholder note"; }
 grep -qF '${ref:cassandra.instance[1].private_ip}' "$work/r.err" || { cat "$work/r.err"; fail "the note does not name the reference"; }
 
+# With state, what it records is used: node 0's address is known, node 1's not yet.
+mkdir -p "$work/state"
+cat >"$work/state/quickstart.state.json" <<'JSON'
+{"version": 1, "deployment": "quickstart", "serial": 1,
+ "resources": {"cassandra.instance[0]": {"kind": "instance", "outputs": {"id": "1", "private_ip": "10.10.0.5"}}}}
+JSON
+orch render configs/quickstart.yaml 'cassandra.instance[2]' >"$work/r.yaml" 2>"$work/r.err"
+grep -qxF '      SEEDS="10.10.0.5,192.0.2.10"' "$work/r.yaml" || { grep SEEDS= "$work/r.yaml"; fail "SEEDS from state"; }
+grep -qF 'note: not in the recorded state yet: rendered as placeholders: ${ref:cassandra.instance[1].private_ip} (' "$work/r.err" ||
+  { cat "$work/r.err"; fail "the note with state"; }
+rm -r "$work/state"
+
 # 5. An unknown address lists the ones that have user data.
 set +e
 orch render configs/quickstart.yaml 'cassandra.instance[9]' >/dev/null 2>"$work/err"
