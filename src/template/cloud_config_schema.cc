@@ -1,6 +1,7 @@
 #include "template/cloud_config_schema.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -185,7 +186,11 @@ bool IsPrefix(const std::vector<std::string>& a, const std::vector<std::string>&
 
 }  // namespace
 
-bool IsCloudConfig(std::string_view text) { return text.substr(0, kHeader.size()) == kHeader; }
+bool IsCloudConfig(std::string_view text) {
+  if (text.substr(0, kHeader.size()) != kHeader) return false;
+  // "#cloud-config-archive" and the like are other part types.
+  return text.size() == kHeader.size() || std::isspace(static_cast<unsigned char>(text[kHeader.size()]));
+}
 
 const char* CloudConfigSchemaSource() { return kCloudConfigSchemaSource; }
 

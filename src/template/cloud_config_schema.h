@@ -2,8 +2,9 @@
 // (the schema-cloud-config-v1.json Debian's cloud-init ships, embedded at
 // build time; draft-04 JSON Schema, validated with valijson).
 //
-// Only text that starts with "#cloud-config" is cloud-config (as cloud-init
-// decides); anything else (a "#!" script, ...) is not checked. The YAML is
+// Only text whose first line starts with the word "#cloud-config" is
+// cloud-config (as cloud-init decides); anything else (a "#!" script,
+// "#cloud-config-archive", ...) is not checked. The YAML is
 // read the way cloud-init's yaml.safe_load reads it (YAML 1.1 scalars:
 // 5 is an integer, "5" a string, yes/no/on/off booleans, ~ null) before it
 // is checked. An empty document is valid (cloud-init does nothing with it).

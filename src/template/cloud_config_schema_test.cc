@@ -58,6 +58,9 @@ TEST(CloudConfigSchemaTest, OnlyCloudConfigIsChecked) {
   EXPECT_FALSE(IsCloudConfig("#!/bin/bash\npackages: 5\n"));
   EXPECT_TRUE(CheckCloudConfig("#!/bin/bash\npackages: 5\n").empty());
   EXPECT_TRUE(CheckCloudConfig("#cloud-config\n").empty());
+  EXPECT_FALSE(IsCloudConfig("#cloud-config-archive\n- type: text/x-shellscript\n"));
+  EXPECT_TRUE(IsCloudConfig("#cloud-config"));
+  EXPECT_TRUE(IsCloudConfig("#cloud-config \r\npackages: []\n"));
 }
 
 TEST(CloudConfigSchemaTest, YamlSyntaxErrorHasItsPosition) {
