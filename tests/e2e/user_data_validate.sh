@@ -10,7 +10,8 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$here"
-export DIGITALOCEAN_TOKEN=placeholder  # offline: never sent
+# Placeholder credentials and a closed port: nothing here may reach a cloud.
+export DIGITALOCEAN_TOKEN=placeholder DIGITALOCEAN_API_URL=http://127.0.0.1:9
 fail() { echo "FAIL: $*"; exit 1; }
 orch() { "$build/orchestrator" --state-dir "$work/state" "$@"; }
 
