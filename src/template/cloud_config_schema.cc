@@ -27,10 +27,13 @@ using nlohmann::json;
 
 constexpr std::string_view kHeader = "#cloud-config";
 
-// The schema, parsed once. An embedded schema that does not parse is a
-// build problem: reported as a problem of every document.
+// The schema, parsed once. Its top level is an allOf of one schema per
+// cloud-init module; valijson stops an allOf at the first branch that
+// fails, so each branch is kept as a schema of its own (sharing $defs) to
+// report every module's problems. An embedded schema that does not parse is
+// a build problem: reported as a problem of every document.
 struct ParsedSchema {
-  valijson::Schema schema;
+  std::vector<std::unique_ptr<valijson::Schema>> modules;
   std::string error;
 };
 
@@ -39,9 +42,17 @@ const ParsedSchema& Schema() {
     auto* p = new ParsedSchema;
     try {
       json doc = json::parse(kCloudConfigSchemaJson);
-      valijson::SchemaParser parser(valijson::SchemaParser::kDraft4);
-      valijson::adapters::NlohmannJsonAdapter adapter(doc);
-      parser.populateSchema(adapter, p->schema);
+      json branches = doc.contains("allOf") ? doc["allOf"] : json::array();
+      if (!branches.is_array() || branches.empty()) branches = json::array({json::object()});
+      doc.erase("allOf");
+      for (const json& branch : branches) {
+        json one = doc;
+        one["allOf"] = json::array({branch});
+        valijson::SchemaParser parser(valijson::SchemaParser::kDraft4);
+        valijson::adapters::NlohmannJsonAdapter adapter(one);
+        p->modules.push_back(std::make_unique<valijson::Schema>());
+        parser.populateSchema(adapter, *p->modules.back());
+      }
     } catch (const std::exception& e) {
       p->error = std::string("the embedded cloud-init schema (") + kCloudConfigSchemaSource +
                  ") cannot be used: " + e.what() + "; rebuild against a working cloud-init schema";
@@ -113,29 +124,35 @@ json ToJson(const YAML::Node& node, int depth = 0) {
   }
 }
 
-// The YAML node at a valijson context path ("<root>", "[packages]", "[0]").
-YAML::Node NodeAt(YAML::Node node, const std::vector<std::string>& path) {
+// The YAML node at a valijson context path ("<root>", "[packages]", "[0]");
+// the deepest one that exists. Nodes are rebound with reset(): yaml-cpp's
+// operator= would overwrite the node inside the tree.
+YAML::Node NodeAt(const YAML::Node& root, const std::vector<std::string>& path) {
+  YAML::Node node;
+  node.reset(root);
   for (const std::string& part : path) {
     if (part.size() < 2 || part.front() != '[' || part.back() != ']') continue;
     std::string key = part.substr(1, part.size() - 2);
-    if (node.IsMap()) {
-      YAML::Node next;
-      for (const auto& kv : node)
-        if (kv.first.Scalar() == key) next = kv.second;
-      if (!next.IsDefined()) return node;
-      node = next;
-    } else if (node.IsSequence()) {
-      size_t i = 0;
-      try {
-        i = std::stoul(key);
-      } catch (const std::exception&) {
-        return node;
+    const YAML::Node& here = node;
+    YAML::Node next;
+    bool found = false;
+    if (here.IsMap()) {
+      for (const auto& kv : here) {
+        if (!found && kv.first.Scalar() == key) {
+          next.reset(kv.second);
+          found = true;
+        }
       }
-      if (i >= node.size()) return node;
-      node = node[i];
-    } else {
-      return node;
+    } else if (here.IsSequence()) {
+      char* end = nullptr;
+      unsigned long i = std::strtoul(key.c_str(), &end, 10);
+      if (end && *end == '\0' && !key.empty() && i < here.size()) {
+        next.reset(here[i]);
+        found = true;
+      }
     }
+    if (!found) break;
+    node.reset(next);
   }
   return node;
 }
@@ -212,15 +229,19 @@ std::vector<SchemaProblem> CheckCloudConfig(const std::string& text) {
                                         Describe(doc)}};
   }
   valijson::Validator validator;
-  valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(doc);
-  if (validator.validate(schema.schema, adapter, &results)) return {};
+  std::vector<valijson::ValidationResults::Error> errors;
+  for (const auto& module : schema.modules) {
+    valijson::ValidationResults results;
+    if (validator.validate(*module, adapter, &results)) continue;
+    valijson::ValidationResults::Error e;
+    while (results.popError(e)) errors.push_back(e);
+  }
+  if (errors.empty()) return {};
 
   // valijson reports each failure and then every enclosing schema that
-  // failed because of it: keep the innermost, one problem per value.
-  std::vector<valijson::ValidationResults::Error> errors;
-  valijson::ValidationResults::Error e;
-  while (results.popError(e)) errors.push_back(e);
+  // failed because of it: keep the innermost, one problem per value, and
+  // its concrete messages over "failed to validate against child schema".
   std::map<std::vector<std::string>, std::vector<std::string>> innermost;
   for (const auto& err : errors) {
     bool enclosing = std::any_of(errors.begin(), errors.end(),
@@ -238,7 +259,16 @@ std::vector<SchemaProblem> CheckCloudConfig(const std::string& text) {
     p.column = at.Mark().column + 1;
     p.path = DottedPath(context);
     std::string joined;
-    for (const std::string& m : messages) joined += (joined.empty() ? "" : "; ") + m;
+    bool alternatives = false;
+    for (const std::string& m : messages) {
+      if (m.rfind("Failed to validate against", 0) == 0) {
+        alternatives = alternatives || m.find("oneOf") != std::string::npos || m.find("anyOf") != std::string::npos;
+        continue;
+      }
+      joined += (joined.empty() ? "" : " ") + m;
+    }
+    if (alternatives) joined += (joined.empty() ? "" : " ") + std::string("None of the forms it allows matches.");
+    if (joined.empty()) joined = messages.front();
     const json* value = ValueAt(doc, context);
     p.message = (p.path.empty() ? std::string("the document") : "'" + p.path + "'") + " does not match cloud-init's schema: " + joined +
                 (value ? " (got " + Describe(*value) + ")" : "");

@@ -50,6 +50,31 @@ TEST(CloudConfigSchemaTest, ReferencesIntoDefsAreFollowed) {
   EXPECT_EQ(p[0].path.rfind("users.0", 0), 0u) << p[0].path;
 }
 
+// Problems of several modules are all reported, in document order (as
+// `cloud-init schema` reports runcmd.0, users.0 and write_files.0 here).
+TEST(CloudConfigSchemaTest, EveryModulesProblemsAreReported) {
+  auto p = CheckCloudConfig("#cloud-config\n"
+                            "write_files:\n"
+                            "  - content: x\n"
+                            "users:\n"
+                            "  - name: a\n"
+                            "    sudo: 5\n"
+                            "runcmd:\n"
+                            "  - 5\n");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].path, "write_files.0");
+  EXPECT_EQ(p[0].line, 3);
+  EXPECT_EQ(p[0].message,
+            "'write_files.0' does not match cloud-init's schema: Missing required property 'path'. (got a map)");
+  EXPECT_EQ(p[1].path, "users.0.sudo");
+  EXPECT_EQ(p[1].line, 6);
+  EXPECT_EQ(p[2].path, "runcmd.0");
+  EXPECT_EQ(p[2].line, 8);
+  EXPECT_EQ(p[2].message,
+            "'runcmd.0' does not match cloud-init's schema: Value type not permitted by 'type' constraint. None of "
+            "the forms it allows matches. (got the integer 5)");
+}
+
 TEST(CloudConfigSchemaTest, DeprecatedKeysAreAccepted) {
   EXPECT_TRUE(CheckCloudConfig("#cloud-config\napt_update: true\n").empty());
 }
