@@ -92,19 +92,19 @@ std::optional<RenderedUserData> RenderAndCheckUserData(const spec::Spec& spec, c
   out.rendered = std::move(*rendered);
 
   for (const tmpl::SchemaProblem& p : tmpl::CheckCloudConfig(out.rendered.text)) {
-    std::string message = "rendered user data is not valid cloud-config: " + p.message;
+    std::string context = "tier '" + r.address.tier + "'";
     SourceRange at{out.template_path, {}, {}};
     if (p.line > 0) {
       size_t offset = out.rendered.OriginOffset(p.line, p.column);
       tmpl::TemplatePos pos = tmpl::PositionOf(out.template_text, offset);
       at.start = at.end = {pos.line, pos.column};
       if (out.template_text.compare(offset, 2, "${") == 0) {
-        message += "; the value comes from the ${...} here";
+        context += "; the value comes from the ${...} here";
         if (!out.placeholders.empty() && FromReference(out.template_text, offset, ud.value("vars", json::object())))
-          message += " (it holds references to other resources, rendered as placeholders here)";
+          context += ", which holds references to other resources, rendered as placeholders";
       }
     }
-    diags->Error(at, message + " (tier '" + r.address.tier + "')");
+    diags->Error(at, "rendered user data is not valid cloud-config: " + p.message + " (" + context + ")");
   }
   return out;
 }

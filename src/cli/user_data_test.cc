@@ -106,8 +106,8 @@ TEST_F(UserDataTest, SchemaProblemInASubstitutedValueIsAtItsPlaceholder) {
   Diagnostics diags;
   CheckUserData(spec_, resources_, &diags);
   EXPECT_EQ(Lines(diags), Tmpl() + ":4:9: error: rendered user data is not valid cloud-config: 'runcmd' does not match "
-                                   "cloud-init's schema: Value type not permitted by 'type' constraint. (got the "
-                                   "string \"x\"); the value comes from the ${...} here (tier 'db')\n");
+                                   "cloud-init's schema: expected a list, got the string \"x\". (tier 'db'; the "
+                                   "value comes from the ${...} here)\n");
 }
 
 TEST_F(UserDataTest, SchemaProblemFromAReferenceSaysItWasAPlaceholder) {
@@ -116,8 +116,8 @@ TEST_F(UserDataTest, SchemaProblemFromAReferenceSaysItWasAPlaceholder) {
   (void)RenderAndCheckUserData(spec_, Instance(1), nullptr, &diags);
   EXPECT_NE(Lines(diags).find(Tmpl() + ":4:9: error: rendered user data is not valid cloud-config: 'runcmd' "),
             std::string::npos) << Lines(diags);
-  EXPECT_NE(Lines(diags).find("; the value comes from the ${...} here (it holds references to other resources, "
-                              "rendered as placeholders here) (tier 'db')"),
+  EXPECT_NE(Lines(diags).find(" (tier 'db'; the value comes from the ${...} here, which holds references to other "
+                              "resources, rendered as placeholders)"),
             std::string::npos) << Lines(diags);
 }
 

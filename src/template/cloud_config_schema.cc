@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -33,6 +34,7 @@ constexpr std::string_view kHeader = "#cloud-config";
 // report every module's problems. An embedded schema that does not parse is
 // a build problem: reported as a problem of every document.
 struct ParsedSchema {
+  json doc;  // the schema itself (AllowedTypes)
   std::vector<std::unique_ptr<valijson::Schema>> modules;
   std::string error;
 };
@@ -44,6 +46,7 @@ const ParsedSchema& Schema() {
       json doc = json::parse(kCloudConfigSchemaJson);
       json branches = doc.contains("allOf") ? doc["allOf"] : json::array();
       if (!branches.is_array() || branches.empty()) branches = json::array({json::object()});
+      p->doc = doc;
       doc.erase("allOf");
       for (const json& branch : branches) {
         json one = doc;
@@ -197,6 +200,76 @@ const json* ValueAt(const json& doc, const std::vector<std::string>& path) {
   return v;
 }
 
+// The JSON types `schema` allows at path[i...] (valijson context parts),
+// following $ref (into the same document), allOf/oneOf/anyOf, properties,
+// patternProperties, additionalProperties and items.
+void AllowedTypes(const json& doc, const json& schema, const std::vector<std::string>& path, size_t i,
+                  std::set<std::string>* out, int depth = 0) {
+  if (!schema.is_object() || depth > 64) return;
+  if (auto ref = schema.find("$ref"); ref != schema.end() && ref->is_string()) {
+    const std::string& r = ref->get_ref<const std::string&>();
+    if (r.rfind("#/", 0) == 0) {
+      try {
+        AllowedTypes(doc, doc.at(json::json_pointer(r.substr(1))), path, i, out, depth + 1);
+      } catch (const json::exception&) {
+      }
+    }
+  }
+  for (const char* any : {"allOf", "oneOf", "anyOf"})
+    if (auto list = schema.find(any); list != schema.end() && list->is_array())
+      for (const json& sub : *list) AllowedTypes(doc, sub, path, i, out, depth + 1);
+  while (i < path.size() && (path[i].size() < 2 || path[i].front() != '[')) ++i;
+  if (i == path.size()) {
+    if (auto type = schema.find("type"); type != schema.end()) {
+      if (type->is_string()) out->insert(type->get<std::string>());
+      if (type->is_array())
+        for (const json& t : *type)
+          if (t.is_string()) out->insert(t.get<std::string>());
+    }
+    return;
+  }
+  std::string key = path[i].substr(1, path[i].size() - 2);
+  bool matched = false;
+  if (auto props = schema.find("properties"); props != schema.end() && props->is_object() && props->contains(key)) {
+    AllowedTypes(doc, (*props)[key], path, i + 1, out, depth + 1);
+    matched = true;
+  }
+  if (auto pats = schema.find("patternProperties"); pats != schema.end() && pats->is_object()) {
+    for (auto it = pats->begin(); it != pats->end(); ++it) {
+      try {
+        if (std::regex_search(key, std::regex(it.key()))) {
+          AllowedTypes(doc, it.value(), path, i + 1, out, depth + 1);
+          matched = true;
+        }
+      } catch (const std::regex_error&) {
+      }
+    }
+  }
+  if (auto extra = schema.find("additionalProperties"); !matched && extra != schema.end() && extra->is_object())
+    AllowedTypes(doc, *extra, path, i + 1, out, depth + 1);
+  if (auto items = schema.find("items"); items != schema.end()) {
+    if (items->is_object()) AllowedTypes(doc, *items, path, i + 1, out, depth + 1);
+    size_t n = std::strtoul(key.c_str(), nullptr, 10);
+    if (items->is_array() && n < items->size()) AllowedTypes(doc, (*items)[n], path, i + 1, out, depth + 1);
+  }
+}
+
+// "a list or a string" for {"array", "string"}.
+std::string TypeWords(const std::set<std::string>& types) {
+  static const std::map<std::string, std::string> kWords = {
+      {"array", "a list"},       {"object", "a map"},        {"string", "a string"}, {"integer", "an integer"},
+      {"number", "a number"},    {"boolean", "a boolean"},   {"null", "null"}};
+  std::vector<std::string> words;
+  for (const std::string& t : types) {
+    auto w = kWords.find(t);
+    words.push_back(w == kWords.end() ? t : w->second);
+  }
+  std::string out;
+  for (size_t k = 0; k < words.size(); ++k)
+    out += (k == 0 ? "" : k + 1 == words.size() ? " or " : ", ") + words[k];
+  return out;
+}
+
 bool IsPrefix(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   return a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
@@ -258,6 +331,7 @@ std::vector<SchemaProblem> CheckCloudConfig(const std::string& text) {
     p.line = at.Mark().line + 1;
     p.column = at.Mark().column + 1;
     p.path = DottedPath(context);
+    const json* value = ValueAt(doc, context);
     std::string joined;
     bool alternatives = false;
     for (const std::string& m : messages) {
@@ -265,13 +339,24 @@ std::vector<SchemaProblem> CheckCloudConfig(const std::string& text) {
         alternatives = alternatives || m.find("oneOf") != std::string::npos || m.find("anyOf") != std::string::npos;
         continue;
       }
+      if (m.rfind("Value type not permitted", 0) == 0) {
+        std::set<std::string> types;
+        AllowedTypes(schema.doc, schema.doc, context, 0, &types);
+        if (!types.empty()) {
+          joined += (joined.empty() ? "" : " ") + std::string("expected ") + TypeWords(types) +
+                    (value ? ", got " + Describe(*value) : "") + ".";
+          value = nullptr;  // said
+          alternatives = false;
+          continue;
+        }
+      }
       joined += (joined.empty() ? "" : " ") + m;
     }
-    if (alternatives) joined += (joined.empty() ? "" : " ") + std::string("None of the forms it allows matches.");
+    if (alternatives && joined.rfind("expected ", 0) != 0)
+      joined += (joined.empty() ? "" : " ") + std::string("None of the forms it allows matches.");
     if (joined.empty()) joined = messages.front();
-    const json* value = ValueAt(doc, context);
-    p.message = (p.path.empty() ? std::string("the document") : "'" + p.path + "'") + " does not match cloud-init's schema: " + joined +
-                (value ? " (got " + Describe(*value) + ")" : "");
+    p.message = (p.path.empty() ? std::string("the document") : "'" + p.path + "'") +
+                " does not match cloud-init's schema: " + joined + (value ? " (got " + Describe(*value) + ")" : "");
     out.push_back(std::move(p));
   }
   std::sort(out.begin(), out.end(),

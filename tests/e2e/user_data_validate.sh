@@ -48,7 +48,7 @@ expect_error() {
 # although two instances render it.
 printf '#cloud-config\n# the packages\npackages: 5\nruncmd:\n  - echo ${vars.greeting}\n' >"$work/web.tmpl"
 cat >"$work/want" <<EOT
-$work/web.tmpl:3:11: error: rendered user data is not valid cloud-config: 'packages' does not match cloud-init's schema: Value type not permitted by 'type' constraint. (got the integer 5) (tier 'web')
+$work/web.tmpl:3:11: error: rendered user data is not valid cloud-config: 'packages' does not match cloud-init's schema: expected a list, got the integer 5. (tier 'web')
   packages: 5
             ^ near here
 EOT
