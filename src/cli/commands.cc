@@ -184,7 +184,7 @@ int RunRender(const GlobalOptions& g, const RenderArgs& a) {
   }
   if (!found) {
     Fail("no resource '" + a.address + "' with user data in " + a.spec +
-         (valid.empty() ? std::string("; no tier of it has user_data") : "; these have: " + Join(valid, ", ")));
+         (valid.empty() ? std::string("; none of its tiers has user_data") : "; these have: " + Join(valid, ", ")));
     return kExitError;
   }
   auto store = OpenStateStore(g, v->spec.deployment);
@@ -198,11 +198,10 @@ int RunRender(const GlobalOptions& g, const RenderArgs& a) {
   auto rendered = RenderAndCheckUserData(v->spec, *found, state, &diags);
   if (rendered) std::fputs(rendered->rendered.text.c_str(), stdout);
   if (rendered && !rendered->placeholders.empty()) {
-    std::fprintf(stderr,
-                 "note: %s: rendered as placeholders: %s (addresses as 192.0.2.10, counts as 1, anything else as "
-                 "'placeholder')\n",
+    std::fprintf(stderr, "note: %s: rendered as placeholders: %s (%s)\n",
                  state ? "not in the recorded state yet" : "no recorded state for this deployment",
-                 Join({rendered->placeholders.begin(), rendered->placeholders.end()}, ", ").c_str());
+                 Join({rendered->placeholders.begin(), rendered->placeholders.end()}, ", ").c_str(),
+                 PlaceholderLegend().c_str());
   }
   PrintDiagnostics(diags, stderr);
   return diags.HasErrors() ? kExitError : kExitOk;

@@ -45,6 +45,11 @@ std::string ReferencePlaceholder(std::string_view expression) {
   return "placeholder";
 }
 
+std::string PlaceholderLegend() {
+  return "addresses as " + ReferencePlaceholder("ip") + ", counts as " + ReferencePlaceholder("count") +
+         ", anything else as '" + ReferencePlaceholder("id") + "'";
+}
+
 std::optional<RenderedUserData> RenderAndCheckUserData(const spec::Spec& spec, const model::Resource& r,
                                                        const state::State* state, Diagnostics* diags) {
   const json& ud = r.attributes["user_data"];

@@ -26,6 +26,8 @@ namespace orch::cli {
 // public_ips, lb_ip, ...), "1" for count, "placeholder" for anything else
 // (ids, names).
 std::string ReferencePlaceholder(std::string_view expression);
+// Those rules in words, for messages.
+std::string PlaceholderLegend();
 
 struct RenderedUserData {
   std::string template_path;  // as shown in messages
