@@ -10,6 +10,7 @@
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "cli/signals.h"
+#include "cli/user_data.h"
 #include "engine/deployer.h"
 #include "image/images.h"
 #include "plan/plan_file.h"
@@ -60,6 +61,7 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
     image::UseBuiltImages(&*spec, StateDir(g), &diags, &notes);
     for (const std::string& n : notes) std::fprintf(stderr, "%s\n", n.c_str());
     s.desired = ExpandAndValidate(*spec, *s.rt, &diags);
+    if (!diags.HasErrors()) CheckUserData(*spec, s.desired, &diags);
     s.digest = DesiredDigest(s.desired);
   }
   PrintDiagnostics(diags, stderr);
@@ -172,7 +174,7 @@ int FinishApply(const engine::ApplyResult& r, ProgressObserver* progress, const 
 }  // namespace
 
 std::optional<ValidSpec> LoadAndExpand(const GlobalOptions& g, const std::string& path,
-                                       const std::vector<std::string>& vars) {
+                                       const std::vector<std::string>& vars, bool check_user_data) {
   auto spec = LoadSpecOrPrint(path, vars, /*offline=*/true);
   if (!spec) return std::nullopt;
   std::map<std::string, SourceRange> where;
@@ -181,6 +183,7 @@ std::optional<ValidSpec> LoadAndExpand(const GlobalOptions& g, const std::string
   auto rt = MakeRuntime(g, ProviderConfigs(*spec), where, /*configure=*/false, &diags);
   std::vector<model::Resource> desired;
   if (!diags.HasErrors()) desired = ExpandAndValidate(*spec, *rt, &diags);
+  if (check_user_data && !diags.HasErrors()) CheckUserData(*spec, desired, &diags);
   PrintDiagnostics(diags, stderr);
   if (diags.HasErrors()) return std::nullopt;
   return ValidSpec{std::move(*spec), std::move(desired)};
@@ -192,6 +195,42 @@ int RunValidate(const GlobalOptions& g, const ValidateArgs& a) {
   std::printf("%s is valid: deployment '%s', %zu tier(s), %zu resource(s).\n", a.spec.c_str(),
               v->spec.deployment.c_str(), v->spec.tiers.size(), v->desired.size());
   return kExitOk;
+}
+
+int RunRender(const GlobalOptions& g, const RenderArgs& a) {
+  auto v = LoadAndExpand(g, a.spec, a.vars, /*check_user_data=*/false);
+  if (!v) return kExitError;
+  const model::Resource* found = nullptr;
+  std::vector<std::string> valid;
+  for (const model::Resource& r : v->desired) {
+    if (!r.attributes.is_object() || !r.attributes.contains("user_data")) continue;
+    if (!r.attributes["user_data"].is_object() || !r.attributes["user_data"].contains("template")) continue;
+    valid.push_back(r.address.ToString());
+    if (valid.back() == a.address) found = &r;
+  }
+  if (!found) {
+    Fail("no resource '" + a.address + "' with user data in " + a.spec +
+         (valid.empty() ? std::string("; none of its tiers has user_data") : "; these have: " + Join(valid, ", ")));
+    return kExitError;
+  }
+  auto store = OpenStateStore(g, v->spec.deployment);
+  auto st = store->Read();
+  if (!st.ok()) {
+    Fail("cannot read the state of deployment '" + v->spec.deployment + "': " + st.status().message());
+    return kExitError;
+  }
+  const state::State* state = st->resources.empty() ? nullptr : &*st;
+  Diagnostics diags;
+  auto rendered = RenderAndCheckUserData(v->spec, *found, state, &diags);
+  if (rendered) std::fputs(rendered->rendered.text.c_str(), stdout);
+  if (rendered && !rendered->placeholders.empty()) {
+    std::fprintf(stderr, "note: %s: rendered as placeholders: %s (%s)\n",
+                 state ? "not in the recorded state yet" : "no recorded state for this deployment",
+                 Join({rendered->placeholders.begin(), rendered->placeholders.end()}, ", ").c_str(),
+                 PlaceholderLegend().c_str());
+  }
+  PrintDiagnostics(diags, stderr);
+  return diags.HasErrors() ? kExitError : kExitOk;
 }
 
 int RunPlan(const GlobalOptions& g, const PlanArgs& a) {

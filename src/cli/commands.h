@@ -16,15 +16,26 @@ struct ValidSpec {
   std::vector<model::Resource> desired;
 };
 // Loads and expands without calling a cloud (validate, graph): credentials
-// from an unset ${env:} only warn.
+// from an unset ${env:} only warn. With `check_user_data`, every user data
+// is also rendered with placeholders and checked (cli/user_data.h).
 std::optional<ValidSpec> LoadAndExpand(const GlobalOptions& g, const std::string& path,
-                                       const std::vector<std::string>& vars);
+                                       const std::vector<std::string>& vars, bool check_user_data = true);
 
 struct ValidateArgs {
   std::string spec;
   std::vector<std::string> vars;
 };
 int RunValidate(const GlobalOptions& g, const ValidateArgs& a);
+
+// Prints the user data of one instance (or group) as it would be sent:
+// references from recorded state when known, else placeholders (said on
+// stderr); cloud-config problems are reported as validate reports them.
+struct RenderArgs {
+  std::string spec;
+  std::string address;
+  std::vector<std::string> vars;
+};
+int RunRender(const GlobalOptions& g, const RenderArgs& a);
 
 struct PlanArgs {
   std::string spec;

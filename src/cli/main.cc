@@ -34,6 +34,12 @@ int main(int argc, char** argv) {
   validate->add_option("SPEC", va.spec, "Deployment spec (YAML)")->required();
   validate->add_option("--var", va.vars, "Set a spec variable: NAME=VALUE (repeatable)");
 
+  RenderArgs ra;
+  auto* render = app.add_subcommand("render", "Print the user data of one instance as it would be sent (no API call)");
+  render->add_option("SPEC", ra.spec, "Deployment spec (YAML)")->required();
+  render->add_option("ADDRESS", ra.address, "Instance address, e.g. cassandra.instance[0]")->required();
+  render->add_option("--var", ra.vars, "Set a spec variable: NAME=VALUE (repeatable)");
+
   PlanArgs pa;
   auto* plan = app.add_subcommand("plan", "Refresh from the clouds and show what deploy would change");
   plan->add_option("SPEC", pa.spec, "Deployment spec (YAML)")->required();
@@ -130,6 +136,7 @@ int main(int argc, char** argv) {
   }
 
   if (validate->parsed()) return RunValidate(g, va);
+  if (render->parsed()) return RunRender(g, ra);
   if (plan->parsed()) return RunPlan(g, pa);
   if (deploy->parsed()) return RunDeploy(g, da);
   if (teardown->parsed()) return RunTeardown(g, ta);

@@ -20,13 +20,15 @@
 // `vars` are inserted verbatim: the caller resolves references inside them
 // first (the engine resolves the whole attribute tree before rendering).
 //
-// Errors name the template and the 1-based line: an undefined variable or an
-// unterminated ${vars. is InvalidArgument ("api.tmpl:3: undefined variable
-// 'port' in ${vars.port} (defined: a, b)"); a reference `resolve` fails keeps
-// its code (NotFound = known after apply). Stateless and thread-safe.
+// Errors name the template and the 1-based line and column of the failing
+// ${: an undefined variable or an unterminated ${vars. is InvalidArgument
+// ("api.tmpl:3:7: undefined variable 'port' in ${vars.port} (defined: a,
+// b)"); a reference `resolve` fails keeps its code (NotFound = known after
+// apply). Stateless and thread-safe.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -42,5 +44,38 @@ Result<std::string> Render(const std::string& template_path, const nlohmann::jso
 // Renders `text`; `filename` is only used in error messages.
 Result<std::string> RenderString(const std::string& text, const std::string& filename, const nlohmann::json& vars,
                                  const model::ReferenceResolver& resolve);
+
+// A position in a template, 1-based.
+struct TemplatePos {
+  int line = 0;
+  int column = 0;
+};
+
+// Rendered text that remembers where each byte came from, so a problem
+// found in the output (a cloud-config schema error) can name the template
+// line and column: text copied from the template maps to itself, a
+// substituted value (even one spanning lines) to its ${.
+struct RenderedText {
+  std::string text;
+  std::vector<size_t> origin;  // origin[i]: offset in the template of what produced text[i]
+  // The template offset behind 1-based (line, column) of `text`.
+  size_t OriginOffset(int line, int column) const;
+};
+
+// The 1-based line and column of byte `offset` of `text`.
+TemplatePos PositionOf(const std::string& text, size_t offset);
+
+// Why RenderTracked failed: where in the template, and what (the Status
+// message without its "file:line:col: " prefix).
+struct RenderError {
+  int line = 0;
+  int column = 0;
+  std::string problem;
+  std::string undefined;  // the undefined variable's NAME (${vars.NAME}), when that is the problem
+};
+
+// RenderString, keeping the origins; on failure also fills *error if given.
+Result<RenderedText> RenderTracked(const std::string& text, const std::string& filename, const nlohmann::json& vars,
+                                   const model::ReferenceResolver& resolve, RenderError* error = nullptr);
 
 }  // namespace orch::tmpl

@@ -61,19 +61,45 @@ TEST(RenderTest, MissingVariableNamesFileLineAndName) {
   auto r = RenderString("a\nb\nport=${vars.port}\n", "api.tmpl", json{{"b", 1}, {"a", 2}}, Ring());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().message(), "api.tmpl:3: undefined variable 'port' in ${vars.port} (defined: a, b)");
+  EXPECT_EQ(r.status().message(), "api.tmpl:3:6: undefined variable 'port' in ${vars.port} (defined: a, b)");
   r = RenderString("x ${var.none}", "t", json::object(), Ring());
-  EXPECT_EQ(r.status().message(), "t:1: undefined variable 'none' in ${var.none} (none defined)");
+  EXPECT_EQ(r.status().message(), "t:1:3: undefined variable 'none' in ${var.none} (none defined)");
+}
+
+// The structured error and the origin of every rendered byte: what
+// validate uses to report a problem at the template's line and column.
+TEST(RenderTest, TrackedRenderingMapsOutputBackToTheTemplate) {
+  const std::string tmpl = "#cloud-config\nname: ${vars.name}\nkeys: ${vars.keys}\nruncmd: []\n";
+  auto r = RenderTracked(tmpl, "t.tmpl", json{{"name", "ring"}, {"keys", "|\n  a\n  b"}}, Ring());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->text, "#cloud-config\nname: ring\nkeys: |\n  a\n  b\nruncmd: []\n");
+  ASSERT_EQ(r->origin.size(), r->text.size());
+  auto at = [&](int line, int column) {
+    TemplatePos p = PositionOf(tmpl, r->OriginOffset(line, column));
+    return std::to_string(p.line) + ":" + std::to_string(p.column);
+  };
+  EXPECT_EQ(at(2, 1), "2:1");   // copied text
+  EXPECT_EQ(at(2, 7), "2:7");   // the value of ${vars.name}: its ${
+  EXPECT_EQ(at(4, 3), "3:7");   // a line the multi-line value added
+  EXPECT_EQ(at(6, 1), "4:1");   // the lines after it
+  RenderError e;
+  auto bad = RenderTracked("a\n  x: ${vars.nope}\n", "t.tmpl", json::object(), Ring(), &e);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.column, 6);
+  EXPECT_EQ(e.problem, "undefined variable 'nope' in ${vars.nope} (none defined)");
+  EXPECT_EQ(e.undefined, "nope");
+  EXPECT_EQ(bad.status().message(), "t.tmpl:2:6: " + e.problem);
 }
 
 TEST(RenderTest, UnterminatedAndUnresolvedReferences) {
   auto r = RenderString("ok\n${vars.x\n}", "t.tmpl", json{{"x", 1}}, Ring());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "t.tmpl:2: unterminated '${' (missing '}')");
+  EXPECT_EQ(r.status().message(), "t.tmpl:2:1: unterminated '${' (missing '}')");
   r = RenderString("\n\n\nseeds=${tiers.cache.private_ips}", "t.tmpl", json::object(), Ring());
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().IsNotFound());
-  EXPECT_EQ(r.status().message().rfind("t.tmpl:4: ${tiers.cache.private_ips}", 0), 0u) << r.status().message();
+  EXPECT_EQ(r.status().message().rfind("t.tmpl:4:7: ${tiers.cache.private_ips}", 0), 0u) << r.status().message();
   r = RenderString("${tiers.db.colour}", "t.tmpl", json::object(), Ring());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
 }
@@ -121,12 +147,12 @@ TEST(RenderTest, SelfValuesComeFromVarsSelf) {
   ASSERT_FALSE(group.ok());
   EXPECT_EQ(group.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(group.status().message(),
-            "api.tmpl:2: ${self.index} is not known here: a native instance group's members have no index");
+            "api.tmpl:2:4: ${self.index} is not known here: a native instance group's members have no index");
 
   auto none = RenderString("${self.prior_private_ips:2}", "db.tmpl", nlohmann::json::object(), NoState());
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().message(),
-            "db.tmpl:1: ${self.prior_private_ips:2} is not known here: per-instance values are added when the spec "
+            "db.tmpl:1:1: ${self.prior_private_ips:2} is not known here: per-instance values are added when the spec "
             "is expanded; ${self.prior_private_ips:N} works in user_data vars only");
 }
 
