@@ -29,7 +29,7 @@ bool FromReference(const std::string& text, size_t offset, const json& vars) {
   size_t close = text.find('}', offset);
   if (close == std::string::npos) return false;
   std::string expr = text.substr(offset + 2, close - offset - 2);
-  if (expr.rfind(model::kTiersPrefix, 0) == 0 || expr.rfind(model::kRefPrefix, 0) == 0) return true;
+  if (model::IsReferenceExpression(expr)) return true;
   size_t dot = expr.find('.');
   if (dot == std::string::npos || expr.rfind("self.", 0) == 0) return false;
   std::string name = expr.substr(dot + 1, expr.find(":-") == std::string::npos ? std::string::npos : expr.find(":-") - dot - 1);
@@ -39,6 +39,7 @@ bool FromReference(const std::string& text, size_t offset, const json& vars) {
 }  // namespace
 
 std::string ReferencePlaceholder(std::string_view expression) {
+  if (expression.substr(0, model::kSeedsPrefix.size()) == model::kSeedsPrefix) return "192.0.2.10";
   std::string_view attr = expression.substr(expression.rfind('.') + 1);
   if (attr.find("ip") != std::string_view::npos) return "192.0.2.10";
   if (attr == "count") return "1";

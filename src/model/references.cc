@@ -15,7 +15,14 @@ struct Piece {
 };
 
 bool IsReferenceExpr(std::string_view e) {
-  return e.substr(0, kTiersPrefix.size()) == kTiersPrefix || e.substr(0, kRefPrefix.size()) == kRefPrefix;
+  return e.substr(0, kTiersPrefix.size()) == kTiersPrefix || e.substr(0, kRefPrefix.size()) == kRefPrefix ||
+         e.substr(0, kSeedsPrefix.size()) == kSeedsPrefix;
+}
+
+// The instances of `tier` with index < n (creation-order edges).
+void PriorMembers(const std::vector<Address>& known, const std::string& tier, int n, std::set<std::string>* out) {
+  for (const Address& a : known)
+    if (a.tier == tier && a.kind == Kind::kInstance && a.index >= 0 && a.index < n) out->insert(a.ToString());
 }
 
 // Splits a string into literal text and references. "$${" becomes "${";
@@ -70,6 +77,11 @@ void Collect(const nlohmann::json& j, const std::vector<Address>& known, std::se
     for (const Piece& p : Scan(j.get_ref<const std::string&>())) {
       if (!p.is_ref) continue;
       std::string_view e = p.text;
+      if (e.substr(0, kSeedsPrefix.size()) == kSeedsPrefix) {
+        auto s = ParseSeedsReference(e);
+        if (s.ok()) PriorMembers(known, s->member.tier, std::min(s->member.index, s->count), out);
+        continue;
+      }
       if (e.substr(0, kRefPrefix.size()) == kRefPrefix) {
         std::string_view rest = e.substr(kRefPrefix.size());
         size_t dot = rest.rfind('.');
@@ -99,6 +111,15 @@ void Collect(const nlohmann::json& j, const std::vector<Address>& known, std::se
 
 constexpr std::string_view kSelfPrefix = "self.";
 constexpr std::string_view kPriorPrivateIps = "prior_private_ips:";
+constexpr std::string_view kSelfSeeds = "seeds:";
+
+// N of "NAME:N", or InvalidArgument.
+Result<int> CountSuffix(std::string_view digits, const std::string& shown, const std::string& form) {
+  bool numeric = !digits.empty() && digits.size() <= 4 &&
+                 std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!numeric) return Status::InvalidArgument(shown + ": expected " + form + " with N a number");
+  return std::stoi(std::string(digits));
+}
 
 // The value of one ${self.ATTR} expression (ATTR without "self.").
 Result<std::string> SelfValue(std::string_view attr, const SelfValues& self) {
@@ -117,13 +138,18 @@ Result<std::string> SelfValue(std::string_view attr, const SelfValues& self) {
   if (attr == "provider") return self.provider;
   if (attr == "region") return self.region;
   if (attr == "zone") return self.zone;
-  if (attr.substr(0, kPriorPrivateIps.size()) == kPriorPrivateIps) {
-    std::string_view digits = attr.substr(kPriorPrivateIps.size());
-    bool numeric = !digits.empty() && digits.size() <= 4 &&
-                   std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!numeric) return Status::InvalidArgument(shown + ": expected ${self.prior_private_ips:N} with N a number");
+  if (attr.substr(0, kSelfSeeds.size()) == kSelfSeeds) {
+    auto n = CountSuffix(attr.substr(kSelfSeeds.size()), shown, "${self.seeds:N}");
+    if (!n.ok()) return n.status();
     if (Status st = need_index(); !st.ok()) return st;
-    int n = std::min(self.index, std::stoi(std::string(digits)));
+    Address a{self.tier, Kind::kInstance, "", self.index};
+    return "${" + std::string(kSeedsPrefix) + a.ToString() + ":" + std::to_string(*n) + "}";
+  }
+  if (attr.substr(0, kPriorPrivateIps.size()) == kPriorPrivateIps) {
+    auto count = CountSuffix(attr.substr(kPriorPrivateIps.size()), shown, "${self.prior_private_ips:N}");
+    if (!count.ok()) return count.status();
+    if (Status st = need_index(); !st.ok()) return st;
+    int n = std::min(self.index, *count);
     std::string out;
     for (int j = 0; j < n; ++j) {
       Address a{self.tier, Kind::kInstance, "", j};
@@ -176,7 +202,7 @@ std::string ValueText(const nlohmann::json& v) {
 
 const std::vector<std::string>& SelfAttributes() {
   static const std::vector<std::string> kAttrs = {"index", "name",   "tier",
-                                                  "provider", "region", "zone", "prior_private_ips"};
+                                                  "provider", "region", "zone", "prior_private_ips", "seeds"};
   return kAttrs;
 }
 
@@ -217,6 +243,23 @@ Result<nlohmann::json> ExpandSelfReferences(const nlohmann::json& attributes, co
     }
   }
   return out;
+}
+
+bool IsReferenceExpression(std::string_view expression) { return IsReferenceExpr(expression); }
+
+Result<SeedsReference> ParseSeedsReference(std::string_view e) {
+  std::string shown = "${" + std::string(e) + "}";
+  if (e.substr(0, kSeedsPrefix.size()) != kSeedsPrefix)
+    return Status::InvalidArgument(shown + ": expected ${seeds:TIER.instance[I]:N}");
+  std::string_view rest = e.substr(kSeedsPrefix.size());
+  size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos) return Status::InvalidArgument(shown + ": expected ${seeds:TIER.instance[I]:N}");
+  auto n = CountSuffix(rest.substr(colon + 1), shown, "${seeds:TIER.instance[I]:N}");
+  if (!n.ok()) return n.status();
+  auto a = Address::Parse(rest.substr(0, colon));
+  if (!a.ok() || a->kind != Kind::kInstance || a->index < 0)
+    return Status::InvalidArgument(shown + ": expected ${seeds:TIER.instance[I]:N}");
+  return SeedsReference{*a, *n};
 }
 
 bool HasReferences(std::string_view text) {

@@ -41,9 +41,24 @@ namespace orch::model {
 std::vector<std::string> ReferencedAddresses(const nlohmann::json& attributes,
                                              const std::vector<Address>& known);
 
-// The two reference forms, as they start inside ${ }.
+// The reference forms, as they start inside ${ }. ${seeds:T.instance[I]:N}
+// (what ${self.seeds:N} expands to) is a creation input only: the private
+// IPs of up to N other members of tier T, by index, as state holds them
+// when instance I is made; its dependency edges are those of
+// ${self.prior_private_ips:N}.
 inline constexpr std::string_view kTiersPrefix = "tiers.";
 inline constexpr std::string_view kRefPrefix = "ref:";
+inline constexpr std::string_view kSeedsPrefix = "seeds:";
+
+// True for an expression (without ${ }) of one of the forms above.
+bool IsReferenceExpression(std::string_view expression);
+
+// A parsed ${seeds:...} expression.
+struct SeedsReference {
+  Address member;  // the instance being made
+  int count = 0;   // N
+};
+Result<SeedsReference> ParseSeedsReference(std::string_view expression);
 
 // Resolves references with a caller-supplied function (given the expression
 // without ${ }); the first error returned by `resolve` is returned. The
@@ -71,7 +86,13 @@ bool HasReferences(std::string_view text);
 //                     ${ref:T.instance[j].private_ip} references joined with
 //                     "," (empty for instance 0). Being ref: references they
 //                     become dependency edges: instance 1 waits for 0, and
-//                     instances >= N wait for 0..N-1. Cassandra seeds use N=2.
+//                     instances >= N wait for 0..N-1.
+//   ${self.seeds:N}   seeds for a node joining a ring: the same edges, but
+//                     the value is up to N private IPs of the tier's *other*
+//                     members in state when it is made (at the first deploy
+//                     the prior ones; for a node made again, the surviving
+//                     ones). Kept as recorded afterwards, never stale.
+//                     Cassandra seeds use N=2.
 // A native group (index -1) has no index: ${self.index} and
 // ${self.prior_private_ips:N} are InvalidArgument there. "$${" is kept as
 // is (ResolveReferencesWith turns it into "${" later).

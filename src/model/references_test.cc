@@ -102,7 +102,9 @@ TEST(ExpandSelfReferencesTest, ErrorsNameTheExpression) {
 
 // Seeds through ${self.prior_private_ips:2} are real edges: instance 1 waits
 // for 0, and every later instance for 0 and 1 (and for nothing later).
-TEST(ExpandSelfReferencesTest, SeedReferencesBecomeDependencies) {
+class SeedEdgesTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SeedEdgesTest, SeedReferencesBecomeDependencies) {
   spec::Spec s;
   s.deployment = "demo";
   spec::ProviderSpec p;
@@ -116,8 +118,7 @@ TEST(ExpandSelfReferencesTest, SeedReferencesBecomeDependencies) {
   db.count = 4;
   db.size = "m";
   db.image = "debian-12";
-  db.user_data = spec::UserDataSpec{"/t/db.tmpl", {{"seeds", "${self.prior_private_ips:2}"},
-                                                   {"index", "${self.index}"}}, {}};
+  db.user_data = spec::UserDataSpec{"/t/db.tmpl", {{"seeds", GetParam()}, {"index", "${self.index}"}}, {}};
   s.tiers = {db};
   Diagnostics diags;
   Expansion ex = Expand(s, [](const std::string&) { return ProviderTraits{}; }, &diags);
@@ -136,6 +137,23 @@ TEST(ExpandSelfReferencesTest, SeedReferencesBecomeDependencies) {
   EXPECT_EQ(deps["db.instance[1]"], V{"db.instance[0]"});
   EXPECT_EQ(deps["db.instance[2]"], (V{"db.instance[0]", "db.instance[1]"}));
   EXPECT_EQ(deps["db.instance[3]"], (V{"db.instance[0]", "db.instance[1]"}));
+}
+
+// ${self.seeds:2} has the same edges as ${self.prior_private_ips:2}; its
+// value is resolved from state when the node is made (state/references.h).
+INSTANTIATE_TEST_SUITE_P(PriorAndSeeds, SeedEdgesTest,
+                         ::testing::Values("${self.prior_private_ips:2}", "${self.seeds:2}"));
+
+TEST(ExpandSelfReferencesTest, SelfSeedsNamesTheInstance) {
+  auto r = ExpandSelfReferences(json("${self.seeds:2}"), SelfValues{"db", 3, "", "", "", ""});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "${seeds:db.instance[3]:2}");
+  auto seeds = ParseSeedsReference("seeds:db.instance[3]:2");
+  ASSERT_TRUE(seeds.ok());
+  EXPECT_EQ(seeds->member.index, 3);
+  EXPECT_EQ(seeds->count, 2);
+  EXPECT_FALSE(ExpandSelfReferences(json("${self.seeds:x}"), SelfValues{"db", 1, "", "", "", ""}).ok());
+  EXPECT_FALSE(ExpandSelfReferences(json("${self.seeds:2}"), SelfValues{"db", -1, "", "", "", ""}).ok());
 }
 
 }  // namespace

@@ -343,6 +343,12 @@ class Planner {
       auto v = ResolveKept(it.value(), prior_var, &unknown);
       if (!v.ok()) return v.status().WithPrefix(addr + " user_data var '" + it.key() + "'");
       bool input = !model::ReferencedAddresses(it.value(), known_).empty();
+      // ${self.seeds:N} only means something when the node is made: kept, never stale.
+      if (prior_var && !replace_requested && it.value().dump().find("${" + std::string(model::kSeedsPrefix)) !=
+                                                 std::string::npos) {
+        out["vars"][it.key()] = *prior_var;
+        continue;
+      }
       if (input && prior_var && *v != *prior_var && !replace_requested) {
         for (std::string& w : StaleReasons(it.value(), *prior_var)) why.push_back(std::move(w));
         stale_after_apply->insert(unknown.begin(), unknown.end());

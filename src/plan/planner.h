@@ -17,7 +17,8 @@
 // (seeds, contact points, targets) is what the instance booted with. When
 // only such values differ, the instance is a no-op marked stale (the recorded
 // values are kept); a change of the template, its digest or a literal var
-// still replaces. PlanInput::replace forces a replace.
+// still replaces. PlanInput::replace forces a replace. A ${seeds:...} var
+// (self.seeds:N) is kept as recorded without being stale.
 // Known after apply: a reference to a resource that this plan creates or
 // replaces (or to a tier whose members change) cannot be resolved yet; the
 // value is "(known after apply)", so the dependent differs from its prior

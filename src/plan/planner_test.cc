@@ -242,6 +242,38 @@ TEST_F(PlannerTest, ReusedResourceIsNotDeletedOutsideWhenUnlisted) {
   EXPECT_EQ(Find(MustPlan(in), "ssh_key.ops@cloud")->action, Action::kCreate);
 }
 
+// A Cassandra node made again seeds from the surviving members, never from
+// itself alone; the others' seeds are kept as they booted with, not stale.
+TEST_F(PlannerTest, ANodeMadeAgainSeedsFromTheSurvivors) {
+  spec::Spec s = DemoSpec();
+  s.tiers[0].user_data = spec::UserDataSpec{"/t/db.tmpl", {{"seeds", "${self.seeds:2}"}}, {}};
+  state::State st = Deployed(s);
+  auto seeds = [&](const state::State& in, int i) {
+    return in.resources.at("db.instance[" + std::to_string(i) + "]").attributes["user_data"]["vars"]["seeds"];
+  };
+  auto ip = [&](int i) {
+    return st.resources.at("db.instance[" + std::to_string(i) + "]").outputs["private_ip"].get<std::string>();
+  };
+  EXPECT_EQ(seeds(st, 0), "");
+  EXPECT_EQ(seeds(st, 1), ip(0));
+  EXPECT_EQ(seeds(st, 2), ip(0) + "," + ip(1));
+  EXPECT_FALSE(MustPlan(Input(Desired(s), st)).HasChanges());
+
+  PlanInput in = Input(Desired(s), st);
+  for (auto& [provider, list] : in.observed)
+    list.erase(std::remove_if(list.begin(), list.end(), [](const auto& o) { return o.address == "db.instance[0]"; }),
+               list.end());
+  Plan p = MustPlan(in);
+  EXPECT_EQ(Find(p, "db.instance[0]")->action, Action::kCreate);
+  EXPECT_EQ(Find(p, "db.instance[1]")->action, Action::kNoop);
+  EXPECT_TRUE(Find(p, "db.instance[1]")->stale.empty());
+  EXPECT_TRUE(Find(p, "db.instance[2]")->stale.empty());
+  std::string one = ip(1), two = ip(2);
+  cloud_.Apply(p, &st);
+  EXPECT_EQ(seeds(st, 0), one + "," + two);
+  EXPECT_EQ(Find(MustPlan(Input(Desired(s), st)), "db.instance[2]")->action, Action::kNoop);
+}
+
 TEST_F(PlannerTest, AVolumesDeleteSaysItsDataGoes) {
   state::State st = Deployed(DemoSpec(3));
   Plan down = MustPlan(Input(Desired(DemoSpec(2)), st));

@@ -109,7 +109,7 @@ TEST(ConfigsTest, MultiCloudShape) {
   const TierSpec* mon = spec->FindTier("monitoring");
   ASSERT_TRUE(do_ring && gce_ring && api && mon);
   EXPECT_NE(spec->providers.at(do_ring->provider).type, spec->providers.at(gce_ring->provider).type);
-  EXPECT_EQ(do_ring->user_data->vars["seeds"], "${self.prior_private_ips:2}");
+  EXPECT_EQ(do_ring->user_data->vars["seeds"], "${self.seeds:2}");
   EXPECT_EQ(gce_ring->references, std::vector<std::string>{"cassandra-do"});
   ASSERT_TRUE(api->group);
   EXPECT_EQ(api->user_data->vars["monitoring"], "${tiers.monitoring.private_ip}");

@@ -196,11 +196,14 @@ bool Substituter::Expand(std::string_view expr, const SourceRange& where, Allow 
       return false;
     }
     static const std::vector<std::string> kSelf = {"index", "name", "tier", "provider", "region", "zone"};
-    bool prior = StartsWith(attr, "prior_private_ips:") && attr.size() > 18 && attr.size() <= 22 &&
-                 std::all_of(attr.begin() + 18, attr.end(), [](char c) { return c >= '0' && c <= '9'; });
+    auto counted = [&](std::string_view name) {
+      return StartsWith(attr, name) && attr.size() > name.size() && attr.size() <= name.size() + 4 &&
+             std::all_of(attr.begin() + name.size(), attr.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    bool prior = counted("prior_private_ips:") || counted("seeds:");
     if (!prior && std::find(kSelf.begin(), kSelf.end(), attr) == kSelf.end()) {
       diags->Error(where, "unknown self attribute in " + shown + "; expected one of: " + Join(kSelf, ", ") +
-                              ", prior_private_ips:N");
+                              ", prior_private_ips:N, seeds:N");
       return false;
     }
     out->value += "${" + std::string(expr) + "}";

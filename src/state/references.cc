@@ -125,9 +125,33 @@ Result<nlohmann::json> ResolveRef(std::string_view expr, const State& st) {
   return Status::NotFound("${" + ref + "}: " + key + " has no output '" + output + "' (known after apply)");
 }
 
+// Up to N private IPs of the tier's other instances in state, by index:
+// the prior ones at the first deploy (the later ones wait for this one), the
+// surviving ones when this one is made again. Members without an address
+// yet are left out.
+Result<nlohmann::json> ResolveSeeds(std::string_view expr, const State& st) {
+  auto seeds = model::ParseSeedsReference(expr);
+  if (!seeds.ok()) return seeds.status();
+  std::vector<std::pair<int, std::string>> found;
+  for (const auto& [key, rs] : st.resources) {
+    auto a = model::Address::Parse(key);
+    if (!a.ok() || a->tier != seeds->member.tier || a->kind != model::Kind::kInstance || a->index == seeds->member.index)
+      continue;
+    auto ip = rs.outputs.find("private_ip");
+    if (ip != rs.outputs.end() && ip->is_string() && !ip->get<std::string>().empty())
+      found.push_back({a->index, ip->get<std::string>()});
+  }
+  std::sort(found.begin(), found.end());
+  std::string joined;
+  for (size_t i = 0; i < found.size() && static_cast<int>(i) < seeds->count; ++i)
+    joined += (i ? "," : "") + found[i].second;
+  return nlohmann::json(joined);
+}
+
 }  // namespace
 
 Result<nlohmann::json> ResolveReference(std::string_view expression, const State& state) {
+  if (expression.substr(0, model::kSeedsPrefix.size()) == model::kSeedsPrefix) return ResolveSeeds(expression, state);
   if (expression.substr(0, model::kTiersPrefix.size()) == model::kTiersPrefix) return ResolveTier(expression, state);
   if (expression.substr(0, model::kRefPrefix.size()) == model::kRefPrefix) return ResolveRef(expression, state);
   return Status::InvalidArgument("${" + std::string(expression) +

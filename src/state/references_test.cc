@@ -55,6 +55,23 @@ TEST(ResolveReferencesTest, TierAttributesInIndexOrder) {
   EXPECT_EQ((*r)["lb"], "http://198.51.100.7:80/");
 }
 
+// Seeds: the other members with an address, by index, up to N. A node made
+// again (here 0) seeds from the survivors; at the first deploy only the
+// prior ones exist.
+TEST(ResolveReferencesTest, SeedsAreTheOtherMembersInState) {
+  State st = StateWithRing();  // db 0, 1, 2 (no private IP), 10
+  EXPECT_EQ(*ResolveReference("seeds:db.instance[0]:2", st), "10.0.0.1,10.0.0.10");
+  EXPECT_EQ(*ResolveReference("seeds:db.instance[1]:2", st), "10.0.0.0,10.0.0.10");
+  EXPECT_EQ(*ResolveReference("seeds:db.instance[10]:2", st), "10.0.0.0,10.0.0.1");
+  EXPECT_EQ(*ResolveReference("seeds:db.instance[10]:1", st), "10.0.0.0");
+  State first;
+  first.resources["db.instance[0]"] = Rs("db.instance[0]", "demo-db-0", {{"private_ip", "10.0.0.0"}});
+  EXPECT_EQ(*ResolveReference("seeds:db.instance[1]:2", first), "10.0.0.0");
+  EXPECT_EQ(*ResolveReference("seeds:db.instance[0]:2", State{}), "");
+  EXPECT_FALSE(ResolveReference("seeds:db.lb:2", st).ok());
+  EXPECT_FALSE(ResolveReference("seeds:db.instance[0]:x", st).ok());
+}
+
 TEST(ResolveReferencesTest, MissingPrivateIpIsKnownAfterApply) {
   auto r = ResolveReferences(json("${tiers.db.private_ips}"), StateWithRing());
   ASSERT_FALSE(r.ok());

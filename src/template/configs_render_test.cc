@@ -229,14 +229,24 @@ sys.exit(1 if bad else 0)
   if (!HasFailure()) fs::remove_all(dir);
 }
 
-// Seeds: node 0 seeds itself only, node 1 node 0, node >= 2 nodes 0 and 1
-// (the template adds the node's own address when its index < seed_count).
+// Seeds (${self.seeds:2}): rendered against a state holding the whole ring,
+// as for a node made again, each node gets two other members; at the first
+// deploy (only the prior nodes in state) node 0 gets none, node 1 node 0,
+// node >= 2 nodes 0 and 1 (the template adds the node's own address when its
+// index < seed_count and it was given no more seeds than its index).
 TEST(TemplateConfigsTest, QuickstartSeedsAndEdges) {
   Deployment d = Build(fs::path(ORCH_SOURCE_DIR) / "configs/quickstart.yaml");
   ASSERT_EQ(d.rendered.count("cassandra.instance[2]"), 1u);
-  EXPECT_EQ(EnvLine(d.rendered["cassandra.instance[0]"].text, "SEEDS"), "\"\"");
-  EXPECT_EQ(EnvLine(d.rendered["cassandra.instance[1]"].text, "SEEDS"), "\"10.0.1.10\"");
+  EXPECT_EQ(EnvLine(d.rendered["cassandra.instance[0]"].text, "SEEDS"), "\"10.0.1.11,10.0.1.12\"");
+  EXPECT_EQ(EnvLine(d.rendered["cassandra.instance[1]"].text, "SEEDS"), "\"10.0.1.10,10.0.1.12\"");
   EXPECT_EQ(EnvLine(d.rendered["cassandra.instance[2]"].text, "SEEDS"), "\"10.0.1.10,10.0.1.11\"");
+  state::State first = d.state;  // as the first deploy makes node i: nodes < i exist
+  for (int i = 2; i >= 0; --i) {
+    first.resources.erase("cassandra.instance[" + std::to_string(i) + "]");
+    auto seeds = state::ResolveReference("seeds:cassandra.instance[" + std::to_string(i) + "]:2", first);
+    ASSERT_TRUE(seeds.ok()) << seeds.status().ToString();
+    EXPECT_EQ(*seeds, i == 0 ? "" : i == 1 ? "10.0.1.10" : "10.0.1.10,10.0.1.11");
+  }
   EXPECT_EQ(EnvLine(d.rendered["cassandra.instance[2]"].text, "NODE_INDEX"), "\"2\"");
   EXPECT_EQ(EnvLine(d.rendered["cassandra.instance[2]"].text, "DEFAULT_DC"), "\"do-nyc3\"");
   EXPECT_EQ(EnvLine(d.rendered["api.instance[0]"].text, "CASSANDRA_CONTACT_POINTS"), "10.0.1.10,10.0.1.11,10.0.1.12");

@@ -84,8 +84,9 @@ Result<RenderedText> RenderTracked(const std::string& text, const std::string& f
               (scope->empty() ? std::string("per-instance values are added when the spec is expanded")
                : name == "index" ? "a native instance group's members have no index"
                                  : Defined(*scope)) +
-              (name.rfind("prior_private_ips", 0) == 0 ? "; ${self.prior_private_ips:N} works in user_data vars only"
-                                                       : ""));
+              (name.rfind("prior_private_ips", 0) == 0 || name.rfind("seeds", 0) == 0
+                   ? "; ${self." + name.substr(0, name.find(':')) + ":N} works in user_data vars only"
+                   : ""));
       }
       if (!name.empty() && scope->is_object() && scope->contains(name) && !(*scope)[name].is_null()) {
         emit(model::ValueText((*scope)[name]), i);

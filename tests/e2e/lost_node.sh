@@ -2,7 +2,8 @@
 # A lost node costs one node (docs/spec.md#creation-inputs), on each cloud
 # against cloudsim: deploy a spec, delete one Cassandra instance through the
 # cloud's own API as an operator's script would, and the next deploy makes
-# exactly that instance and re-attaches its data volume (which survived):
+# exactly that instance, seeding from the surviving members, and re-attaches
+# its data volume (which survived):
 # one create and one attach, nothing replaced. The other instances (by the
 # cloud's own ids) and every volume keep their ids; the instances whose
 # user_data took the lost node's address are listed stale, not replaced;
@@ -86,7 +87,10 @@ PY
   orch deploy "$spec" --replace api --auto-approve >"$work/replace-deploy.out" 2>&1 || { tail -20 "$work/replace-deploy.out"; fail "deploy --replace api"; }
   orch plan "$spec" >"$work/replace-after.out" 2>&1
   if grep -q "^  ! api\." "$work/replace-after.out"; then cat "$work/replace-after.out"; fail "api is still stale after --replace"; fi
-  grep -q "^  ! cassandra.instance\[2\]" "$work/replace-after.out" || { cat "$work/replace-after.out"; fail "cassandra.instance[2] should still be stale"; }
+  grep -qF "  ! monitoring.instance[0] (stale: cassandra.instance[1] public_ip changed)" "$work/replace-after.out" ||
+    { cat "$work/replace-after.out"; fail "monitoring.instance[0] should still be stale"; }
+  # Seeds are read at first boot only: the other Cassandra nodes are never stale.
+  if grep -q "^  ! cassandra\." "$work/replace-after.out"; then cat "$work/replace-after.out"; fail "a Cassandra node is listed stale"; fi
 }
 
 # lose CLOUD SPEC DEPLOYMENT TIER: the scenario on one cloud (CLOUD as
@@ -154,6 +158,16 @@ for k in b:
         assert a[k] == a[lost] or a[k].endswith("-1"), (a[k], a[lost])
     else:
         assert a[k] == b[k], "%s: %s -> %s" % (k, b[k], a[k])
+PY
+  # Made again, it seeds from the surviving members (nodes 0 and 2), never from itself alone.
+  python3 - "$state" "$tier" <<'PY' || fail "$cloud: the new node does not seed from the survivors"
+import json, sys
+r = json.load(open(sys.argv[1]))["resources"]
+t = sys.argv[2]
+seeds = r[t + ".instance[1]"]["attributes"]["user_data"]["vars"].get("seeds")
+if seeds is not None:
+    want = ",".join(r["%s.instance[%d]" % (t, i)]["outputs"]["private_ip"] for i in (0, 2))
+    assert seeds == want, (seeds, want)
 PY
   orch plan "$spec" --detailed-exitcode >"$work/$cloud.plan2.out" 2>&1 || { cat "$work/$cloud.plan2.out"; fail "$cloud: not converged"; }
   grep -q "^No changes." "$work/$cloud.plan2.out" || { cat "$work/$cloud.plan2.out"; fail "$cloud: no 'No changes.'"; }
