@@ -117,6 +117,18 @@ if orch state mv --deployment quickstart cassandra.volume.data[0] cassandra.volu
   fail "a second state mv of the same address succeeded"
 fi
 grep -qF "error: no resource 'cassandra.volume.data[0]' in state" "$work/mv2.out" || { cat "$work/mv2.out"; fail "state mv of an address not in state"; }
+if orch state mv --deployment quickstart front.instance[0] cassandra.instance[0] >"$work/mv3.out" 2>&1; then
+  fail "state mv onto a recorded address succeeded"
+fi
+grep -qF "cannot move 'front.instance[0]' to 'cassandra.instance[0]': the state already records id" "$work/mv3.out" ||
+  { cat "$work/mv3.out"; fail "state mv onto a recorded address: message"; }
+# A move to a tier the spec does not declare: an error at the entry, before any cloud is asked.
+cp configs/disk.yaml configs/bad.yaml
+printf 'moved:\n  - {from: front, to: nowhere}\n' >>configs/bad.yaml
+line=$(wc -l <configs/bad.yaml)
+if orch validate configs/bad.yaml >"$work/bad.out" 2>&1; then fail "a move to an undeclared tier validates"; fi
+grep -qF "configs/bad.yaml:$line:5: error: tier 'nowhere' is not declared in the spec" "$work/bad.out" ||
+  { cat "$work/bad.out"; fail "the undeclared tier's error"; }
 cloud >"$work/cloud.mv"
 same "$work/cloud.after" "$work/cloud.mv" || fail "state mv changed the cloud"
 echo "state mv: no create and no delete for the moved volumes"
