@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Renames without loss (docs/spec.md#moved): configs/quickstart.yaml deployed
-# to cloudsim, then its tier 'api' renamed to 'front' with a `moved:` entry.
-# The plan moves every api.* address and creates, deletes and replaces
-# nothing; the deploy records the move (serial bumped) and the next plan says
+# to cloudsim, then its tiers 'api' (a DigitalOcean group behind a load
+# balancer) and 'monitoring' (a GCE instance with a static IP) renamed to
+# 'front' and 'observer' with `moved:` entries. The plan moves every address
+# of both and creates, updates, deletes and replaces nothing; the deploy records the move (serial bumped) and the next plan says
 # "No changes.". Then the cassandra volumes are renamed in the spec and moved
 # by hand with `orchestrator state mv`: again no create and no delete. The
 # cloud keeps every resource, with the same id and name, throughout.
@@ -45,9 +46,12 @@ cloud >"$work/cloud.before"
 [ -s "$work/cloud.before" ] || fail "cloudsim holds no resource after the deploy"
 
 # The renamed tier: its key and the firewall sources naming it.
-sed -e 's/^  api:$/  front:/' -e 's/tier:api/tier:front/g' configs/quickstart.yaml >configs/renamed.yaml
-printf 'moved:\n  - {from: api, to: front}\n' >>configs/renamed.yaml
-grep -q '^  front:$' configs/renamed.yaml || fail "the tier was not renamed in the copy"
+sed -e 's/^  api:$/  front:/' -e 's/tier:api/tier:front/g' \
+  -e 's/^  monitoring:$/  observer:/' -e 's/tier:monitoring/tier:observer/g' -e 's/tiers\.monitoring\./tiers.observer./g' \
+  configs/quickstart.yaml >configs/renamed.yaml
+printf 'moved:\n  - {from: api, to: front}\n  - {from: monitoring, to: observer}\n' >>configs/renamed.yaml
+grep -q '^  front:$' configs/renamed.yaml && grep -q '^  observer:$' configs/renamed.yaml ||
+  fail "the tiers were not renamed in the copy"
 
 orch plan configs/renamed.yaml --json >"$work/plan.json" 2>"$work/plan.err" || { cat "$work/plan.err"; fail "plan --json"; }
 python3 - "$work/plan.json" <<'PY' || fail "the renamed tier's plan"
@@ -57,15 +61,19 @@ s = p["summary"]
 assert s["create"] == 0 and s["destroy"] == 0 and s["replace"] == 0 and s["adopt"] == 0, s
 moved = {m["from"]: m["to"] for m in p["moved"]}
 assert s["moved"] == len(moved) > 0, (s, moved)
-assert all(f.startswith("api.") and t == "front." + f[4:] for f, t in moved.items()), moved
-assert "api.instance[0]" in moved, moved
+renamed = {"api": "front", "monitoring": "observer"}
+for f, t in moved.items():
+    tier, rest = f.split(".", 1)
+    assert t == renamed[tier] + "." + rest, (f, t)
+for a in ("api.instance[0]", "api.lb", "monitoring.instance[0]", "monitoring.fip[0]"):
+    assert a in moved, (a, moved)
 for c in p["changes"]:
-    assert not c["address"].startswith("api."), c["address"]
+    assert c["address"].split(".")[0] not in renamed, c["address"]
     assert c["action"] == "no-op", (c["address"], c["action"], c["reason"])
 PY
 orch plan configs/renamed.yaml >"$work/plan.out" 2>&1 || { cat "$work/plan.out"; fail "plan"; }
 grep -qxF "  # api.instance[0] has moved to front.instance[0]" "$work/plan.out" || { cat "$work/plan.out"; fail "the plan does not show the move"; }
-grep -q "^Plan: 0 to add, 0 to change, 0 to replace, 0 to destroy, 0 to adopt, 4 to move.$" "$work/plan.out" ||
+grep -q "^Plan: 0 to add, 0 to change, 0 to replace, 0 to destroy, 0 to adopt, 7 to move.$" "$work/plan.out" ||
   { cat "$work/plan.out"; fail "the plan's summary"; }
 echo "renamed tier plans: $(grep '^Plan:' "$work/plan.out")"
 
@@ -75,10 +83,11 @@ orch deploy configs/renamed.yaml --auto-approve >"$work/redeploy.out" 2>&1 || { 
 python3 - "$state" <<'PY' || fail "the state after the move"
 import json, sys
 r = json.load(open(sys.argv[1]))["resources"]
-assert not [a for a in r if a.startswith("api.")], sorted(r)
-assert "front.instance[0]" in r, sorted(r)
+old = ("api.", "monitoring.")
+assert not [a for a in r if a.startswith(old)], sorted(r)
+assert "front.instance[0]" in r and "observer.fip[0]" in r, sorted(r)
 for a, v in r.items():
-    assert not [d for d in v.get("depends_on", []) if d.startswith("api.")], (a, v["depends_on"])
+    assert not [d for d in v.get("depends_on", []) if d.startswith(old)], (a, v["depends_on"])
 PY
 cloud >"$work/cloud.after"
 same "$work/cloud.before" "$work/cloud.after" || fail "the cloud's resources (ids, names) changed with the move"
