@@ -5,12 +5,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "http/curl_transport.h"
 #include "model/expand.h"
 #include "providers/builtin.h"
 #include "spec/loader.h"
+#include "state/moves.h"
 #include "util/sha256.h"
 #include "util/strings.h"
 
@@ -216,7 +218,16 @@ std::vector<model::Resource> ExpandAndValidate(const spec::Spec& spec, const Run
     }
     p->second->Validate(r, at, diags);
   }
+  std::set<std::string> declared;
+  for (const model::Resource& r : ex.resources) declared.insert(r.address.ToString());
+  diags->Append(state::CheckMoves(MovesOf(spec), declared));
   return ex.resources;
+}
+
+std::vector<state::Move> MovesOf(const spec::Spec& spec) {
+  std::vector<state::Move> out;
+  for (const spec::MovedSpec& m : spec.moved) out.push_back({m.from, m.to, m.where});
+  return out;
 }
 
 std::string DesiredDigest(const std::vector<model::Resource>& desired) {

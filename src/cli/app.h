@@ -17,6 +17,7 @@
 #include "plan/plan.h"
 #include "spec/spec.h"
 #include "state/file_state_store.h"
+#include "state/moves.h"
 #include "state/state_store.h"
 #include "util/diagnostic.h"
 
@@ -78,11 +79,15 @@ nlohmann::json ProviderConfigsToJson(const std::map<std::string, engine::Provide
 std::map<std::string, engine::ProviderConfig> ProviderConfigsFromJson(const nlohmann::json& j);
 
 // Expands a spec into resources with the runtime's provider traits and runs
-// every provider's offline Validate. Problems go to *diags.
+// every provider's offline Validate, and checks the spec's `moved:` entries
+// against the resources it declares. Problems go to *diags.
 std::vector<model::Resource> ExpandAndValidate(const spec::Spec& spec, const Runtime& rt, Diagnostics* diags);
 
 // sha256 hex of the canonical JSON of the desired resources.
 std::string DesiredDigest(const std::vector<model::Resource>& desired);
+
+// The spec's `moved:` entries as state moves (checked by ExpandAndValidate).
+std::vector<state::Move> MovesOf(const spec::Spec& spec);
 
 // Asks "Do you want to ...? Only 'yes' will be accepted:" on the terminal.
 // Refuses (returns false with a message) when stdin is not a terminal.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "plan/protect.h"
 #include "plan/targets.h"
 #include "state/file_state_store.h"
+#include "state/moves.h"
 #include "util/strings.h"
 
 namespace orch::cli {
@@ -36,6 +38,7 @@ struct Session {
   std::vector<model::Resource> desired;
   std::string digest;
   std::map<std::string, std::string> protected_tiers;  // tier -> where `protect: true` is
+  std::vector<state::Move> moves;  // the spec's `moved:` entries
 };
 
 // Loads the spec, wires and configures its providers, expands it.
@@ -63,6 +66,7 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
     s.desired = ExpandAndValidate(*spec, *s.rt, &diags);
     if (!diags.HasErrors()) CheckUserData(*spec, s.desired, &diags);
     s.digest = DesiredDigest(s.desired);
+    s.moves = MovesOf(*spec);
   }
   PrintDiagnostics(diags, stderr);
   if (diags.HasErrors()) {
@@ -159,6 +163,28 @@ void PrintOutputs(state::StateStore* store) {
   if (!text.empty()) std::printf("\nOutputs:\n%s", text.c_str());
 }
 
+// `state rm` / `state mv`: under the lock of `operation`, reads the state,
+// lets `edit` change it and writes it back (serial bumped). `edit` returns
+// what to print, or an error (then nothing is written).
+int EditState(state::FileStateStore& store, const std::string& operation,
+              const std::function<Result<std::string>(state::State&)>& edit) {
+  auto lock = store.Lock(operation, 0);
+  if (!lock.ok()) {
+    Fail(lock.status().message());
+    return kExitError;
+  }
+  auto st = store.Read();
+  Result<std::string> done = st.ok() ? edit(*st) : Result<std::string>(st.status());
+  Status written = done.ok() ? store.Write(*st, st->serial) : done.status();
+  (void)store.Unlock(lock->id);
+  if (!written.ok()) {
+    Fail(written.message());
+    return kExitError;
+  }
+  std::fputs(done->c_str(), stdout);
+  return kExitOk;
+}
+
 int FinishApply(const engine::ApplyResult& r, ProgressObserver* progress, const char* verb) {
   progress->Finish();
   PrintDiagnostics(r.diags, stderr);
@@ -246,6 +272,7 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
   ProgressObserver progress(stderr, false, color, 0);
   engine::DeployerOptions options = MakeDeployerOptions(s->deployment, 10, *timeout, &progress, s->spec_dir);
   if (!SetReplace(s->desired, a.replace, &options)) return kExitError;
+  options.moves = s->moves;
   engine::Deployer d(std::move(options), s->store.get(), s->rt->providers);
   auto p = d.PlanDeploy(s->desired, s->digest);
   if (!p.ok()) {
@@ -300,6 +327,7 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
     Fail("--replace applies to planning; give it to 'orchestrator plan --out' instead of a saved plan");
     return kExitError;
   }
+  options.moves = s->moves;
   engine::Deployer d(std::move(options), s->store.get(), s->rt->providers);
   plan::Plan p;
   if (plan_file) {
@@ -416,33 +444,25 @@ int RunState(const GlobalOptions& g, const StateArgs& a) {
     std::printf("Removed the lock of deployment '%s'.\n", dep->c_str());
     return kExitOk;
   }
+  if (a.action == "mv") {
+    return EditState(store, "state mv", [&](state::State& st) -> Result<std::string> {
+      auto moved = state::ApplyMoves({{a.address, a.to, {}}}, &st, /*require_from=*/true);
+      if (!moved.ok()) return moved.status();
+      std::string out;
+      for (const state::MovedAddress& m : *moved) out += "Moved " + m.from + " to " + m.to + "\n";
+      return out + "The cloud resources are untouched and keep their names; the next plan finds them at the new " +
+             (moved->size() == 1 ? "address.\n" : "addresses.\n");
+    });
+  }
   if (a.action == "rm") {
-    auto lock = store.Lock("state rm", 0);
-    if (!lock.ok()) {
-      Fail(lock.status().message());
-      return kExitError;
-    }
-    auto st = store.Read();
-    int code = kExitOk;
-    if (!st.ok()) {
-      Fail(st.status().message());
-      code = kExitError;
-    } else if (!st->resources.erase(a.address) && !st->intents.erase(a.address)) {
-      Fail("no resource '" + a.address + "' in the state of deployment '" + *dep + "'; see 'orchestrator state list'");
-      code = kExitError;
-    } else {
-      Status w = store.Write(*st, st->serial);
-      if (!w.ok()) {
-        Fail(w.message());
-        code = kExitError;
-      } else {
-        std::printf("Removed %s from the state (the cloud resource itself is untouched; the next plan will "
-                    "offer to adopt or delete it).\n",
-                    a.address.c_str());
-      }
-    }
-    (void)store.Unlock(lock->id);
-    return code;
+    return EditState(store, "state rm", [&](state::State& st) -> Result<std::string> {
+      if (!st.resources.erase(a.address) && !st.intents.erase(a.address))
+        return Status::NotFound("no resource '" + a.address + "' in the state of deployment '" + *dep +
+                                "'; see 'orchestrator state list'");
+      return "Removed " + a.address +
+             " from the state (the cloud resource itself is untouched; the next plan will offer to adopt or delete "
+             "it).\n";
+    });
   }
   auto st = store.Read();
   if (!st.ok()) {

@@ -76,8 +76,9 @@ struct TeardownArgs {
 int RunTeardown(const GlobalOptions& g, const TeardownArgs& a);
 
 struct StateArgs {
-  std::string action;  // list | show | rm | unlock
-  std::string address;
+  std::string action;  // list | show | rm | mv | unlock
+  std::string address;  // show, rm; mv: FROM (a tier or an address)
+  std::string to;       // mv: TO
   std::string spec;
   std::string deployment;
   std::vector<std::string> vars;

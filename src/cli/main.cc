@@ -99,6 +99,10 @@ int main(int argc, char** argv) {
   auto* state_rm = state->add_subcommand("rm", "Forget a resource without deleting it in the cloud");
   state_rm->add_option("ADDRESS", sa.address)->required();
   add_state_target(state_rm);
+  auto* state_mv = state->add_subcommand("mv", "Move a tier or a resource to a new address, keeping the cloud resources");
+  state_mv->add_option("FROM", sa.address, "Tier name or resource address recorded in state")->required();
+  state_mv->add_option("TO", sa.to, "New tier name or address (of the same kind)")->required();
+  add_state_target(state_mv);
   auto* state_unlock = state->add_subcommand("unlock", "Remove a lock left by a process that is gone");
   add_state_target(state_unlock);
 
@@ -141,7 +145,7 @@ int main(int argc, char** argv) {
   if (deploy->parsed()) return RunDeploy(g, da);
   if (teardown->parsed()) return RunTeardown(g, ta);
   if (state->parsed()) {
-    for (auto* c : {state_list, state_show, state_rm, state_unlock}) {
+    for (auto* c : {state_list, state_show, state_rm, state_mv, state_unlock}) {
       if (c->parsed()) sa.action = c->get_name();
     }
     return RunState(g, sa);

@@ -8,6 +8,7 @@
 
 #include "engine/state_writer.h"
 #include "model/resource.h"
+#include "state/moves.h"
 
 namespace orch::engine {
 namespace {
@@ -124,6 +125,13 @@ Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Re
   req.teardown = teardown;
   req.desired = desired;
   req.state = std::move(*stored);
+  std::vector<state::MovedAddress> moved;
+  if (!teardown && !options_.moves.empty()) {
+    Result<std::vector<state::MovedAddress>> applied = state::ApplyMoves(options_.moves, &req.state);
+    if (!applied.ok()) return applied.status();
+    moved = std::move(*applied);
+  }
+  if (!teardown) state::KeepRecordedNames(req.state, &req.desired);
   UpgradeRecordedUserData(desired, options_.spec_dir, &req.state);
   req.spec_digest = spec_digest;
   req.replace = options_.replace;
@@ -139,6 +147,7 @@ Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Re
   if (!plan.ok()) return plan.status();
   plan->deployment = options_.deployment;
   plan->teardown = teardown;
+  plan->moved = std::move(moved);
   plan->state_serial = req.state.serial;
   plan->state_lineage = req.state.lineage;
   if (!teardown) plan->spec_digest = spec_digest;
@@ -200,6 +209,20 @@ ApplyResult Deployer::Apply(const plan::Plan& plan) {
     return result;
   }
 
+  if (!plan.moved.empty()) {  // recorded first: the changes use the new addresses
+    state::State next = *stored;
+    Status st = state::MoveAddresses(plan.moved, &next);
+    if (st.ok()) st = store_->Write(next, stored->serial);
+    if (!st.ok()) {
+      result.diags.Append(Error("recording the plan's moves in state: " + st.ToString()));
+      return result;
+    }
+    stored = store_->Read();
+    if (!stored.ok()) {
+      result.diags.Append(Error("reading state: " + stored.status().ToString()));
+      return result;
+    }
+  }
   StateWriter writer(store_, std::move(*stored));
   if (options_.refresh && HasMutatingChanges(plan)) {
     state::State refreshed = writer.Snapshot();

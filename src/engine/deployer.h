@@ -8,10 +8,15 @@
 //    PlanDeploy first checks every desired resource names a configured
 //    provider whose Capabilities include its kind (InvalidArgument listing
 //    every offender otherwise).
+//    A deploy plan first applies DeployerOptions::moves to the state read
+//    (state/moves.h; Refresh then finds the moved cloud objects by id) and
+//    records the addresses moved in Plan::moved. Moved resources keep their
+//    recorded cloud names (state::KeepRecordedNames).
 //  Apply: lock ("deploy" or "teardown", waiting up to lock_timeout_ms), read
 //    the state and refuse unless its serial and lineage are the plan's
 //    ("state changed since this plan was made (serial X, now Y); run plan
-//    again"). When the plan has changes, Refresh again and persist updated
+//    again"). The plan's moves are written to the state first (one write,
+//    serial bumped). When the plan has changes, Refresh again and persist updated
 //    outputs (so references resolve to current IPs) and drop Intents whose
 //    address is neither observed nor changed by the plan (a create that
 //    failed cleanly and is no longer wanted), then run the Executor.
@@ -41,6 +46,7 @@
 #include "env/clock.h"
 #include "model/resource.h"
 #include "plan/plan.h"
+#include "state/moves.h"
 #include "state/state.h"
 #include "state/state_store.h"
 #include "util/status.h"
@@ -80,6 +86,8 @@ struct DeployerOptions {
   bool refresh = true;
   // Addresses a deploy replaces even when nothing changed (`--replace`).
   std::set<std::string> replace;
+  // The spec's `moved:` entries, applied to the state before planning.
+  std::vector<state::Move> moves;
 };
 
 class Deployer {

@@ -200,6 +200,71 @@ TEST_F(PlannerDeployTest, TeardownDeletesInReverseDependencyOrder) {
   EXPECT_EQ(store_.Read().value().serial, 0u);
 }
 
+// A tier renamed with a move: the state moves, the cloud keeps its
+// resources (found at the new addresses by id), nothing is made or deleted.
+TEST_F(PlannerDeployTest, MovedTierKeepsItsResources) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(PlanAndApply(d, Desired()).ok());
+  const state::State first = store_.Read().value();
+  std::map<std::string, std::string> ids;
+  for (const auto& [a, r] : first.resources) ids[a] = r.id;
+  const uint64_t serial = first.serial;
+  std::vector<model::Resource> renamed = {
+      Res("network.main", {{"cidr", "10.0.0.0/16"}}),
+      Res("data.instance[0]", {{"size", "s"}, {"network", "${ref:network.main.id}"}}, {"network.main"}),
+      Res("data.instance[1]", {{"size", "s"}, {"network", "${ref:network.main.id}"}}, {"network.main"}),
+      Res("api.instance[0]", {{"size", "s"}, {"db_hosts", "${tiers.data.private_ips}"}},
+          {"network.main", "data.instance[0]", "data.instance[1]"}),
+      Res("api.lb", {{"backend", "${ref:api.instance[0].private_ip}"}}, {"api.instance[0]"}),
+  };
+  cloud_.ResetCounters();
+  DeployerOptions o;
+  o.deployment = test::kDeployment;
+  o.observer = &observer_;
+  o.moves = {{"db", "data", {}}};
+  Deployer moving(o, &store_, {{"cloud", &cloud_}});
+  Result<plan::Plan> p = moving.PlanDeploy(renamed, "digest");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(AllNoop(*p)) << "no create, no delete: " << p->ToJson().dump();
+  EXPECT_EQ(p->moved, (std::vector<state::MovedAddress>{{"db.instance[0]", "data.instance[0]"},
+                                                        {"db.instance[1]", "data.instance[1]"}}));
+  EXPECT_TRUE(p->HasChanges());
+  EXPECT_EQ(store_.Read().value().serial, serial) << "planning writes nothing";
+  ApplyResult r = moving.Apply(*p);
+  ASSERT_TRUE(r.ok()) << (r.diags.empty() ? "" : FormatDiagnosticLine(r.diags.items()[0]));
+  EXPECT_EQ(cloud_.mutating_calls(), 0);
+  state::State after = store_.Read().value();
+  EXPECT_GT(after.serial, serial);
+  EXPECT_EQ(after.resources.at("data.instance[0]").id, ids.at("db.instance[0]"));
+  EXPECT_EQ(after.resources.at("data.instance[1]").id, ids.at("db.instance[1]"));
+  EXPECT_FALSE(after.resources.count("db.instance[0]"));
+  EXPECT_EQ(after.resources.at("api.instance[0]").depends_on,
+            (std::vector<std::string>{"data.instance[0]", "data.instance[1]", "network.main"}));
+
+  // Once applied, with the entry kept or dropped: no changes.
+  for (Deployer* again : {&moving, &d}) {
+    Result<plan::Plan> next = again->PlanDeploy(renamed, "digest");
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    EXPECT_FALSE(next->HasChanges()) << next->ToJson().dump();
+  }
+}
+
+TEST_F(PlannerDeployTest, MoveOntoARecordedAddressFailsThePlan) {
+  Deployer d = MakeDeployer();
+  ASSERT_TRUE(PlanAndApply(d, Desired()).ok());
+  DeployerOptions o;
+  o.deployment = test::kDeployment;
+  o.moves = {{"db.instance[1]", "db.instance[0]", SourceRange{"spec.yaml", {30, 5}, {30, 5}}}};
+  Deployer moving(o, &store_, {{"cloud", &cloud_}});
+  Result<plan::Plan> p = moving.PlanDeploy(Desired(), "digest");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message().rfind("spec.yaml:30:5: moved from 'db.instance[1]' to 'db.instance[0]': cannot "
+                                       "move 'db.instance[1]' to 'db.instance[0]': the state already records id ",
+                                       0),
+            0u)
+      << p.status().message();
+}
+
 }  // namespace
 }  // namespace orch::engine
 

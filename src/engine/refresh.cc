@@ -1,5 +1,6 @@
 #include "engine/refresh.h"
 
+#include <map>
 #include <set>
 #include <thread>
 #include <utility>
@@ -8,6 +9,23 @@
 #include "model/resource.h"
 
 namespace orch::engine {
+namespace {
+
+// A moved resource (state/moves.h) still carries the address tag it was
+// created with; the recorded resource with its id is the one it is.
+void FollowMoves(const state::State& state, const std::string& provider, std::vector<ObservedResource>* found) {
+  std::map<std::string, const state::ResourceState*> by_id;
+  for (const auto& [address, rs] : state.resources)
+    if (rs.provider == provider && !rs.id.empty()) by_id.emplace(rs.id, &rs);
+  for (ObservedResource& r : *found) {
+    auto it = r.id.empty() ? by_id.end() : by_id.find(r.id);
+    if (it == by_id.end() || it->second->address == r.address) continue;
+    if (!r.kind.empty() && !it->second->kind.empty() && r.kind != it->second->kind) continue;
+    r.address = it->second->address;
+  }
+}
+
+}  // namespace
 
 Result<RefreshResult> Refresh(const ProviderSet& providers, const std::string& deployment,
                               state::State* state, Observer* observer) {
@@ -31,6 +49,7 @@ Result<RefreshResult> Refresh(const ProviderSet& providers, const std::string& d
         slot.found = CallProvider("reading its resource lists", [&] { return slot.provider->Discover(deployment); });
       }
       if (slot.found.ok() && state) {  // recorded resources the lists cannot show
+        FollowMoves(*state, slot.name, &*slot.found);
         std::set<std::string> seen;
         for (const ObservedResource& r : *slot.found) seen.insert(r.address);
         std::vector<state::ResourceState> missing;

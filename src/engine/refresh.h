@@ -9,7 +9,9 @@
 //  * duplicates: a second (third...) resource claiming an address already
 //                seen (e.g. a create retried by hand); by_address keeps the
 //                one whose id the State records, else the first reported.
-// When `state` is given, recorded resources that were observed get their
+// When `state` is given, a resource whose id the state records under another
+// address than its address tag names (it was moved, state/moves.h) is
+// reported under the recorded address. Recorded resources that were observed get their
 // outputs (IPs, status...) and id updated in place from the cloud, so
 // references resolve to current values; the caller decides whether to
 // persist. Recorded resources not observed are listed in `missing`.

@@ -8,7 +8,9 @@
 //   "teardown": false,
 //   "state": {"lineage": "...", "serial": 7},
 //   "spec_digest": "sha256 hex",
-//   "summary": {"create": 3, "update": 1, "replace": 0, "destroy": 2, "adopt": 1, "noop": 9, "read": 0, "stale": 2},
+//   "summary": {"create": 3, "update": 1, "replace": 0, "destroy": 2, "adopt": 1, "noop": 9, "read": 0, "stale": 2,
+//               "moved": 2},
+//   "moved": [{"from": "web.instance[0]", "to": "front.instance[0]"}, ...],
 //   "changes": [{
 //     "address": "api.instance[2]", "kind": "instance", "action": "create",
 //     "provider": "do", "reason": "not in state",
@@ -22,7 +24,8 @@
 // }
 // "desired" is null for delete; "prior" is null when nothing is recorded or
 // observed (plain create). "summary" is informational and ignored on read.
-// "drift", "outside" and "stale" may be missing in files written before they existed.
+// "drift", "outside" and "stale" may be missing in files written before they
+// existed, and "moved" too (read as no move).
 #include "plan/plan.h"
 
 #include <algorithm>
@@ -163,16 +166,19 @@ Plan::Summary Plan::Summarize() const {
     }
     s.stale += !c.stale.empty();
   }
+  s.moved = static_cast<int>(moved.size());
   return s;
 }
 
 bool Plan::HasChanges() const {
-  return std::any_of(changes.begin(), changes.end(), [](const Change& c) { return c.action != Action::kNoop; });
+  return !moved.empty() ||
+         std::any_of(changes.begin(), changes.end(), [](const Change& c) { return c.action != Action::kNoop; });
 }
 
 Plan Plan::OutsideOnly() const {
   Plan out = *this;
   out.changes.clear();
+  out.moved.clear();  // a move is the spec's doing, never drift
   for (const Change& c : changes)
     if (c.outside) out.changes.push_back(c);
   return out;
@@ -187,7 +193,10 @@ json Plan::ToJson() const {
               {"spec_digest", spec_digest},
               {"summary",
                {{"create", s.create}, {"update", s.update}, {"replace", s.replace}, {"destroy", s.destroy},
-                {"adopt", s.adopt}, {"noop", s.noop}, {"read", s.read}, {"stale", s.stale}}}};
+                {"adopt", s.adopt}, {"noop", s.noop}, {"read", s.read}, {"stale", s.stale}, {"moved", s.moved}}}};
+  json moves = json::array();
+  for (const state::MovedAddress& m : moved) moves.push_back({{"from", m.from}, {"to", m.to}});
+  out["moved"] = std::move(moves);
   json list = json::array();
   for (const Change& c : changes) {
     json jc = {{"address", c.address},
@@ -227,6 +236,14 @@ Result<Plan> Plan::FromJson(const json& j) {
       throw FieldError{"plan.state: 'serial' must be a non-negative integer"};
     p.state_serial = serial.get<uint64_t>();
     p.spec_digest = Str(j, "spec_digest", "plan");
+    if (j.contains("moved")) {  // optional: absent in files written before moves existed
+      const json& moves = j["moved"];
+      if (!moves.is_array()) throw FieldError{"plan: 'moved' must be an array"};
+      for (size_t i = 0; i < moves.size(); ++i) {
+        std::string where = "plan.moved[" + std::to_string(i) + "]";
+        p.moved.push_back({Str(moves[i], "from", where), Str(moves[i], "to", where)});
+      }
+    }
     const json& list = Field(j, "changes", "plan");
     if (!list.is_array()) throw FieldError{"plan: 'changes' must be an array"};
     for (size_t i = 0; i < list.size(); ++i) {

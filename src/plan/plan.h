@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/resource.h"
+#include "state/moves.h"
 #include "state/state.h"
 #include "util/status.h"
 
@@ -64,14 +65,18 @@ struct Plan {
   uint64_t state_serial = 0;  // the state this plan was computed against
   std::string spec_digest;    // sha256 of the spec's normalized content ("" for teardown)
   std::vector<Change> changes;  // every address, noop included, sorted by address
+  // Recorded addresses renamed by the spec's `moved:` section, applied to
+  // the state before planning (the changes use the new addresses) and
+  // written to it first on apply.
+  std::vector<state::MovedAddress> moved;
 
   struct Summary {
-    int create = 0, update = 0, replace = 0, destroy = 0, adopt = 0, noop = 0;
+    int create = 0, update = 0, replace = 0, destroy = 0, adopt = 0, noop = 0, moved = 0;
     int read = 0;
     int stale = 0;  // no-ops and updates marked stale
   };
   Summary Summarize() const;
-  bool HasChanges() const;
+  bool HasChanges() const;  // any change but no-op, or any move
   // This plan with only the changes something done outside orchestrator
   // caused (Change::outside): what `plan --refresh-only` reports.
   Plan OutsideOnly() const;

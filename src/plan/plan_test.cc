@@ -135,6 +135,34 @@ TEST(PlanTest, DriftAndOutsideRoundTripAndAreOptionalWhenRead) {
   EXPECT_NE(back.status().message().find("'drift' must be an object"), std::string::npos) << back.status().message();
 }
 
+TEST(PlanTest, MovesRoundTripCountAsChangesAndAreOptionalWhenRead) {
+  Plan p;
+  p.deployment = "demo";
+  Change noop;
+  noop.address = "front.instance[0]";
+  noop.desired.address = *model::Address::Parse("front.instance[0]");
+  noop.prior.address = "front.instance[0]";
+  p.changes = {noop};
+  EXPECT_FALSE(p.HasChanges());
+  p.moved = {{"web.instance[0]", "front.instance[0]"}};
+  EXPECT_TRUE(p.HasChanges()) << "a move is written to the state on apply";
+  EXPECT_EQ(p.Summarize().moved, 1);
+  EXPECT_TRUE(p.OutsideOnly().moved.empty()) << "a move is no drift";
+  json j = p.ToJson();
+  EXPECT_EQ(j["moved"], json::parse(R"([{"from": "web.instance[0]", "to": "front.instance[0]"}])"));
+  EXPECT_EQ(j["summary"]["moved"], 1);
+  auto back = Plan::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->moved, p.moved);
+  j.erase("moved");
+  back = Plan::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->moved.empty());
+  j["moved"] = json::array({{{"from", "web.lb"}}});
+  back = Plan::FromJson(j);
+  EXPECT_EQ(back.status().message(), "plan.moved[0]: missing 'to'");
+}
+
 TEST(PlanTest, FromJsonNamesTheBadField) {
   json good = MixedPlan().ToJson();
   auto err = [](json j) {

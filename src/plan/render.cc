@@ -116,7 +116,8 @@ std::string SummaryLine(const Plan& plan) {
   Plan::Summary s = plan.Summarize();
   return "Plan: " + std::to_string(s.create) + " to add, " + std::to_string(s.update) + " to change, " +
          std::to_string(s.replace) + " to replace, " + std::to_string(s.destroy) + " to destroy, " +
-         std::to_string(s.adopt) + " to adopt" + (s.read ? ", " + std::to_string(s.read) + " to read." : ".");
+         std::to_string(s.adopt) + " to adopt" + (s.read ? ", " + std::to_string(s.read) + " to read" : "") +
+         (s.moved ? ", " + std::to_string(s.moved) + " to move." : ".");
 }
 
 std::string DriftSummaryLine(const Plan& plan) {
@@ -129,6 +130,7 @@ std::string DriftSummaryLine(const Plan& plan) {
 
 std::string RenderPlan(const Plan& plan, const RenderOptions& options) {
   std::string out;
+  for (const state::MovedAddress& m : plan.moved) out += "  # " + m.from + " has moved to " + m.to + "\n";
   int unchanged = 0;
   for (const Change& c : plan.changes) {
     if (c.action == Action::kNoop) {

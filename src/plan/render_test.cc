@@ -94,6 +94,21 @@ TEST(RenderTest, ColourAndNoopOnlyWhenAsked) {
   EXPECT_NE(color.find("    db.instance[1] (no change)\n"), std::string::npos);
 }
 
+TEST(RenderTest, MovesComeFirstAndAreCounted) {
+  Plan p;
+  p.changes = {Make("front.instance[0]", Action::kNoop), Make("front.lb", Action::kUpdate, "listeners changed")};
+  p.changes[1].changed_keys = {"listeners"};
+  p.moved = {{"web.instance[0]", "front.instance[0]"}, {"web.lb", "front.lb"}};
+  EXPECT_EQ(RenderPlan(p),
+            "  # web.instance[0] has moved to front.instance[0]\n"
+            "  # web.lb has moved to front.lb\n"
+            "  ~ front.lb (update in place) listeners: (none) -> (none)\n"
+            "\n"
+            "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy, 0 to adopt, 2 to move.\n");
+  p.changes.pop_back();
+  EXPECT_EQ(SummaryLine(p), "Plan: 0 to add, 0 to change, 0 to replace, 0 to destroy, 0 to adopt, 2 to move.");
+}
+
 TEST(RenderTest, NothingToDo) {
   Plan p;
   p.changes = {Make("a.lb", Action::kNoop), Make("b.lb", Action::kNoop)};

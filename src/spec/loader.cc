@@ -20,7 +20,7 @@ namespace internal {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"deployment", "variables", "providers", "ssh_keys",
-                                           "images",     "networks",  "tiers"};
+                                           "images",     "networks",  "tiers",    "moved"};
 const std::vector<std::string> kProviderTypes = {"digitalocean", "gce", "openstack"};
 // Keys kept in ProviderSpec fields; every other key goes to settings.
 const std::vector<std::string> kProviderFields = {"type", "region", "zone", "zones", "endpoint"};
@@ -257,6 +257,7 @@ void Loader::Run(const YAML::Node& root) {
   if (const Entry* e = find("images")) LoadImages(*e);
   if (const Entry* e = find("networks")) LoadNetworks(*e);
   if (const Entry* e = find("tiers")) LoadTiers(*e);
+  if (const Entry* e = find("moved")) LoadMoved(*e);
   if (tier_names_.empty()) Warn(loc_.File(), "no tiers are defined; there is nothing to deploy");
   for (const auto& [k, v] : opts_.vars) {
     if (!subst_.used_vars().count(k)) Warn(loc_.File(), "--var " + k + " is not used by the spec");
@@ -547,6 +548,85 @@ void Loader::LoadNetworks(const Entry& e) {
     }
     spec_.networks[net.name] = std::move(net);
   }
+}
+
+// ---------------------------------------------------------------- moved
+
+// The entries' shape, and that each name moves once: no two moves share a
+// `from` or a `to`, and no `to` is moved on again (a chain or a cycle). What
+// the names mean is checked against the expanded spec (state/moves.h
+// CheckMoves).
+void Loader::LoadMoved(const Entry& e) {
+  const std::string example = " (e.g. moved: [{from: web, to: front}])";
+  if (!e.value.IsNull() && !e.value.IsSequence()) {
+    Error(e.Anchor(), "expected a list for 'moved'" + example + ", got " + DescribeNode(e.value));
+    return;
+  }
+  std::vector<MovedSpec> moved;
+  for (const auto& item : Items(e, "'moved'")) {
+    if (!item.value.IsMap()) {
+      Error(item.value, "expected a map with 'from' and 'to' for a 'moved' entry" + example + ", got " +
+                            DescribeNode(item.value));
+      continue;
+    }
+    MovedSpec m;
+    m.where = At(item.value);
+    bool ok = true;
+    std::set<std::string> present;
+    for (const auto& f : Fields(item, {"from", "to"}, "a 'moved' entry", "in a 'moved' entry")) {
+      present.insert(f.key);
+      auto t = NonEmptyString(f, "'" + f.key + "'");
+      ok = ok && t;
+      if (t) (f.key == "from" ? m.from : m.to) = t->value;
+    }
+    for (const char* key : {"from", "to"}) {
+      if (present.count(key)) continue;
+      diags_.Error(m.where, std::string("missing '") + key + "' in a 'moved' entry" + example);
+      ok = false;
+    }
+    if (ok) moved.push_back(std::move(m));
+  }
+  auto line = [](const MovedSpec& m) { return std::to_string(m.where.start.line); };
+  auto index_of = [&](const std::string& from) -> size_t {
+    for (size_t j = 0; j < moved.size(); ++j)
+      if (moved[j].from == from && moved[j].from != moved[j].to) return j;
+    return moved.size();
+  };
+  bool bad = false;
+  for (size_t i = 0; i < moved.size(); ++i) {
+    const MovedSpec& m = moved[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (moved[j].from == m.from) {
+        diags_.Error(m.where, "'" + m.from + "' is moved again (first on line " + line(moved[j]) +
+                                  "); keep one 'moved' entry for it");
+        bad = true;
+      } else if (moved[j].to == m.to) {
+        diags_.Error(m.where, "'" + moved[j].from + "' (line " + line(moved[j]) + ") and '" + m.from +
+                                  "' both move to '" + m.to + "'; only one can take its place");
+        bad = true;
+      }
+    }
+    if (m.from == m.to || index_of(m.to) == moved.size()) continue;
+    // Follow the chain from m: a cycle is reported once, at its first entry.
+    std::vector<size_t> path = {i};
+    size_t next = index_of(m.to);
+    while (next < moved.size() && std::find(path.begin(), path.end(), next) == path.end()) {
+      path.push_back(next);
+      next = index_of(moved[next].to);
+    }
+    std::string names = "'" + m.from + "'";
+    for (size_t k : path) names += " -> '" + moved[k].to + "'";
+    bad = true;
+    if (next == i) {
+      if (*std::min_element(path.begin(), path.end()) != i) continue;
+      diags_.Error(m.where, "cyclic moves: " + names +
+                                "; names cannot be swapped in one deploy: move one to an unused name first");
+    } else {
+      diags_.Error(m.where, "chained moves: " + names + " (next move on line " + line(moved[path[1]]) +
+                                "); move '" + m.from + "' to '" + moved[path.back()].to + "' directly");
+    }
+  }
+  if (!bad) spec_.moved = std::move(moved);
 }
 
 }  // namespace internal

@@ -603,5 +603,45 @@ TEST_F(LoaderErrorsTest, NonStringKeys) {
               ElementsAre("spec.yaml:2:13: error: map keys must be plain strings"));
 }
 
+TEST_F(LoaderErrorsTest, MovedMustBeAListOfFromAndTo) {
+  EXPECT_THAT(Errors(std::string(kPrelude) + "moved: {from: web, to: api}\n"),
+              ElementsAre("spec.yaml:9:8: error: expected a list for 'moved' (e.g. moved: [{from: web, to: front}]), "
+                          "got a map"));
+  EXPECT_THAT(Errors(std::string(kPrelude) + "moved:\n  - web\n  - {from: web}\n  - {from: web, to: api, too: x}\n"),
+              ElementsAre("spec.yaml:10:5: error: expected a map with 'from' and 'to' for a 'moved' entry (e.g. "
+                          "moved: [{from: web, to: front}]), got 'web'",
+                          "spec.yaml:11:5: error: missing 'to' in a 'moved' entry (e.g. moved: [{from: web, to: "
+                          "front}])",
+                          "spec.yaml:12:26: error: unknown key 'too' in a 'moved' entry; did you mean 'to'?"));
+  EXPECT_THAT(Errors(std::string(kPrelude) + "moved:\n  - {from: '', to: api}\n"),
+              ElementsAre("spec.yaml:10:12: error: 'from' must not be empty"));
+}
+
+TEST_F(LoaderErrorsTest, MovedNamesMoveOnce) {
+  EXPECT_THAT(Errors(std::string(kPrelude) +
+                     "moved:\n"                      // 9
+                     "  - {from: web, to: api}\n"    // 10
+                     "  - {from: web, to: front}\n"  // 11
+                     "  - {from: old, to: api}\n"),  // 12
+              ElementsAre("spec.yaml:11:5: error: 'web' is moved again (first on line 10); keep one 'moved' entry "
+                          "for it",
+                          "spec.yaml:12:5: error: 'web' (line 10) and 'old' both move to 'api'; only one can take "
+                          "its place"));
+}
+
+TEST_F(LoaderErrorsTest, MovedChainsAndCycles) {
+  EXPECT_THAT(Errors(std::string(kPrelude) +
+                     "moved:\n"                                            // 9
+                     "  - {from: web, to: front}\n"                        // 10
+                     "  - {from: front, to: api}\n"                        // 11
+                     "  - {from: 'db.instance[0]', to: 'db.instance[1]'}\n"    // 12
+                     "  - {from: 'db.instance[1]', to: 'db.instance[0]'}\n"),  // 13
+              ElementsAre("spec.yaml:10:5: error: chained moves: 'web' -> 'front' -> 'api' (next move on line 11); "
+                          "move 'web' to 'api' directly",
+                          "spec.yaml:12:5: error: cyclic moves: 'db.instance[0]' -> 'db.instance[1]' -> "
+                          "'db.instance[0]'; names cannot be swapped in one deploy: move one to an unused name "
+                          "first"));
+}
+
 }  // namespace
 }  // namespace orch::spec

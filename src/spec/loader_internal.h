@@ -70,6 +70,7 @@ class Loader {
   void LoadSshKeys(const Entry& e);
   void LoadImages(const Entry& e);
   void LoadNetworks(const Entry& e);
+  void LoadMoved(const Entry& e);
   // Names of a top-level map's entries, with invalid names reported.
   std::vector<std::string> Names(const Entry& e, const std::string& kind);
 

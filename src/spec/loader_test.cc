@@ -157,6 +157,24 @@ TEST_F(LoaderTest, LoadReadsFileAndResolvesAgainstItsDirectory) {
   EXPECT_EQ(spec->tiers[0].user_data->template_path, dir_ + "/templates/app.tmpl");
 }
 
+TEST_F(LoaderTest, MovedEntriesLoadInFileOrder) {
+  auto spec = LoadText(std::string(testing::kPrelude) +
+                       "moved:\n"
+                       "  - {from: web, to: api}\n"
+                       "  - from: network.old\n"
+                       "    to: network.main\n");
+  ASSERT_TRUE(spec) << ::testing::PrintToString(Lines());
+  ASSERT_EQ(spec->moved.size(), 2u);
+  EXPECT_EQ(spec->moved[0].from, "web");
+  EXPECT_EQ(spec->moved[0].to, "api");
+  EXPECT_EQ(spec->moved[0].where.start.line, 10);
+  EXPECT_EQ(spec->moved[0].where.start.column, 5);
+  EXPECT_EQ(spec->moved[1].from, "network.old");
+  EXPECT_EQ(spec->moved[1].to, "network.main");
+  EXPECT_EQ(spec->moved[1].where.start.line, 11);
+  EXPECT_TRUE(LoadText(std::string(testing::kPrelude) + "moved:\n")->moved.empty());
+}
+
 TEST_F(LoaderTest, LoadReportsMissingFile) {
   Diagnostics diags;
   EXPECT_FALSE(Load(dir_ + "/none.yaml", opts_, &diags));

@@ -134,6 +134,15 @@ struct TierSpec {
   SourceRange where;
 };
 
+// A `moved:` entry (docs/spec.md#moved): what the state records under
+// `from` is renamed to `to` before planning, instead of being destroyed and
+// created again under the new name.
+struct MovedSpec {
+  std::string from;  // a tier name or a resource address (not checked here)
+  std::string to;
+  SourceRange where;  // the list item
+};
+
 struct Spec {
   std::string deployment;  // [a-z][a-z0-9-]{0,30}
   std::string path;        // the spec file as given
@@ -143,6 +152,7 @@ struct Spec {
   std::map<std::string, NetworkSpec> networks;
   std::map<std::string, SshKeySpec> ssh_keys;
   std::vector<TierSpec> tiers;  // in file order
+  std::vector<MovedSpec> moved;  // in file order; no two share a from or a to, none chains
   // Non-fatal notes (warnings) gathered while loading.
   Diagnostics warnings;
 
