@@ -69,6 +69,12 @@ for a in ("ops.instance[0]", "api.firewall", "network.main"):
 assert "api.lb" not in res, "api.lb was made on a failed group"
 PY
 
+# Timeouts change no cloud object: a new one plans nothing for what exists.
+sed -i 's/timeouts: {create: 5s, delete: 5m}/timeouts: {create: 6s, delete: 4m}/' "$spec"
+orch plan "$spec" >"$work/plan.log" 2>&1 || true
+grep -q "api.group" "$work/plan.log" || { cat "$work/plan.log" >&2; fail "the plan does not finish the group's create"; }
+if grep -q "api.firewall\|ops.instance" "$work/plan.log"; then cat "$work/plan.log" >&2; fail "a timeout change planned a change"; fi
+
 orch teardown "$spec" --auto-approve >"$work/teardown.log" 2>&1 || { cat "$work/teardown.log" >&2; fail "teardown"; }
 left=$(curl -fsS "$CLOUDSIM_ADMIN/resources?api=gce" | python3 -c '
 import json, sys
