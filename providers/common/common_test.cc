@@ -17,6 +17,7 @@
 #include "providers/common/resource_handler.h"
 #include "providers/common/rest_client.h"
 #include "providers/common/settings.h"
+#include "providers/common/timeouts.h"
 #include "providers/common/uuid.h"
 #include "testing/fake_clock.h"
 #include "testing/scripted_transport.h"
@@ -421,6 +422,24 @@ TEST(ResourceHandlerTest, TableRoutesByKindAndFinishesResults) {
   Result<engine::ObservedResource> upd = table.Update(Fw(json::object()), Recorded(json::object()), ctx);
   ASSERT_FALSE(upd.ok());
   EXPECT_NE(upd.status().message().find("api.firewall: updating in place"), std::string::npos);
+}
+
+TEST(ResourceHandlerTest, TimeoutsAreInNoDiffAndReadWithTheirDefault) {
+  HandlerTable table("Testcloud");
+  table.Add(std::make_unique<FakeHandler>());
+  json base = {{"rules", json::array({"22"})}, {"image", "a"}};
+  json timed = base;
+  timed["timeouts"] = {{"create_ms", 60000}};
+  EXPECT_EQ(table.Diff(Fw(timed), Recorded(base)), plan::DiffDecision::kNoop) << "added";
+  EXPECT_EQ(table.Diff(Fw(base), Recorded(timed)), plan::DiffDecision::kNoop) << "removed";
+  json image = timed;
+  image["image"] = "b";
+  EXPECT_EQ(table.Diff(Fw(image), Recorded(base)), plan::DiffDecision::kReplace) << "with another change";
+  EXPECT_EQ(TimeoutMs(timed, "create", 5), 60000);
+  EXPECT_EQ(TimeoutMs(timed, "delete", 5), 5);
+  EXPECT_EQ(TimeoutMs(base, "create", 5), 5);
+  EXPECT_EQ(TimeoutMs(json::object({{"timeouts", {{"create_ms", "1m"}}}}), "create", 5), 5) << "not a number";
+  EXPECT_EQ(WithoutTimeouts(timed), base);
 }
 
 TEST(ResourceHandlerTest, AttributeTableAndItsDocumentedCopy) {

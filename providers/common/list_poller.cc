@@ -12,8 +12,9 @@ int ListPoller::rounds() const {
 }
 
 Result<json> ListPoller::Wait(const std::string& key, const Done& done, const std::string& what,
-                              engine::ApplyContext& ctx) {
-  const int64_t deadline = clock_->MonotonicMicros() + o_.timeout_ms * 1000;
+                              engine::ApplyContext& ctx, int64_t timeout_ms) {
+  if (timeout_ms <= 0) timeout_ms = o_.timeout_ms;
+  const int64_t deadline = clock_->MonotonicMicros() + timeout_ms * 1000;
   std::unique_lock<std::mutex> lock(mu_);
   int seen_round = -1;  // ignore what was listed before this call
   for (;;) {

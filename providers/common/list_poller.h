@@ -43,10 +43,11 @@ class ListPoller {
   ListPoller(env::Clock* clock, ListPollerOptions options, List list, Key key, Settled settled)
       : clock_(clock), o_(options), list_(std::move(list)), key_(std::move(key)), settled_(std::move(settled)) {}
 
-  // Waits until `done` answers for item `key`. `what` ("droplet 12 to become
-  // active") words the progress, timeout and cancellation messages.
+  // Waits until `done` answers for item `key`, up to `timeout_ms` (0: the
+  // options' timeout_ms). `what` ("droplet 12 to become active") words the
+  // progress, timeout and cancellation messages.
   Result<nlohmann::json> Wait(const std::string& key, const Done& done, const std::string& what,
-                              engine::ApplyContext& ctx);
+                              engine::ApplyContext& ctx, int64_t timeout_ms = 0);
   // Rounds (list calls) so far.
   int rounds() const;
 

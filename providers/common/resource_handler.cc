@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "providers/common/outcome.h"
+#include "providers/common/timeouts.h"
 
 namespace orch::providers::common {
 
@@ -77,9 +78,14 @@ void HandlerTable::Validate(const model::Resource& resource, const SourceRange& 
 }
 
 DiffDecision HandlerTable::Diff(const model::Resource& desired, const state::ResourceState& prior) const {
-  ResourceHandler* h = Find(desired.address.kind);
-  if (!h) return desired.attributes == prior.attributes ? DiffDecision::kNoop : DiffDecision::kReplace;
-  return h->Diff(desired, prior);
+  // The tier's timeouts change no cloud object: no kind's diff sees them.
+  model::Resource d = desired;
+  d.attributes = WithoutTimeouts(desired.attributes);
+  state::ResourceState p = prior;
+  p.attributes = WithoutTimeouts(prior.attributes);
+  ResourceHandler* h = Find(d.address.kind);
+  if (!h) return d.attributes == p.attributes ? DiffDecision::kNoop : DiffDecision::kReplace;
+  return h->Diff(d, p);
 }
 
 Result<engine::ObservedResource> HandlerTable::Create(const model::Resource& resource,

@@ -90,7 +90,8 @@ class HandlerTable {
   std::vector<model::Kind> kinds() const;
   std::vector<const ResourceHandler*> handlers() const;
 
-  // Routed calls; an unknown kind is an error naming the address.
+  // Routed calls; an unknown kind is an error naming the address. Diff
+  // compares the attributes without the tier's timeouts (timeouts.h).
   void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const;
   plan::DiffDecision Diff(const model::Resource& desired, const state::ResourceState& prior) const;
   Result<engine::ObservedResource> Create(const model::Resource& resource, engine::ApplyContext& ctx) const;

@@ -149,12 +149,21 @@ void Api::CleanupTags(const std::string& deployment) {
   }
 }
 
-Result<json> Api::WaitActive(int64_t id, engine::ApplyContext& ctx) {
-  auto done = [](const json* d) -> std::optional<Result<json>> {
-    if (d && Str(*d, "status") == "active") return Result<json>(*d);
+Result<json> Api::WaitActive(int64_t id, engine::ApplyContext& ctx, int64_t timeout_ms) {
+  if (timeout_ms <= 0) timeout_ms = tuning.droplet_timeout_ms;
+  std::string last;  // the status of the latest round that listed it
+  auto done = [&last](const json* d) -> std::optional<Result<json>> {
+    if (d) last = Str(*d, "status");
+    if (d && last == "active") return Result<json>(*d);
     return std::nullopt;
   };
-  return poller->Wait(std::to_string(id), done, "droplet " + std::to_string(id) + " to become active", ctx);
+  const std::string name = "droplet " + std::to_string(id);
+  Result<json> active = poller->Wait(std::to_string(id), done, name + " to become active", ctx, timeout_ms);
+  if (active.ok() || active.status().code() != StatusCode::kTimeout) return active;
+  return Status::Timeout(name + " did not become active within " + FormatDuration(timeout_ms) +
+                         (last.empty() ? ": the deployment's droplets never listed it"
+                                       : ": its status is still '" + common::ClipMessage(last, 40) + "'") +
+                         " (deploy again to wait longer, or raise the tier's timeouts.create)");
 }
 
 Status Api::TagResource(const std::string& tag, const std::string& id, const std::string& type, bool add) {

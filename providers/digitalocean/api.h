@@ -80,8 +80,10 @@ class Api {
   Status EnsureTags(const std::vector<std::string>& tags);
   // Deletes the deployment's tags that no longer tag anything.
   void CleanupTags(const std::string& deployment);
-  // The droplet once the shared poller lists it "active".
-  Result<nlohmann::json> WaitActive(int64_t id, engine::ApplyContext& ctx);
+  // The droplet once the shared poller lists it "active", waiting up to
+  // `timeout_ms` (0: Tuning::droplet_timeout_ms); at the deadline the error
+  // says the status it was last listed with ("new").
+  Result<nlohmann::json> WaitActive(int64_t id, engine::ApplyContext& ctx, int64_t timeout_ms = 0);
   // Adds (or removes) `tag` on one resource; safe to repeat.
   Status TagResource(const std::string& tag, const std::string& id, const std::string& type, bool add);
 };

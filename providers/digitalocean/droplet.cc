@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "model/expand.h"
+#include "providers/common/timeouts.h"
 #include "providers/digitalocean/handlers.h"
 #include "providers/digitalocean/tags.h"
 
@@ -115,7 +116,7 @@ class DropletHandler final : public common::ResourceHandler {
     int64_t id = d->value("id", int64_t{0});
     if (id == 0) return Status::Internal("droplet create answered without an id");
     if (ctx.record_operation) ctx.record_operation("droplet:" + std::to_string(id));
-    Result<json> active = api_->WaitActive(id, ctx);
+    Result<json> active = api_->WaitActive(id, ctx, common::TimeoutMs(a, "create", 0));
     if (!active.ok()) return active.status();
     ObservedResource o = ObserveDroplet(*active, api_->config.deployment);
     o.address = r.address.ToString();

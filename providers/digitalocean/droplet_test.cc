@@ -349,5 +349,29 @@ TEST_F(DropletUpdateTest, TargetTagMovesWithoutTouchingTheDroplet) {
                                                   "DELETE /tags/demo-old/resources"}));
 }
 
+// A droplet DigitalOcean keeps listing as "new": the create ends at the
+// tier's create timeout and says the status it stayed in.
+TEST_F(DoProviderTest, ADropletStuckInNewFailsAtTheTiersCreateTimeout) {
+  transport_.SetFallback([&](const env::HttpRequest& req) -> Result<env::HttpResponse> {
+    if (req.method == "POST" && req.url == std::string(kBase) + "/droplets")
+      return Reply(202, {{"droplet", Droplet(5, "api.instance[0]", "new")}});
+    if (req.method == "GET" && req.url.find("/droplets?tag_name=") != std::string::npos)
+      return Reply(200, {{"droplets", {Droplet(5, "api.instance[0]", "new")}}, {"links", json::object()}});
+    return Status::Internal("unexpected " + req.method + " " + req.url);
+  });
+  model::Resource r = Instance(0);
+  r.attributes["timeouts"] = {{"create_ms", 90000}};
+  const int64_t start = clock_.MonotonicMicros();
+  auto made = provider_->Create(r, ctx_);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), StatusCode::kTimeout);
+  EXPECT_EQ(made.status().message(),
+            "api.instance[0]: droplet 5 did not become active within 1m30s: its status is still 'new' (deploy again "
+            "to wait longer, or raise the tier's timeouts.create)");
+  const int64_t waited_ms = (clock_.MonotonicMicros() - start) / 1000;
+  EXPECT_GE(waited_ms, 90000);
+  EXPECT_LT(waited_ms, 100000) << "the tier's deadline, not the 15 minute default";
+}
+
 }  // namespace
 }  // namespace orch::providers::digitalocean

@@ -181,6 +181,23 @@ std::string RegionalSubnetwork(const nlohmann::json& network, const std::string&
 // The first 8 hex digits of SHA-256 of the JSON text.
 std::string ShortHash(const nlohmann::json& j);
 
+// Why a managed instance group is not stable (instance_group.cc): the
+// members its `currentActions` still act on, and the first error a
+// member's `lastAttempt` reports in listManagedInstances (with how many
+// members failed with that code).
+struct GroupUnstableReason {
+  std::string actions;        // "2 creating", "" when currentActions shows none
+  std::string error_code;     // "QUOTA_EXCEEDED", "" when no attempt failed
+  std::string error_message;  // the cloud's own words ("Quota 'CPUS' exceeded. ...")
+  int failed = 0;
+  // "2 creating; last attempt: QUOTA_EXCEEDED: Quota 'CPUS' exceeded. ...
+  // (raise the quota or lower the group size)", or "" when nothing is known.
+  std::string Text() const;
+};
+// `group` as GET reports it, `managed` the answer of listManagedInstances
+// (an empty object when not asked).
+GroupUnstableReason UnstableReason(const nlohmann::json& group, const nlohmann::json& managed);
+
 // Drift of firewalls (firewall.cc). The insert body of rule `index` of
 // firewall resource `r`.
 nlohmann::json FirewallRuleBody(const model::Resource& r, const nlohmann::json& rule, int index);

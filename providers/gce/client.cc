@@ -292,6 +292,17 @@ Result<json> GceClient::Mutate(const std::string& method, const std::string& pat
   return last;
 }
 
+Result<json> GceClient::PostRead(const std::string& path, engine::ApplyContext& ctx) {
+  int64_t backoff = tuning_.retry_sleep_ms;
+  for (int attempt = 1;; ++attempt) {
+    Result<common::RestResponse> r = CallWithAuth("POST", path, nullptr, nullptr);
+    if (r.ok()) return std::move(r->body);
+    if (!Uncertain(r.status()) || attempt >= tuning_.mutate_attempts) return r.status();
+    ORCH_RETURN_IF_ERROR(Sleep(backoff, ctx));
+    backoff = std::min<int64_t>(backoff * 2, 8000);
+  }
+}
+
 // The path under ".../projects/PROJECT" of an Operation's selfLink. The
 // selfLink's host is not used (the API names www.googleapis.com, and the
 // token must not follow a host an answer names): the wait goes to the
@@ -305,15 +316,18 @@ static Result<std::string> OperationPath(const std::string& self_link, const std
   return self_link.substr(s, self_link.find_first_of("?#", s) - s);
 }
 
-Status GceClient::WaitLink(const std::string& self_link, engine::ApplyContext& ctx, const std::string& what) {
+Status GceClient::WaitLink(const std::string& self_link, engine::ApplyContext& ctx, const std::string& what,
+                          int64_t timeout_ms) {
   Result<std::string> path = OperationPath(self_link, what);
   if (!path.ok()) return path.status();
-  const int64_t deadline = clock_->MonotonicMicros() + tuning_.operation_timeout_ms * 1000;
+  if (timeout_ms <= 0) timeout_ms = tuning_.operation_timeout_ms;
+  const int64_t deadline = clock_->MonotonicMicros() + timeout_ms * 1000;
   int failures = 0;
   int64_t backoff = tuning_.retry_sleep_ms;
   for (;;) {
     if (ctx.IsCancelled()) return Status::Cancelled("cancelled while waiting for " + what);
-    if (clock_->MonotonicMicros() > deadline) return Status::Timeout("timed out waiting for " + what);
+    if (clock_->MonotonicMicros() > deadline)
+      return Status::Timeout("timed out after " + FormatDuration(timeout_ms) + " waiting for " + what);
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++waits_;
@@ -340,7 +354,7 @@ Status GceClient::WaitLink(const std::string& self_link, engine::ApplyContext& c
   }
 }
 
-Status GceClient::Wait(const json& operation, engine::ApplyContext& ctx, const std::string& what) {
+Status GceClient::Wait(const json& operation, engine::ApplyContext& ctx, const std::string& what, int64_t timeout_ms) {
   if (!operation.is_object() || !operation.contains("selfLink") || !operation["selfLink"].is_string() ||
       !operation.contains("status") || !operation["status"].is_string())
     return Status::Internal(what + ": the answer is not an Operation (no string 'selfLink' and 'status')");
@@ -348,7 +362,7 @@ Status GceClient::Wait(const json& operation, engine::ApplyContext& ctx, const s
     Status st = OperationError(operation);
     return st.ok() ? st : st.WithPrefix(what);
   }
-  return WaitLink(operation["selfLink"].get<std::string>(), ctx, what);
+  return WaitLink(operation["selfLink"].get<std::string>(), ctx, what, timeout_ms);
 }
 
 Status GceClient::MutateAndWait(const std::string& method, const std::string& path, const json& body,
@@ -360,11 +374,12 @@ Status GceClient::MutateAndWait(const std::string& method, const std::string& pa
   return Wait(*op, ctx, what);
 }
 
-Status GceClient::DeleteAndWait(const std::string& path, engine::ApplyContext& ctx, const std::string& what) {
+Status GceClient::DeleteAndWait(const std::string& path, engine::ApplyContext& ctx, const std::string& what,
+                                int64_t timeout_ms) {
   for (int attempt = 0;; ++attempt) {
     Result<json> op = Mutate("DELETE", path, nullptr, "", ctx);
     if (op.ok()) {
-      Status st = Wait(*op, ctx, what);
+      Status st = Wait(*op, ctx, what, timeout_ms);
       return st.IsNotFound() ? Status::OK() : st;
     }
     if (op.status().IsNotFound()) return Status::OK();

@@ -83,15 +83,22 @@ class GceClient {
   // Returns the Operation (or the error; 409 alreadyExists is kConflict).
   Result<nlohmann::json> Mutate(const std::string& method, const std::string& path, const nlohmann::json& body,
                                 const std::string& request_id, engine::ApplyContext& ctx);
+  // A POST that changes nothing (listManagedInstances): a lost or refused
+  // answer is simply asked again, a few times.
+  Result<nlohmann::json> PostRead(const std::string& path, engine::ApplyContext& ctx);
   // Repeats POST <operation>/wait until the Operation is DONE; its error
-  // becomes the Status (prefixed with `what`).
-  Status Wait(const nlohmann::json& operation, engine::ApplyContext& ctx, const std::string& what);
-  Status WaitLink(const std::string& self_link, engine::ApplyContext& ctx, const std::string& what);
+  // becomes the Status (prefixed with `what`). kTimeout after `timeout_ms`
+  // (0: ClientTuning::operation_timeout_ms).
+  Status Wait(const nlohmann::json& operation, engine::ApplyContext& ctx, const std::string& what,
+              int64_t timeout_ms = 0);
+  Status WaitLink(const std::string& self_link, engine::ApplyContext& ctx, const std::string& what,
+                  int64_t timeout_ms = 0);
   // Mutate + record_operation + Wait.
   Status MutateAndWait(const std::string& method, const std::string& path, const nlohmann::json& body,
                        const std::string& request_id, engine::ApplyContext& ctx, const std::string& what);
-  // DELETE and wait; gone (404) is success.
-  Status DeleteAndWait(const std::string& path, engine::ApplyContext& ctx, const std::string& what);
+  // DELETE and wait (up to `timeout_ms`, as Wait); gone (404) is success.
+  Status DeleteAndWait(const std::string& path, engine::ApplyContext& ctx, const std::string& what,
+                       int64_t timeout_ms = 0);
   Status Sleep(int64_t ms, engine::ApplyContext& ctx);
 
   int waits() const;

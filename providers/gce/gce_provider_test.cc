@@ -1025,3 +1025,103 @@ TEST(GceHandlers, EveryKindHasAHandlerAndTheDefaultDiffKeepsTheOldAnswers) {
 
 }  // namespace
 }  // namespace orch::providers::gce
+
+namespace orch::providers::gce {
+namespace {
+
+using nlohmann::json;
+
+json QuotaAttempt(const std::string& zone, const std::string& name) {
+  return {{"instance", std::string(kProjectBase) + "/zones/" + zone + "/instances/" + name},
+          {"currentAction", "CREATING"},
+          {"lastAttempt",
+           {{"errors",
+             {{"errors", json::array({{{"code", "QUOTA_EXCEEDED"},
+                                       {"message", "Quota 'CPUS' exceeded.  Limit: 8.0 in region us-central1."},
+                                       {"errorDetails", json::array({{{"quotaInfo", {{"metricName", "compute.googleapis.com/cpus"},
+                                                                                     {"limit", 8.0}}}}})}}})}}}}}};
+}
+
+TEST(GceGroupReason, NamesTheFirstFailedAttemptAndTheActionsLeft) {
+  json group = {{"currentActions", {{"none", 2}, {"creating", 2}, {"deleting", 0}, {"recreating", 1}}},
+                {"status", {{"isStable", false}}}};
+  json managed = {{"managedInstances",
+                   json::array({{{"instance", "zones/us-central1-a/instances/g-abcd"}, {"currentAction", "NONE"}},
+                                QuotaAttempt("us-central1-a", "g-efgh"), QuotaAttempt("us-central1-b", "g-ijkl")})}};
+  GroupUnstableReason r = UnstableReason(group, managed);
+  EXPECT_EQ(r.error_code, "QUOTA_EXCEEDED");
+  EXPECT_EQ(r.failed, 2);
+  EXPECT_EQ(r.Text(),
+            "2 creating, 1 recreating; last attempt: QUOTA_EXCEEDED: Quota 'CPUS' exceeded.  Limit: 8.0 in region "
+            "us-central1. (2 members failed so; raise the quota or lower the group size)");
+}
+
+TEST(GceGroupReason, WithoutFailedAttemptsTheActionsAloneAndOtherCodesWithoutAdvice) {
+  json group = {{"currentActions", {{"none", 0}, {"creating", 3}}}};
+  EXPECT_EQ(UnstableReason(group, json::object()).Text(), "3 creating");
+  EXPECT_EQ(UnstableReason(json::object(), json::object()).Text(), "");
+  json managed = {{"managedInstances",
+                   json::array({{{"lastAttempt",
+                                  {{"errors", {{"errors", json::array({{{"code", "RESOURCE_NOT_FOUND"},
+                                                                        {"message", "The resource 't' was not found"}}})}}}}}}})}};
+  EXPECT_EQ(UnstableReason(group, managed).Text(),
+            "3 creating; last attempt: RESOURCE_NOT_FOUND: The resource 't' was not found");
+  // Answers not shaped like the API's give no reason rather than an error.
+  for (const json& odd : {json::array(), json{{"managedInstances", "x"}},
+                          json{{"managedInstances", json::array({json{{"lastAttempt", {{"errors", 7}}}}})}}})
+    EXPECT_EQ(UnstableReason(json::object(), odd).Text(), "") << odd.dump();
+}
+
+// A group whose member cannot be made (quota): the create waits until the
+// tier's create timeout, says why once, and fails naming the cloud's reason.
+TEST_F(GceProviderTest, AGroupAtQuotaFailsAtItsDeadlineWithTheCloudsReason) {
+  const std::string base = kProjectBase;
+  const std::string igm = base + "/zones/us-central1-a/instanceGroupManagers/demo-api";
+  int managed_lists = 0;
+  transport_.SetFallback([&](const env::HttpRequest& q) -> Result<env::HttpResponse> {
+    std::string url = q.url.substr(0, q.url.find('?'));
+    if (url == kTokenUri) return Reply(200, TokenBody("tok-group"));
+    if (url == igm + "/listManagedInstances") {
+      ++managed_lists;
+      return Reply(200, {{"managedInstances", json::array({QuotaAttempt("us-central1-a", "demo-api-x1y2")})}});
+    }
+    if (q.method == "POST")
+      return Reply(200, {{"name", "op-1"}, {"status", "DONE"}, {"selfLink", base + "/zones/us-central1-a/operations/op-1"}});
+    if (url == igm)
+      return Reply(200, {{"name", "demo-api"},
+                         {"selfLink", igm},
+                         {"targetSize", 1},
+                         {"currentActions", {{"none", 0}, {"creating", 1}}},
+                         {"status", {{"isStable", false}}}});
+    return Reply(200, {{"name", url.substr(url.rfind('/') + 1)}, {"selfLink", url}});
+  });
+  model::Resource r;
+  r.address = *model::Address::Parse("api.group");
+  r.cloud_name = "demo-api";
+  r.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "api.group"}};
+  r.attributes = {{"min", 1}, {"max", 1}, {"cpu_target", 0.6}, {"size", "n2-standard-4"},
+                  {"image", "projects/debian-cloud/global/images/family/debian-12"}, {"region", "us-central1"},
+                  {"zone", "us-central1-a"}, {"ssh_keys", json::array()}, {"target_tag", "demo-api"},
+                  {"timeouts", {{"create_ms", 60000}}}};
+  std::vector<std::string> progress;
+  engine::ApplyContext ctx;
+  ctx.progress = [&](const std::string& m) { progress.push_back(m); };
+  const int64_t start = clock_.MonotonicMicros();
+  Result<engine::ObservedResource> made = provider_->Create(r, ctx);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), StatusCode::kQuotaExceeded);
+  EXPECT_EQ(made.status().message(),
+            "api.group: group demo-api did not become stable within 1m: 1 creating; last attempt: QUOTA_EXCEEDED: "
+            "Quota 'CPUS' exceeded.  Limit: 8.0 in region us-central1. (raise the quota or lower the group size)");
+  const int64_t waited_ms = (clock_.MonotonicMicros() - start) / 1000;
+  EXPECT_GE(waited_ms, 60000);
+  EXPECT_LT(waited_ms, 70000) << "the deadline is the tier's, not the 20 minute default";
+  EXPECT_GT(managed_lists, 1);
+  int waiting = 0;
+  for (const std::string& m : progress)
+    if (m.rfind("waiting for group demo-api", 0) == 0) ++waiting;
+  EXPECT_EQ(waiting, 1) << "said once while the reason stays the same";
+}
+
+}  // namespace
+}  // namespace orch::providers::gce

@@ -5,6 +5,8 @@
 
 #include "model/expand.h"
 #include "providers/common/operation_poller.h"
+#include "providers/common/timeouts.h"
+#include "util/strings.h"
 
 namespace orch::providers::gce {
 
@@ -14,7 +16,7 @@ using engine::ObservedResource;
 using nlohmann::json;
 
 static json WithoutScaling(const json& a) {
-  json out = a;
+  json out = common::WithoutTimeouts(a);
   if (out.is_object())
     for (const char* k : {"min", "max", "cpu_target"}) out.erase(k);
   return out;
@@ -22,7 +24,7 @@ static json WithoutScaling(const json& a) {
 
 // What decides a template: everything but the scaling numbers.
 static json TemplateKey(const json& a) {
-  json k = a;
+  json k = common::WithoutTimeouts(a);
   for (const char* f : {"min", "max", "cpu_target"}) k.erase(f);
   return k;
 }
@@ -58,8 +60,12 @@ class GroupHandler final : public GceHandler {
  private:
   json TemplateBody(const model::Resource& r, const std::string& name, const std::string& subnetwork) const;
   json AutoscalerBody(const model::Resource& r, const std::string& group_link) const;
-  // Waits until the group is stable and reports it with its members.
-  Result<ObservedResource> ObserveGroup(const std::string& name, const std::string& address, engine::ApplyContext* ctx);
+  // Deletes the instance templates of `group` ("<group>-<8 hex>") but `keep`.
+  Status DeleteTemplates(const std::string& group, const std::string& keep, engine::ApplyContext& ctx);
+  // Waits up to `timeout_ms` until the group is stable and reports it with
+  // its members; a group that is not says why (UnstableReason).
+  Result<ObservedResource> ObserveGroup(const std::string& name, const std::string& address, int64_t timeout_ms,
+                                        engine::ApplyContext* ctx);
 };
 
 }  // namespace
@@ -93,14 +99,75 @@ json GroupHandler::AutoscalerBody(const model::Resource& r, const std::string& g
           {"description", DescriptionFor(r.tags)}};
 }
 
+std::string GroupUnstableReason::Text() const {
+  std::string out;
+  if (!error_code.empty()) {
+    out = error_code + (error_message.empty() ? "" : ": " + error_message);
+    std::string hint;
+    if (error_code == "QUOTA_EXCEEDED") hint = "raise the quota or lower the group size";
+    if (error_code == "ZONE_RESOURCE_POOL_EXHAUSTED") hint = "use other zones or another machine type, or try later";
+    std::string members = failed > 1 ? std::to_string(failed) + " members failed so; " : "";
+    if (!members.empty() || !hint.empty()) {
+      std::string note = members + hint;
+      if (EndsWith(note, "; ")) note.resize(note.size() - 2);
+      out += " (" + note + ")";
+    }
+  }
+  if (!actions.empty()) out = out.empty() ? actions : actions + "; last attempt: " + out;
+  return out;
+}
+
+// The members still being acted on, as currentActions counts them.
+static std::string PendingActions(const json& group) {
+  const json& ca = group.contains("currentActions") && group["currentActions"].is_object() ? group["currentActions"]
+                                                                                            : json::object();
+  std::string out;
+  for (auto it = ca.begin(); it != ca.end(); ++it) {
+    if (it.key() == "none" || !it->is_number_integer() || it->get<int64_t>() <= 0) continue;
+    out += (out.empty() ? "" : ", ") + std::to_string(it->get<int64_t>()) + " " + it.key();
+  }
+  return out;
+}
+
+GroupUnstableReason UnstableReason(const json& group, const json& managed) {
+  GroupUnstableReason r;
+  r.actions = PendingActions(group);
+  const json list = managed.is_object() ? managed.value("managedInstances", json::array()) : json::array();
+  if (!list.is_array()) return r;
+  for (const json& m : list) {
+    if (!m.is_object() || !m.contains("lastAttempt") || !m["lastAttempt"].is_object()) continue;
+    const json& errors = m["lastAttempt"].value("errors", json::object());
+    if (!errors.is_object() || !errors.contains("errors") || !errors["errors"].is_array() || errors["errors"].empty())
+      continue;
+    const json& e = errors["errors"][0];
+    std::string code = Str(e, "code"), message = common::ClipMessage(Str(e, "message"), 300);
+    if (code.empty() && message.empty()) continue;
+    if (r.failed == 0) r.error_code = code, r.error_message = message;
+    if (code == r.error_code) ++r.failed;
+  }
+  return r;
+}
+
+// Whether the group is making or remaking members, whose lastAttempt
+// (listManagedInstances) says why they are not there yet.
+static bool Creating(const json& group) {
+  const json& ca = group.contains("currentActions") && group["currentActions"].is_object() ? group["currentActions"]
+                                                                                            : json::object();
+  for (const char* k : {"creating", "creatingWithoutRetries", "recreating"})
+    if (ca.value(k, 0) > 0) return true;
+  return false;
+}
+
 Result<ObservedResource> GroupHandler::ObserveGroup(const std::string& name, const std::string& address,
-                                                   engine::ApplyContext* ctx) {
+                                                   int64_t timeout_ms, engine::ApplyContext* ctx) {
   const std::string path = "/" + GroupScope() + "/instanceGroupManagers/" + name;
   json group;
+  GroupUnstableReason reason;
+  std::string reported;
   common::PollOptions o;
   o.initial_interval_ms = tuning_.poll_initial_ms;
   o.max_interval_ms = tuning_.poll_max_ms;
-  o.timeout_ms = tuning_.group_timeout_ms;
+  o.timeout_ms = timeout_ms;
   o.cancelled = ctx ? ctx->cancelled : nullptr;
   o.what = "group " + name + " to become stable";
   Status st = common::Poll(env_.clock, o, [&]() -> Result<bool> {
@@ -108,9 +175,27 @@ Result<ObservedResource> GroupHandler::ObserveGroup(const std::string& name, con
     if (!g.ok()) return g.status();
     group = *g;
     bool stable = group.contains("status") && group["status"].is_object() && group["status"].value("isStable", false);
-    if (!stable && ctx && ctx->progress) ctx->progress("waiting for group " + name + " to become stable");
-    return stable;
+    if (stable) return true;
+    json managed = json::object();
+    if (Creating(group) && ctx) {
+      // A failed answer only leaves this round without the reason.
+      Result<json> m = client_->PostRead(path + "/listManagedInstances", *ctx);
+      if (m.ok()) managed = *m;
+    }
+    reason = UnstableReason(group, managed);
+    // Said once per change, not once per poll.
+    std::string text = reason.Text();
+    if (ctx && ctx->progress && (reported.empty() || text != reported))
+      ctx->progress("waiting for group " + name + " to become stable" + (text.empty() ? "" : ": " + text));
+    reported = text.empty() ? " " : text;
+    return false;
   });
+  if (st.code() == StatusCode::kTimeout) {
+    std::string why = reason.Text();
+    std::string msg = "group " + name + " did not become stable within " + FormatDuration(timeout_ms) +
+                      (why.empty() ? "" : ": " + why);
+    return reason.error_code == "QUOTA_EXCEEDED" ? Status::QuotaExceeded(msg) : Status::Timeout(msg);
+  }
   if (!st.ok()) return st;
   // Members carry the deployment and tier labels but no address label.
   std::map<std::string, std::string> tags = TagsOf(group);
@@ -155,7 +240,8 @@ Result<ObservedResource> GroupHandler::Create(const model::Resource& r, engine::
                             "autoscaler " + r.cloud_name},
                            r, ctx);
   if (!as.ok()) return as.status();
-  return ObserveGroup(r.cloud_name, r.address.ToString(), &ctx);
+  return ObserveGroup(r.cloud_name, r.address.ToString(),
+                      common::TimeoutMs(r.attributes, "create", tuning_.group_timeout_ms), &ctx);
 }
 
 Result<ObservedResource> GroupHandler::Update(const model::Resource& r, const state::ResourceState& prior,
@@ -183,7 +269,7 @@ Result<ObservedResource> GroupHandler::Update(const model::Resource& r, const st
           RequestId(request_scope_, r.address.ToString(), "set-template", ctx.attempt, body), ctx,
           "setting template " + tmpl_name + " on group " + r.cloud_name));
     }
-    Result<json> managed = client_->Mutate("POST", path + "/listManagedInstances", nullptr, "", ctx);
+    Result<json> managed = client_->PostRead(path + "/listManagedInstances", ctx);
     if (!managed.ok()) return managed.status();
     json instances = json::array();
     for (const json& m : managed->value("managedInstances", json::array())) {
@@ -197,9 +283,9 @@ Result<ObservedResource> GroupHandler::Update(const model::Resource& r, const st
           RequestId(request_scope_, r.address.ToString(), "recreate", ctx.attempt, body), ctx,
           "recreating the members of group " + r.cloud_name));
     }
-    if (!old_template.empty() && old_template != tmpl_name)
-      ORCH_RETURN_IF_ERROR(client_->DeleteAndWait("/global/instanceTemplates/" + old_template, ctx,
-                                                  "instance template " + old_template));
+    // The old template, and any an interrupted rollout left (the group
+    // already points at the new one then).
+    ORCH_RETURN_IF_ERROR(DeleteTemplates(r.cloud_name, tmpl_name, ctx));
   }
   json as = AutoscalerBody(r, Str(*g, "selfLink"));
   Result<json> cur = client_->Get("/" + scope + "/autoscalers/" + r.cloud_name);
@@ -222,7 +308,8 @@ Result<ObservedResource> GroupHandler::Update(const model::Resource& r, const st
                                   r, ctx);
     if (!created.ok()) return created.status();
   }
-  return ObserveGroup(r.cloud_name, r.address.ToString(), &ctx);
+  return ObserveGroup(r.cloud_name, r.address.ToString(),
+                      common::TimeoutMs(r.attributes, "create", tuning_.group_timeout_ms), &ctx);
 }
 
 Status GroupHandler::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
@@ -230,12 +317,20 @@ Status GroupHandler::Delete(const state::ResourceState& prior, engine::ApplyCont
   std::string scope = prior.id.substr(0, prior.id.find("/instanceGroupManagers/"));
   if (scope.empty() || scope == prior.id) scope = GroupScope();
   ORCH_RETURN_IF_ERROR(client_->DeleteAndWait("/" + scope + "/autoscalers/" + name, ctx, "autoscaler " + name));
-  ORCH_RETURN_IF_ERROR(client_->DeleteAndWait("/" + scope + "/instanceGroupManagers/" + name, ctx, "group " + name));
-  Result<std::vector<json>> templates = client_->List("/global/instanceTemplates", "name eq " + name + "-[0-9a-f]{8}");
+  // Deleting the group deletes its members: the tier's delete timeout.
+  ORCH_RETURN_IF_ERROR(client_->DeleteAndWait("/" + scope + "/instanceGroupManagers/" + name, ctx, "group " + name,
+                                              common::TimeoutMs(prior.attributes, "delete", 0)));
+  return DeleteTemplates(name, "", ctx);
+}
+
+Status GroupHandler::DeleteTemplates(const std::string& group, const std::string& keep, engine::ApplyContext& ctx) {
+  Result<std::vector<json>> templates = client_->List("/global/instanceTemplates", "name eq " + group + "-[0-9a-f]{8}");
   if (!templates.ok()) return templates.status();
-  for (const json& t : *templates)
+  for (const json& t : *templates) {
+    if (Str(t, "name") == keep) continue;
     ORCH_RETURN_IF_ERROR(client_->DeleteAndWait("/global/instanceTemplates/" + Str(t, "name"), ctx,
                                                 "instance template " + Str(t, "name")));
+  }
   return Status::OK();
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "providers/common/timeouts.h"
 #include "providers/openstack/os_provider.h"
 #include "util/strings.h"
 
@@ -174,7 +175,7 @@ Result<ObservedResource> InstanceHandler::Create(const model::Resource& r, engin
   std::string id = Str(*created, "id");
   if (id.empty()) return Status::Internal("server create answered without an id");
   if (ctx.record_operation) ctx.record_operation("server:" + id);
-  Result<json> active = p_->poller_->Wait(id, false, ctx);
+  Result<json> active = p_->poller_->Wait(id, false, ctx, common::TimeoutMs(r.attributes, "create", 0));
   if (!active.ok()) return active.status();
   if (created->value("_untagged", false)) {
     // A batch member: its address tag first (it is how a later run finds it).
@@ -318,7 +319,7 @@ Status InstanceHandler::Delete(const state::ResourceState& prior, engine::ApplyC
       p_->RetryBusy([&] { return p_->compute_->Delete("/servers/" + prior.id); }, ctx, "server " + prior.cloud_name);
   if (st.IsNotFound()) return Status::OK();
   if (!st.ok()) return st;
-  Result<json> gone = p_->poller_->Wait(prior.id, true, ctx);
+  Result<json> gone = p_->poller_->Wait(prior.id, true, ctx, common::TimeoutMs(prior.attributes, "delete", 0));
   return gone.status();
 }
 

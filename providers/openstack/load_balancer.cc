@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "providers/common/timeouts.h"
 #include "providers/openstack/drift.h"
 #include "providers/openstack/os_provider.h"
 #include "util/strings.h"
@@ -369,7 +370,8 @@ Status LoadBalancerHandler::Delete(const state::ResourceState& prior, engine::Ap
                             ctx, "load balancer " + prior.cloud_name);
   if (st.IsNotFound()) return Status::OK();
   if (!st.ok()) return st;
-  return p_->WaitFor("load balancer " + prior.cloud_name + " to be deleted", p_->tuning_.lb_timeout_ms, ctx,
+  return p_->WaitFor("load balancer " + prior.cloud_name + " to be deleted",
+                     common::TimeoutMs(prior.attributes, "delete", p_->tuning_.lb_timeout_ms), ctx,
                      [&]() -> Result<bool> {
                        Result<json> g = p_->lbaas_->Get("/lbaas/loadbalancers/" + prior.id);
                        if (g.ok()) return Str((*g)["loadbalancer"], "provisioning_status") == "DELETED";

@@ -85,8 +85,9 @@ class ServerPoller {
  public:
   ServerPoller(OpenStackProvider* p, std::string list_path);
   // The server once ACTIVE (an ERROR comes back with Nova's fault
-  // message), or, with `gone`, once the list no longer shows it.
-  Result<nlohmann::json> Wait(const std::string& id, bool gone, engine::ApplyContext& ctx);
+  // message), or, with `gone`, once the list no longer shows it; kTimeout
+  // after `timeout_ms` (0: Tuning::server_timeout_ms).
+  Result<nlohmann::json> Wait(const std::string& id, bool gone, engine::ApplyContext& ctx, int64_t timeout_ms = 0);
   int rounds() const { return poller_.rounds(); }
 
  private:

@@ -31,7 +31,7 @@ ServerPoller::ServerPoller(OpenStackProvider* p, std::string list_path)
           [](const json& s) { return Deleting(s) ? std::string() : Str(s, "id"); },
           [](const json& s) { return Str(s, "status") == "ACTIVE" || Str(s, "status") == "ERROR"; }) {}
 
-Result<json> ServerPoller::Wait(const std::string& id, bool gone, engine::ApplyContext& ctx) {
+Result<json> ServerPoller::Wait(const std::string& id, bool gone, engine::ApplyContext& ctx, int64_t timeout_ms) {
   auto done = [&](const json* s) -> std::optional<Result<json>> {
     if (gone) {
       if (!s) return Result<json>(json::object());
@@ -47,7 +47,7 @@ Result<json> ServerPoller::Wait(const std::string& id, bool gone, engine::ApplyC
     }
     return std::nullopt;
   };
-  return poller_.Wait(id, done, "server " + id + (gone ? " to go away" : " to become ACTIVE"), ctx);
+  return poller_.Wait(id, done, "server " + id + (gone ? " to go away" : " to become ACTIVE"), ctx, timeout_ms);
 }
 
 // ---- create ----

@@ -292,6 +292,18 @@ class Expander {
       r.attributes = {{"rules", rules}, {"target_tag", CloudName({dep, t.name})}};
       if (base.contains("network")) r.attributes["network"] = base["network"];
     }
+    if (t.timeouts) AddTimeouts(*t.timeouts, t.name);
+  }
+
+  // The tier's timeouts on each of its resources, as "timeouts":
+  // {create_ms, delete_ms} (only those the spec sets).
+  void AddTimeouts(const spec::TimeoutsSpec& ts, const std::string& tier) {
+    json timeouts = json::object();
+    if (ts.create_ms > 0) timeouts["create_ms"] = ts.create_ms;
+    if (ts.delete_ms > 0) timeouts["delete_ms"] = ts.delete_ms;
+    if (timeouts.empty()) return;
+    for (Resource& r : out_.resources)
+      if (r.address.tier == tier) r.attributes[std::string(kTimeoutsAttribute)] = timeouts;
   }
 
   // Substitutes ${self.*} (references.h) in one instance's or group's attributes.

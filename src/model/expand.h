@@ -29,6 +29,10 @@
 //   firewall rules    T.firewall     {rules: [{protocol, ports, sources: [CIDR...],
 //                                     source_tags: [tag...]}], target_tag, network}
 //
+//   timeouts          every resource of the tier: {..., timeouts: {create_ms, delete_ms}}
+//                                    (kTimeoutsAttribute; the keys the spec sets, none
+//                                    without `timeouts`)
+//
 // image is ${ref:image.I.id} when the tier names a key of images:, else the
 // literal; network is ${ref:network.N.id}; ssh_keys are ${ref:ssh_key.K@P.id}.
 // zone round-robins over the provider's zones (instance i gets zones[i % n];

@@ -201,6 +201,19 @@ TEST(ExpandTest, NativeGroupIsOneResource) {
   EXPECT_EQ(Deps(*Find(e, "mon.instance[0]")), (std::vector<std::string>{"api.group"}));
 }
 
+TEST(ExpandTest, TierTimeoutsGoOnEveryResourceOfTheTier) {
+  spec::Spec s = ThreeTierSpec("digitalocean");
+  s.tiers[0].timeouts = spec::TimeoutsSpec{600000, 0, {}};
+  Diagnostics d;
+  Expansion e = Expand(s, [](const std::string&) { return Traits(false); }, &d);
+  ASSERT_FALSE(d.HasErrors()) << FormatDiagnosticLine(d.items()[0]);
+  const json want = {{"create_ms", 600000}};
+  for (const char* a : {"db.instance[0]", "db.instance[2]", "db.volume.data[1]", "db.firewall"})
+    EXPECT_EQ(Find(e, a)->attributes[std::string(kTimeoutsAttribute)], want) << a;
+  for (const char* a : {"api.instance[0]", "api.lb", "mon.instance[0]", "mon.fip[0]", "network.main"})
+    EXPECT_FALSE(Find(e, a)->attributes.contains(kTimeoutsAttribute)) << a;
+}
+
 TEST(ExpandTest, SshKeysArePerProvider) {
   spec::Spec s = ThreeTierSpec("digitalocean");
   MoveTierToGce(&s, 2);

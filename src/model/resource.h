@@ -70,6 +70,11 @@ inline constexpr std::string_view kTagDeployment = "orchestrator-deployment";
 inline constexpr std::string_view kTagAddress = "orchestrator-address";
 inline constexpr std::string_view kTagTier = "orchestrator-tier";
 
+// The attribute holding a tier's `timeouts` on each of its resources:
+// {"create_ms": N, "delete_ms": N}, either key absent for the provider's
+// default. Bookkeeping: changing it changes no cloud object.
+inline constexpr std::string_view kTimeoutsAttribute = "timeouts";
+
 // A resource as the spec wants it.
 struct Resource {
   Address address;

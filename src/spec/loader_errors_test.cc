@@ -75,6 +75,23 @@ TEST_F(LoaderErrorsTest, UnknownKeyWithoutSuggestionListsKeys) {
                           "of: min, max, cpu_target"));
 }
 
+TEST_F(LoaderErrorsTest, TimeoutsTakeDurationsForCreateAndDelete) {
+  EXPECT_THAT(Errors(std::string(kPrelude) + "    timeouts: {create: ten, delete: 5, update: 1m}\n"),
+              ElementsAre("spec.yaml:9:24: error: 'create' in the timeouts of tier 'api' must be a duration such as "
+                          "90s, 10m or 1h30m, got 'ten'",
+                          "spec.yaml:9:37: error: 'delete' in the timeouts of tier 'api' must be a duration such as "
+                          "90s, 10m or 1h30m, got '5'",
+                          "spec.yaml:9:40: error: unknown key 'update' in the timeouts of tier 'api'; expected one "
+                          "of: create, delete"));
+  EXPECT_THAT(Errors(std::string(kPrelude) + "    timeouts: {create: 500ms, delete: 25h}\n"),
+              ElementsAre("spec.yaml:9:24: error: 'create' in the timeouts of tier 'api' must be from 1s to 24h, "
+                          "got '500ms'",
+                          "spec.yaml:9:39: error: 'delete' in the timeouts of tier 'api' must be from 1s to 24h, "
+                          "got '25h'"));
+  EXPECT_THAT(Errors(std::string(kPrelude) + "    timeouts: 10m\n"),
+              ElementsAre("spec.yaml:9:15: error: expected a map for 'timeouts', got '10m'"));
+}
+
 TEST_F(LoaderErrorsTest, UnknownKeyInNestedBlocks) {
   EXPECT_THAT(Errors(std::string(kPrelude) +
                      "    volumes: [{name: data, size_gbb: 10}]\n"

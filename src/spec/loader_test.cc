@@ -147,6 +147,20 @@ TEST_F(LoaderTest, FullSpecLoadsIntoStructs) {
   EXPECT_EQ(spec->FindTier("nope"), nullptr);
 }
 
+TEST_F(LoaderTest, TimeoutsAreReadAsMilliseconds) {
+  auto spec = LoadText(std::string(testing::kPrelude) + "    timeouts: {create: 1h30m, delete: 90s}\n" +
+                       "  web: {provider: do, size: s, image: i, timeouts: {delete: 5m}}\n" +
+                       "  db: {provider: do, size: s, image: i}\n");
+  ASSERT_TRUE(spec.has_value()) << ::testing::PrintToString(Lines());
+  ASSERT_TRUE(spec->tiers[0].timeouts.has_value());
+  EXPECT_EQ(spec->tiers[0].timeouts->create_ms, 5400000);
+  EXPECT_EQ(spec->tiers[0].timeouts->delete_ms, 90000);
+  ASSERT_TRUE(spec->tiers[1].timeouts.has_value());
+  EXPECT_EQ(spec->tiers[1].timeouts->create_ms, 0);  // the provider's default
+  EXPECT_EQ(spec->tiers[1].timeouts->delete_ms, 300000);
+  EXPECT_FALSE(spec->tiers[2].timeouts.has_value());
+}
+
 TEST_F(LoaderTest, LoadReadsFileAndResolvesAgainstItsDirectory) {
   Write("conf/spec.yaml", std::string(testing::kPrelude) + "    user_data: {template: ../templates/app.tmpl}\n");
   Diagnostics diags;

@@ -16,10 +16,15 @@ namespace {
 
 const std::vector<std::string> kTierKeys = {"provider",    "count",         "group",    "size",       "image",
                                             "network",     "ssh_keys",      "volumes",  "user_data",  "floating_ip",
-                                            "load_balancer", "firewall",    "depends_on",  "protect"};
+                                            "load_balancer", "firewall",    "depends_on",  "protect",
+                                            "timeouts"};
 const std::vector<std::string> kListenerProtocols = {"http", "https", "tcp"};
 const std::vector<std::string> kHealthProtocols = {"http", "https", "tcp"};
 const std::vector<std::string> kFirewallProtocols = {"tcp", "udp", "icmp"};
+// Bounds of a tier's timeouts: a wait shorter than a second ends before one
+// poll; longer than a day, nobody is waiting for it.
+constexpr int64_t kMinTimeoutMs = 1000;
+constexpr int64_t kMaxTimeoutMs = 24 * 3600 * 1000;
 
 const Entry* Find(const std::vector<Entry>& es, std::string_view key) {
   for (const auto& e : es) {
@@ -90,6 +95,8 @@ void Loader::LoadTier(const Entry& e, size_t index) {
       LoadFirewall(f, &t);
     } else if (f.key == "depends_on") {
       LoadDependsOn(f, &t, index);
+    } else if (f.key == "timeouts") {
+      LoadTimeouts(f, &t);
     }
   }
   const Entry* count = Find(fields, "count");
@@ -134,6 +141,29 @@ void Loader::LoadGroup(const Entry& e, TierSpec* t) {
                           ") in tier '" + t->name + "'");
   }
   t->group = g;
+}
+
+void Loader::LoadTimeouts(const Entry& e, TierSpec* t) {
+  const std::string context = "in the timeouts of tier '" + t->name + "'";
+  TimeoutsSpec ts;
+  ts.where = At(e.key_node);
+  for (const auto& f : Fields(e, {"create", "delete"}, "'timeouts'", context)) {
+    auto s = NonEmptyString(f, "'" + f.key + "'");
+    if (!s) continue;
+    std::optional<int64_t> ms = ParseDuration(s->value);
+    if (!ms) {
+      diags_.Error(s->where, "'" + f.key + "' " + context + " must be a duration such as 90s, 10m or 1h30m, got " +
+                                 s->Shown());
+      continue;
+    }
+    if (*ms < kMinTimeoutMs || *ms > kMaxTimeoutMs) {
+      diags_.Error(s->where, "'" + f.key + "' " + context + " must be from " + FormatDuration(kMinTimeoutMs) +
+                                 " to " + FormatDuration(kMaxTimeoutMs) + ", got " + s->Shown());
+      continue;
+    }
+    (f.key == "create" ? ts.create_ms : ts.delete_ms) = *ms;
+  }
+  if (e.value.IsMap()) t->timeouts = ts;
 }
 
 void Loader::LoadImage(const Entry& e, TierSpec* t) {

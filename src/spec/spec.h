@@ -6,6 +6,7 @@
 // a Spec is immutable once loaded and safe to share between threads.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -98,6 +99,14 @@ struct GroupSpec {
   SourceRange where;
 };
 
+// How long the waits for a tier's resources may take (docs/spec.md
+// "timeouts"); 0 leaves the provider's default for the kind.
+struct TimeoutsSpec {
+  int64_t create_ms = 0;  // a create or an update, until the cloud reports it done
+  int64_t delete_ms = 0;  // a delete, until the cloud reports it gone
+  SourceRange where;
+};
+
 struct UserDataSpec {
   std::string template_path;  // resolved against the spec's directory
   nlohmann::json vars = nlohmann::json::object();
@@ -127,6 +136,7 @@ struct TierSpec {
   std::optional<LoadBalancerSpec> load_balancer;
   std::vector<FirewallRule> firewall;
   std::vector<std::string> depends_on;   // explicit tier dependencies
+  std::optional<TimeoutsSpec> timeouts;
   // Tier dependencies implied by ${tiers.X.*} references in the tier (only
   // user_data vars may hold them), each once, in first-use order. Firewall
   // sources "tier:X" are not included: they do not order tiers.

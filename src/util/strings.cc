@@ -65,4 +65,68 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
   return best;
 }
 
+namespace {
+
+struct DurationUnit {
+  std::string_view name;
+  int64_t ms;
+};
+// Largest first; "ms" before "m" so the longer name is tried first.
+constexpr DurationUnit kDurationUnits[] = {{"h", 3600000}, {"ms", 1}, {"m", 60000}, {"s", 1000}};
+constexpr int64_t kMaxDurationMs = int64_t{1} << 52;
+
+int Rank(int64_t unit_ms) {
+  switch (unit_ms) {
+    case 3600000: return 0;
+    case 60000: return 1;
+    case 1000: return 2;
+    default: return 3;
+  }
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseDuration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  int64_t total = 0;
+  int last_rank = -1;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    int64_t n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      n = n * 10 + (text[i] - '0');
+      if (n > kMaxDurationMs) return std::nullopt;
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+    const DurationUnit* unit = nullptr;
+    for (const DurationUnit& u : kDurationUnits) {
+      if (text.substr(i, u.name.size()) == u.name) {
+        unit = &u;
+        break;
+      }
+    }
+    if (!unit || Rank(unit->ms) <= last_rank) return std::nullopt;
+    last_rank = Rank(unit->ms);
+    i += unit->name.size();
+    if (n > kMaxDurationMs / unit->ms) return std::nullopt;
+    total += n * unit->ms;
+    if (total > kMaxDurationMs) return std::nullopt;
+  }
+  return total;
+}
+
+std::string FormatDuration(int64_t ms) {
+  if (ms <= 0) return "0s";
+  std::string out;
+  for (const DurationUnit& u : {kDurationUnits[0], kDurationUnits[2], kDurationUnits[3], kDurationUnits[1]}) {
+    if (ms >= u.ms) {
+      out += std::to_string(ms / u.ms) + std::string(u.name);
+      ms %= u.ms;
+    }
+  }
+  return out;
+}
+
 }  // namespace orch
