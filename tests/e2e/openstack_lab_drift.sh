@@ -5,8 +5,9 @@
 # --refresh-only --detailed-exitcode` exits 2 and `plan` shows the load
 # balancer to update in place; one deploy creates the monitor again and
 # sets the members with one batch update and nothing else (counted by the
-# reverse proxy every request goes through); then both plans exit 0, and
-# teardown leaves nothing tagged with the deployment. Fails (never skips)
+# reverse proxy every request goes through); then both plans exit 0. Then
+# one database server is deleted through Nova: the next deploy makes only it
+# and attaches its volume. Teardown leaves nothing tagged with the deployment. Fails (never skips)
 # when the lab cannot start.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -123,6 +124,52 @@ orch plan "$spec" --refresh-only --detailed-exitcode >"$work/after.out" 2>&1 ||
   fail "drift left after the restoring deploy: $(cat "$work/after.out")"
 orch plan "$spec" --detailed-exitcode >"$work/after2.out" 2>&1 ||
   fail "changes left after the restoring deploy: $(cat "$work/after2.out")"
+
+# A lost node costs one node: one database server deleted through Nova;
+# the next deploy makes that server and attaches its surviving volume, and
+# nothing else (the other servers' and every volume's ids unchanged).
+statef=$(ls "$work"/state/*.state.json)
+ids() { python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["resources"]
+print(" ".join("%s=%s" % (a, r[a]["id"]) for a in sorted(r) if ".instance[" in a or ".volume." in a))' "$statef"; }
+before_ids=$(ids)
+lost=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resources"]["database.instance[1]"]["id"])' "$statef")
+vol=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resources"]["database.volume.data[1]"]["id"])' "$statef")
+api req DELETE compute "/servers/$lost" >/dev/null || fail "deleting server $lost through Nova"
+for _ in $(seq 1 300); do
+  api req GET compute "/servers/$lost" >/dev/null 2>&1 || break
+  sleep 1
+done
+orch plan "$spec" >"$work/lost.out" 2>&1 || fail "plan after the lost node: $(cat "$work/lost.out")"
+grep -qF "  + database.instance[1] (create: deleted outside orchestrator)" "$work/lost.out" ||
+  fail "the lost server is not planned to be made again: $(cat "$work/lost.out")"
+lost_summary=$(grep '^Plan:' "$work/lost.out")
+[ "$lost_summary" = "Plan: 1 to add, 1 to change, 0 to replace, 0 to destroy, 0 to adopt." ] ||
+  fail "the lost node costs more than one node: $(cat "$work/lost.out")"
+mutating >"$work/before.txt"
+orch deploy "$spec" --auto-approve >>"$work/orch.log" 2>&1 || fail "deploy after the lost node"
+mutating >"$work/after.txt"
+made=$(tail -n +"$(( $(wc -l <"$work/before.txt") + 1 ))" "$work/after.txt" | awk '{print $1, $2}' |
+  sed -E 's#^([A-Z]+) /p/[0-9]+#\1 #; s#/servers/[0-9a-f-]+/#/servers/{id}/#' | sort | uniq -c | awk '{print $2, $3, $1}')
+echo "lost node: '$lost_summary'; its deploy: $(echo "$made" | tr '\n' ';')"
+[ "$(echo "$made" | grep -c .)" -eq 2 ] &&
+  echo "$made" | grep -qE "^POST (/v2.1)?/servers 1$" &&
+  echo "$made" | grep -qE "^POST (/v2.1)?/servers/\{id\}/os-volume_attachments 1$" ||
+  fail "the lost node's deploy made other mutating requests than one server create and one volume attach: $made"
+after_ids=$(ids)
+python3 - "$before_ids" "$after_ids" <<'PY' || fail "ids changed beyond the lost server"
+import sys
+b = dict(x.split("=", 1) for x in sys.argv[1].split())
+a = dict(x.split("=", 1) for x in sys.argv[2].split())
+assert set(a) == set(b), (b, a)
+for k in b:
+    assert (a[k] != b[k]) == (k == "database.instance[1]"), (k, b[k], a[k])
+PY
+new=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resources"]["database.instance[1]"]["id"])' "$statef")
+api req GET volumev3 "/volumes/$vol" | python3 -c 'import json,sys; v=json.load(sys.stdin)["volume"]; sys.exit(0 if [a["server_id"] for a in v["attachments"]] == [sys.argv[1]] else 1)' "$new" ||
+  fail "volume $vol is not attached to the new server $new"
+orch plan "$spec" --detailed-exitcode >"$work/lost2.out" 2>&1 || fail "changes left after the lost node's deploy: $(cat "$work/lost2.out")"
 
 orch teardown "$spec" --auto-approve >>"$work/orch.log" 2>&1 || fail "teardown"
 rm -rf "$work/state"
