@@ -53,8 +53,7 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
   s.configs = ProviderConfigs(*spec);
   for (const spec::TierSpec& t : spec->tiers)
     if (t.protect)
-      s.protected_tiers[t.name] = t.where.filename + ":" + std::to_string(t.where.start.line) + ":" +
-                                  std::to_string(t.where.start.column);
+      s.protected_tiers[t.name] = FormatPosition(t.where);
   std::map<std::string, SourceRange> where;
   for (const auto& [name, p] : spec->providers) where[name] = p.where;
   Diagnostics diags;

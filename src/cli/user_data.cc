@@ -19,10 +19,6 @@ const spec::TierSpec* FindTier(const spec::Spec& spec, const std::string& name) 
   return nullptr;
 }
 
-std::string Where(const SourceRange& r) {
-  return r.filename + ":" + std::to_string(r.start.line) + ":" + std::to_string(r.start.column);
-}
-
 // Whether the ${...} at `offset` of a template is a reference, or a var
 // whose value (before resolution) holds one.
 bool FromReference(const std::string& text, size_t offset, const json& vars) {
@@ -88,9 +84,9 @@ std::optional<RenderedUserData> RenderAndCheckUserData(const spec::Spec& spec, c
     std::string message = error.problem.empty() ? rendered.status().message() : error.problem;
     if (!error.undefined.empty()) {
       message += "; set '" + error.undefined + "' under user_data.vars of tier '" + r.address.tier + "' at " +
-                 Where(spec_at) + ", or give a default: ${vars." + error.undefined + ":-DEFAULT}";
+                 FormatPosition(spec_at) + ", or give a default: ${vars." + error.undefined + ":-DEFAULT}";
     } else {
-      message += " (user_data of tier '" + r.address.tier + "' at " + Where(spec_at) + ")";
+      message += " (user_data of tier '" + r.address.tier + "' at " + FormatPosition(spec_at) + ")";
     }
     diags->Error({out.template_path, {error.line, error.column}, {error.line, error.column}}, message);
     return std::nullopt;

@@ -262,6 +262,18 @@ Result<SeedsReference> ParseSeedsReference(std::string_view e) {
   return SeedsReference{*a, *n};
 }
 
+std::vector<std::string> ReferenceExpressions(const nlohmann::json& value) {
+  std::vector<std::string> out;
+  if (value.is_string()) {
+    for (Piece& p : Scan(value.get_ref<const std::string&>()))
+      if (p.is_ref) out.push_back(std::move(p.text));
+  } else if (value.is_array() || value.is_object()) {
+    for (const auto& v : value)
+      for (std::string& e : ReferenceExpressions(v)) out.push_back(std::move(e));
+  }
+  return out;
+}
+
 bool HasReferences(std::string_view text) {
   for (const Piece& p : Scan(text))
     if (p.is_ref) return true;

@@ -74,6 +74,10 @@ std::string ValueText(const nlohmann::json& v);
 // True when the text contains at least one ${tiers.} or ${ref:} reference.
 bool HasReferences(std::string_view text);
 
+// The reference expressions (without ${ }) in every string inside `value`,
+// in order ("$${" escapes are not references).
+std::vector<std::string> ReferenceExpressions(const nlohmann::json& value);
+
 // Per-instance values ("self"), substituted into one instance's (or native
 // group's) attributes when the spec is expanded, so that instances of one
 // tier can differ and reference each other without a tier-level cycle:

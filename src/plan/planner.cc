@@ -344,8 +344,9 @@ class Planner {
       if (!v.ok()) return v.status().WithPrefix(addr + " user_data var '" + it.key() + "'");
       bool input = !model::ReferencedAddresses(it.value(), known_).empty();
       // ${self.seeds:N} only means something when the node is made: kept, never stale.
-      if (prior_var && !replace_requested && it.value().dump().find("${" + std::string(model::kSeedsPrefix)) !=
-                                                 std::string::npos) {
+      std::vector<std::string> refs = model::ReferenceExpressions(it.value());
+      bool seeds = std::any_of(refs.begin(), refs.end(), [](const std::string& e) { return StartsWith(e, model::kSeedsPrefix); });
+      if (prior_var && !replace_requested && seeds) {
         out["vars"][it.key()] = *prior_var;
         continue;
       }
@@ -370,11 +371,7 @@ class Planner {
   std::vector<std::string> StaleReasons(const json& raw, const json& was) const {
     std::vector<std::string> out;
     const std::string before = model::ValueText(was);
-    const std::string text = raw.is_string() ? raw.get<std::string>() : raw.dump();
-    for (size_t i = text.find("${"); i != std::string::npos; i = text.find("${", i + 2)) {
-      size_t close = text.find('}', i);
-      if (close == std::string::npos) break;
-      std::string e = text.substr(i + 2, close - i - 2);
+    for (const std::string& e : model::ReferenceExpressions(raw)) {
       std::string attr = e.substr(e.rfind('.') + 1);
       if (StartsWith(e, "tiers.") && attr.size() > 1 && attr.back() == 's') attr.pop_back();  // private_ips
       for (const std::string& t : model::ReferencedAddresses(json("${" + e + "}"), known_)) {

@@ -57,7 +57,7 @@ Result<std::pair<Side, Side>> ParseMove(const Move& m) {
 
 std::string Location(const SourceRange& where) {
   if (!where.known()) return "";
-  return where.filename + ":" + std::to_string(where.start.line) + ":" + std::to_string(where.start.column) + ": ";
+  return FormatPosition(where) + ": ";
 }
 
 std::string Describe(const Move& m) { return "moved from '" + m.from + "' to '" + m.to + "'"; }

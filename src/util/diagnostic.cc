@@ -34,15 +34,19 @@ void Diagnostics::Sort() {
   });
 }
 
+std::string FormatPosition(const SourceRange& r) {
+  std::string out = r.filename;
+  if (r.start.line > 0) {
+    out += ':' + std::to_string(r.start.line);
+    if (r.start.column > 0) out += ':' + std::to_string(r.start.column);
+  }
+  return out;
+}
+
 std::string FormatDiagnosticLine(const Diagnostic& d) {
   std::ostringstream os;
   if (!d.range.filename.empty()) {
-    os << d.range.filename;
-    if (d.range.start.line > 0) {
-      os << ':' << d.range.start.line;
-      if (d.range.start.column > 0) os << ':' << d.range.start.column;
-    }
-    os << ": ";
+    os << FormatPosition(d.range) << ": ";
   } else if (!d.address.empty()) {
     os << d.address << ": ";
   }

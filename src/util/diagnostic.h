@@ -55,6 +55,8 @@ class Diagnostics {
 
 // One line: "file:line:col: error: message" (or "address: error: message").
 std::string FormatDiagnosticLine(const Diagnostic& d);
+// "FILE:LINE:COLUMN" (the line and column left out when unknown).
+std::string FormatPosition(const SourceRange& r);
 
 // The line, then the offending source line and a caret when `source` (the
 // whole text of d.range.filename) is given.
