@@ -236,6 +236,27 @@ void RegisterNova(Router& router, Model* m) {
     if (it == m->flavors.end()) return NovaError(404, "Flavor " + p.at("id") + " could not be found.");
     return HttpResponse::Json(200, {{"flavor", FlavorView(m, it->second, mv, true)}});
   });
+  // The deprecated floating-IP proxy: Nova lists the project's Neutron
+  // floating IPs in its own shape. Gone (404) from microversion 2.36, as on
+  // real Nova. Prometheus' OpenStack discovery (gophercloud's compute
+  // floatingips) reads it.
+  NovaRoute(router, m, "GET", "/os-floating-ips", [m](const HttpRequest&, const PathParams&, const Caller& c, int mv) {
+    if (mv >= 36) return NovaError(404, "The resource could not be found.");
+    json out = json::array();
+    for (const auto& [id, f] : m->floatingips) {
+      if (f.value("project_id", "") != c.project_id) continue;
+      json instance = nullptr;
+      if (f.value("port_id", json()).is_string()) {
+        auto port = m->ports.find(f["port_id"].get<std::string>());
+        if (port != m->ports.end() && port->second.value("device_owner", "").rfind("compute:", 0) == 0)
+          instance = port->second.value("device_id", "");
+      }
+      auto net = m->networks.find(f.value("floating_network_id", ""));
+      out.push_back({{"id", id}, {"ip", f["floating_ip_address"]}, {"fixed_ip", f.value("fixed_ip_address", json())},
+                     {"instance_id", instance}, {"pool", net == m->networks.end() ? json() : net->second["name"]}});
+    }
+    return HttpResponse::Json(200, {{"floating_ips", out}});
+  });
   // Keypairs (per user).
   NovaRoute(router, m, "GET", "/os-keypairs", [m](const HttpRequest&, const PathParams&, const Caller& c, int mv) {
     json out = json::array();

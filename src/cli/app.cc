@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "http/curl_transport.h"
+#include "http/redact.h"
 #include "model/expand.h"
 #include "providers/builtin.h"
 #include "spec/loader.h"
@@ -83,6 +84,9 @@ std::optional<spec::Spec> LoadSpecOrPrint(const std::string& path, const std::ve
   }
   std::optional<spec::Spec> spec;
   if (!diags.HasErrors()) spec = spec::Load(path, opts, &diags);
+  if (spec) {
+    for (const auto& [digest, value] : spec->sensitive) http::RegisterSecret(value);  // scrubbed from every log
+  }
   PrintDiagnostics(diags, stderr);
   if (diags.HasErrors()) {
     int errors = 0;

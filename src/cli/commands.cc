@@ -32,6 +32,7 @@ struct Session {
   std::string deployment;
   std::string spec_path;
   std::string spec_dir;  // the spec's directory (relative template paths)
+  SensitiveValues sensitive;  // user_data values kept out of plans and state
   std::map<std::string, engine::ProviderConfig> configs;
   std::unique_ptr<Runtime> rt;
   std::unique_ptr<state::FileStateStore> store;
@@ -50,6 +51,7 @@ std::optional<Session> OpenFromSpec(const GlobalOptions& g, const std::string& p
   s.deployment = spec->deployment;
   s.spec_path = path;
   s.spec_dir = spec->dir;
+  s.sensitive = spec->sensitive;
   s.configs = ProviderConfigs(*spec);
   for (const spec::TierSpec& t : spec->tiers)
     if (t.protect)
@@ -111,9 +113,11 @@ bool RecordProviderSettings(engine::Deployer* d, const Session& s) {
 }
 
 engine::DeployerOptions MakeDeployerOptions(const std::string& deployment, int parallelism, int64_t lock_timeout_ms,
-                                            engine::Observer* observer, const std::string& spec_dir = "") {
+                                            engine::Observer* observer, const std::string& spec_dir = "",
+                                            const SensitiveValues& sensitive = {}) {
   engine::DeployerOptions o;
   o.spec_dir = spec_dir;
+  o.sensitive = sensitive;
   o.deployment = deployment;
   o.parallelism = parallelism;
   o.observer = observer;
@@ -248,6 +252,9 @@ int RunRender(const GlobalOptions& g, const RenderArgs& a) {
   Diagnostics diags;
   auto rendered = RenderAndCheckUserData(v->spec, *found, state, &diags);
   if (rendered) std::fputs(rendered->rendered.text.c_str(), stdout);
+  if (rendered && HasSensitive(found->attributes["user_data"].value("vars", nlohmann::json::object()))) {
+    std::fprintf(stderr, "note: values from ${env:} or ${file:} are shown as %s\n", kSensitiveShown);
+  }
   if (rendered && !rendered->placeholders.empty()) {
     std::fprintf(stderr, "note: %s: rendered as placeholders: %s (%s)\n",
                  state ? "not in the recorded state yet" : "no recorded state for this deployment",
@@ -269,7 +276,7 @@ int RunPlan(const GlobalOptions& g, const PlanArgs& a) {
   if (!s) return kExitError;
   bool color = WantColor(stderr, g.no_color);
   ProgressObserver progress(stderr, false, color, 0);
-  engine::DeployerOptions options = MakeDeployerOptions(s->deployment, 10, *timeout, &progress, s->spec_dir);
+  engine::DeployerOptions options = MakeDeployerOptions(s->deployment, 10, *timeout, &progress, s->spec_dir, s->sensitive);
   if (!SetReplace(s->desired, a.replace, &options)) return kExitError;
   options.moves = s->moves;
   engine::Deployer d(std::move(options), s->store.get(), s->rt->providers);
@@ -320,7 +327,8 @@ int RunDeploy(const GlobalOptions& g, const DeployArgs& a) {
   if (!s) return kExitError;
   bool interactive = isatty(STDOUT_FILENO);
   ProgressObserver progress(stdout, interactive, WantColor(stdout, g.no_color), 0);
-  engine::DeployerOptions options = MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress, s->spec_dir);
+  engine::DeployerOptions options =
+      MakeDeployerOptions(s->deployment, a.parallelism, *timeout, &progress, s->spec_dir, s->sensitive);
   if (!SetReplace(s->desired, a.replace, &options)) return kExitError;
   if (plan_file && !a.replace.empty()) {
     Fail("--replace applies to planning; give it to 'orchestrator plan --out' instead of a saved plan");

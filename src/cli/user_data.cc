@@ -73,7 +73,8 @@ std::optional<RenderedUserData> RenderAndCheckUserData(const spec::Spec& spec, c
     out.placeholders.insert("${" + std::string(expr) + "}");
     return json(ReferencePlaceholder(expr));
   };
-  auto vars = model::ResolveReferencesWith(ud.value("vars", json::object()), resolve);
+  // Secrets are never shown, in a rendering or in a message about it.
+  auto vars = model::ResolveReferencesWith(MaskSensitive(ud.value("vars", json::object()), kSensitiveShown), resolve);
   if (!vars.ok()) {
     diags->Error(spec_at, "user_data vars of tier '" + r.address.tier + "': " + vars.status().message());
     return std::nullopt;

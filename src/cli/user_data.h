@@ -29,6 +29,9 @@ std::string ReferencePlaceholder(std::string_view expression);
 // Those rules in words, for messages.
 std::string PlaceholderLegend();
 
+// What a sensitive value (util/sensitive.h) renders as here.
+inline constexpr const char* kSensitiveShown = "(sensitive)";
+
 struct RenderedUserData {
   std::string template_path;  // as shown in messages
   std::string template_text;

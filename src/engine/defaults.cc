@@ -57,8 +57,8 @@ Planner DefaultPlanner() {
   };
 }
 
-UserDataRenderer DefaultUserDataRenderer(std::string spec_dir) {
-  return [spec_dir](const nlohmann::json& attributes, const state::State& state) -> Result<nlohmann::json> {
+UserDataRenderer DefaultUserDataRenderer(std::string spec_dir, SensitiveValues sensitive) {
+  return [spec_dir, sensitive](const nlohmann::json& attributes, const state::State& state) -> Result<nlohmann::json> {
     if (!attributes.is_object() || !attributes.contains("user_data")) return attributes;
     const nlohmann::json& ud = attributes["user_data"];
     // A plain string is passed as given (its references are already resolved).
@@ -66,10 +66,11 @@ UserDataRenderer DefaultUserDataRenderer(std::string spec_dir) {
     if (!ud["template"].is_string()) {
       return Status::InvalidArgument("user_data.template must be a file path");
     }
-    nlohmann::json vars = ud.contains("vars") ? ud["vars"] : nlohmann::json::object();
+    auto vars = RevealSensitive(ud.contains("vars") ? ud["vars"] : nlohmann::json::object(), sensitive);
+    if (!vars.ok()) return vars.status();
     std::filesystem::path path(ud["template"].get<std::string>());
     if (path.is_relative() && !spec_dir.empty()) path = std::filesystem::path(spec_dir) / path;
-    Result<std::string> text = tmpl::Render(path.lexically_normal().string(), vars, state::Resolver(state));
+    Result<std::string> text = tmpl::Render(path.lexically_normal().string(), *vars, state::Resolver(state));
     if (!text.ok()) return text.status();
     nlohmann::json out = attributes;
     out["user_data"] = std::move(*text);

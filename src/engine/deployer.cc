@@ -55,7 +55,7 @@ Deployer::Deployer(DeployerOptions options, state::StateStore* store, ProviderSe
   if (!options_.clock) options_.clock = env::Clock::Real();
   if (!options_.observer) options_.observer = NullObserver::Get();
   if (!options_.planner) options_.planner = DefaultPlanner();
-  if (!options_.render_user_data) options_.render_user_data = DefaultUserDataRenderer(options_.spec_dir);
+  if (!options_.render_user_data) options_.render_user_data = DefaultUserDataRenderer(options_.spec_dir, options_.sensitive);
 }
 
 // Every desired resource has a configured provider able to create its kind.

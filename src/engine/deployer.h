@@ -49,6 +49,7 @@
 #include "state/moves.h"
 #include "state/state.h"
 #include "state/state_store.h"
+#include "util/sensitive.h"
 #include "util/status.h"
 
 namespace orch::engine {
@@ -79,6 +80,8 @@ struct DeployerOptions {
   UserDataRenderer render_user_data;            // empty = DefaultUserDataRenderer(spec_dir)
   // The spec's directory: relative user_data template paths are read below it.
   std::string spec_dir;
+  // The values behind the sensitive markers in user_data vars (util/sensitive.h).
+  SensitiveValues sensitive;
   Planner planner;                              // empty = DefaultPlanner() (plan::MakePlan)
   bool delete_state_after_teardown = true;
   // false: plan from the stored state alone, without asking the providers
@@ -114,6 +117,6 @@ Planner DefaultPlanner();
 // Renders user_data {template, vars} with the template module (a relative
 // template path is read below `spec_dir`); used when
 // DeployerOptions::render_user_data is empty.
-UserDataRenderer DefaultUserDataRenderer(std::string spec_dir = "");
+UserDataRenderer DefaultUserDataRenderer(std::string spec_dir = "", SensitiveValues sensitive = {});
 
 }  // namespace orch::engine

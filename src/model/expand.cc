@@ -197,7 +197,8 @@ class Expander {
       g.attributes["max"] = t.group->max;
       g.attributes["cpu_target"] = t.group->cpu_target;
       if (!p.zones.empty()) g.attributes["zone"] = p.zones[0];
-      ExpandSelf(t, {t.name, -1, g.cloud_name, t.provider, p.region, p.zones.empty() ? "" : p.zones[0]}, &g);
+      ExpandSelf(t, {t.name, -1, g.cloud_name, t.provider, p.region, p.zones.empty() ? "" : p.zones[0], spec_.deployment},
+                 &g);
       g.depends_on = base_deps;
       for (const spec::VolumeSpec& v : t.volumes)
         diags_->Error(v.where, "tier '" + t.name + "': volumes are not supported on a native instance group (" +
@@ -211,7 +212,7 @@ class Expander {
         r.attributes = base;
         if (!zone(i).empty()) r.attributes["zone"] = zone(i);
         if (t.group) r.attributes["group"] = t.name;
-        ExpandSelf(t, {t.name, i, r.cloud_name, t.provider, p.region, zone(i)}, &r);
+        ExpandSelf(t, {t.name, i, r.cloud_name, t.provider, p.region, zone(i), spec_.deployment}, &r);
         r.depends_on = base_deps;
       }
       for (const spec::VolumeSpec& v : t.volumes) {

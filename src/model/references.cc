@@ -138,6 +138,7 @@ Result<std::string> SelfValue(std::string_view attr, const SelfValues& self) {
   if (attr == "provider") return self.provider;
   if (attr == "region") return self.region;
   if (attr == "zone") return self.zone;
+  if (attr == "deployment") return self.deployment;
   if (attr.substr(0, kSelfSeeds.size()) == kSelfSeeds) {
     auto n = CountSuffix(attr.substr(kSelfSeeds.size()), shown, "${self.seeds:N}");
     if (!n.ok()) return n.status();
@@ -202,7 +203,7 @@ std::string ValueText(const nlohmann::json& v) {
 
 const std::vector<std::string>& SelfAttributes() {
   static const std::vector<std::string> kAttrs = {"index", "name",   "tier",
-                                                  "provider", "region", "zone", "prior_private_ips", "seeds"};
+                                                  "provider", "region", "zone", "deployment", "prior_private_ips", "seeds"};
   return kAttrs;
 }
 

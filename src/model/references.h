@@ -109,6 +109,9 @@ struct SelfValues {
   std::string tier;
   int index = -1;  // -1: a native instance group
   std::string name, provider, region, zone;
+  // ${self.deployment}: substituted in spec vars only; not part of the `self`
+  // object templates see (which state records for every instance).
+  std::string deployment;
 };
 Result<nlohmann::json> ExpandSelfReferences(const nlohmann::json& attributes, const SelfValues& self);
 

@@ -251,8 +251,27 @@ TEST_F(LoaderTest, EnvFileAndEscapeSubstitutions) {
   ASSERT_TRUE(spec) << ::testing::PrintToString(Lines());
   EXPECT_EQ(spec->providers.at("do").region, "sfo3");
   EXPECT_EQ(spec->ssh_keys.at("ops").public_key, "ssh-rsa AAAAB3Nza ops");
+  // A user_data value from ${env:} is sensitive: the vars (and so state)
+  // hold its marker, the value stays in Spec::sensitive (docs/spec.md).
+  nlohmann::json marker = SensitiveMarker("sfo3", nullptr);
   EXPECT_EQ(spec->tiers[0].user_data->vars,
-            nlohmann::json::parse(R"({"literal":"a ${b} c","list":["x","sfo3"],"m":{"k":"v"},"none":null})"));
+            nlohmann::json({{"literal", "a ${b} c"}, {"list", {"x", marker}}, {"m", {{"k", "v"}}}, {"none", nullptr}}));
+  EXPECT_EQ(spec->sensitive, (SensitiveValues{{marker["sensitive"].get<std::string>(), "sfo3"}}));
+}
+
+TEST_F(LoaderTest, SensitiveUserDataValueCannotCarryReferences) {
+  env_["TOKEN"] = "t0k3n";
+  auto spec = LoadText("deployment: demo\n"
+                       "providers: {do: {type: digitalocean, region: nyc3}}\n"
+                       "tiers:\n"
+                       "  api:\n"
+                       "    provider: do\n"
+                       "    size: s\n"
+                       "    image: i\n"
+                       "    user_data: {template: templates/app.tmpl, vars: {x: '${env:TOKEN},${tiers.api.ips}'}}\n");
+  EXPECT_FALSE(spec);
+  EXPECT_THAT(Lines(), ::testing::Contains(::testing::HasSubstr("give them as two variables")));
+  for (const std::string& l : Lines()) EXPECT_EQ(l.find("t0k3n"), std::string::npos) << l;
 }
 
 TEST_F(LoaderTest, FileSubstitutionAcceptsAbsolutePaths) {

@@ -7,6 +7,7 @@
 
 #include "spec/checks.h"
 #include "spec/loader_internal.h"
+#include "util/sensitive.h"
 #include "util/sha256.h"
 #include "util/strings.h"
 
@@ -305,12 +306,25 @@ nlohmann::json Loader::VarsToJson(const YAML::Node& node, TierSpec* t, size_t in
   }
   if (!node.IsScalar()) return nullptr;
   Entry e{"", node, node};
+  // A secret a command that calls no cloud never sends (validate, graph): unset, it warns there.
+  subst_.set_missing_env_warns(opts_.offline);
   auto s = String(e, "a user_data variable", Allow::kAll);
+  subst_.set_missing_env_warns(false);
   if (!s) {
     *ok = false;
     return nullptr;
   }
   AddReferences(*s, t, index);
+  if (s->tainted) {
+    // ${env:}/${file:} text is kept out of plans and state (util/sensitive.h).
+    if (!s->refs.empty()) {
+      Error(node, "a user_data variable mixes ${env:}/${file:} text, which is kept secret, with ${tiers.*} "
+                  "references, which state records; give them as two variables");
+      *ok = false;
+      return nullptr;
+    }
+    return SensitiveMarker(s->value, &spec_.sensitive);
+  }
   return s->value;
 }
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/diagnostic.h"
+#include "util/sensitive.h"
 
 namespace orch::spec {
 
@@ -163,6 +164,9 @@ struct Spec {
   std::map<std::string, SshKeySpec> ssh_keys;
   std::vector<TierSpec> tiers;  // in file order
   std::vector<MovedSpec> moved;  // in file order; no two share a from or a to, none chains
+  // The values of user_data vars that came from ${env:} or ${file:}; the
+  // tiers' vars hold only their markers (util/sensitive.h). Never log or persist.
+  SensitiveValues sensitive;
   // Non-fatal notes (warnings) gathered while loading.
   Diagnostics warnings;
 

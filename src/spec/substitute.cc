@@ -69,7 +69,13 @@ bool Substituter::Expand(std::string_view expr, const SourceRange& where, Allow 
                          Diagnostics* diags) {
   const std::string shown = "${" + Shorten(expr) + "}";
   if (StartsWith(expr, "env:")) {
+    // ${env:NAME:-DEFAULT}: DEFAULT (literal text) when NAME is unset or empty, as in the shell.
     std::string name(expr.substr(4));
+    std::optional<std::string> fallback;
+    if (size_t d = name.find(":-"); d != std::string::npos) {
+      fallback = name.substr(d + 2);
+      name.resize(d);
+    }
     if (!IsIdentifier(name)) {
       diags->Error(where, "invalid environment variable name in " + shown);
       return false;
@@ -80,6 +86,7 @@ bool Substituter::Expand(std::string_view expr, const SourceRange& where, Allow 
     } else if (const char* v = std::getenv(name.c_str())) {
       value = v;
     }
+    if (fallback && (!value || value->empty())) value = fallback;
     if (!value && missing_env_warns_) {
       diags->Warning(where, "environment variable " + name + " is not set (used by ${env:" + name +
                                 "}); this command needs no credentials, but plan, deploy and teardown will fail "
@@ -195,7 +202,7 @@ bool Substituter::Expand(std::string_view expr, const SourceRange& where, Allow 
       diags->Error(where, shown + " cannot be used here: self references are allowed only in user_data vars");
       return false;
     }
-    static const std::vector<std::string> kSelf = {"index", "name", "tier", "provider", "region", "zone"};
+    static const std::vector<std::string> kSelf = {"index", "name", "tier", "provider", "region", "zone", "deployment"};
     auto counted = [&](std::string_view name) {
       return StartsWith(attr, name) && attr.size() > name.size() && attr.size() <= name.size() + 4 &&
              std::all_of(attr.begin() + name.size(), attr.end(), [](char c) { return c >= '0' && c <= '9'; });

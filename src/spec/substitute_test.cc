@@ -55,6 +55,19 @@ TEST_F(SubstituterTest, EnvMarksTainted) {
   EXPECT_TRUE(r->tainted);
 }
 
+TEST_F(SubstituterTest, EnvDefaultWhenUnsetOrEmpty) {
+  auto unset = Run("${env:NOPE:-fallback}");
+  ASSERT_TRUE(unset) << ::testing::PrintToString(Lines());
+  EXPECT_EQ(unset->value, "fallback");
+  EXPECT_TRUE(unset->tainted);
+  EXPECT_EQ(Run("[${env:NOPE:-}]")->value, "[]");
+  env_["EMPTY"] = "";
+  EXPECT_EQ(Run("${env:EMPTY:-d}")->value, "d");
+  env_["SET"] = "v";
+  EXPECT_EQ(Run("${env:SET:-d}")->value, "v");
+  EXPECT_FALSE(Run("${env:BAD NAME:-d}"));
+}
+
 TEST_F(SubstituterTest, VarsCarryTaint) {
   vars_["plain"] = {"p", false};
   vars_["secret"] = {"s", true};

@@ -127,10 +127,15 @@ Deployment Build(const fs::path& path) {
       continue;
     }
     const json& ud = (*resolved)["user_data"];
+    // Sensitive values are put back just before rendering, as deploy does.
+    auto vars = RevealSensitive(ud.value("vars", json::object()), d.spec.sensitive);
+    if (!vars.ok()) {
+      ADD_FAILURE() << path << " " << r.address.ToString() << ": " << vars.status().ToString();
+      continue;
+    }
     // Recorded relative to the spec's directory (docs/spec.md#user-data).
     auto text = Render((fs::path(d.spec.dir) / ud["template"].get<std::string>()).lexically_normal().string(),
-                       ud.value("vars", json::object()),
-                       state::Resolver(d.state));
+                       *vars, state::Resolver(d.state));
     if (!text.ok()) {
       ADD_FAILURE() << path << " " << r.address.ToString() << ": " << text.status().ToString();
       continue;
@@ -252,7 +257,10 @@ TEST(TemplateConfigsTest, QuickstartSeedsAndEdges) {
   EXPECT_EQ(EnvLine(d.rendered["api.instance[0]"].text, "CASSANDRA_CONTACT_POINTS"), "10.0.1.10,10.0.1.11,10.0.1.12");
   // Monitoring is on another cloud: reached over public addresses.
   EXPECT_EQ(EnvLine(d.rendered["api.instance[1]"].text, "MONITORING"), "\"203.0.3.10\"");
-  EXPECT_EQ(EnvLine(d.rendered["monitoring.instance[0]"].text, "TARGETS"), "\"203.0.1.10,203.0.1.11,203.0.1.12\"");
+  // Monitoring lists no address: it discovers the ring's droplets by tag.
+  EXPECT_EQ(EnvLine(d.rendered["monitoring.instance[0]"].text, "DEPLOYMENT"), "\"quickstart\"");
+  EXPECT_EQ(EnvLine(d.rendered["monitoring.instance[0]"].text, "SCRAPE_TIERS"), "\"cassandra\"");
+  EXPECT_EQ(EnvLine(d.rendered["monitoring.instance[0]"].text, "DIGITALOCEAN_ADDRESS"), "\"public\"");
   std::map<std::string, std::vector<std::string>> deps;
   for (const model::Resource& r : d.resources)
     for (const model::Address& a : r.depends_on) deps[r.address.ToString()].push_back(a.ToString());
@@ -265,6 +273,8 @@ TEST(TemplateConfigsTest, QuickstartSeedsAndEdges) {
   EXPECT_TRUE(has("cassandra.instance[2]", "cassandra.instance[0]"));
   EXPECT_TRUE(has("cassandra.instance[2]", "cassandra.instance[1]"));
   EXPECT_TRUE(has("api.instance[0]", "monitoring.instance[0]"));
+  // Nor does monitoring wait for the ring: it finds the ring by itself.
+  EXPECT_FALSE(has("monitoring.instance[0]", "cassandra.instance[0]"));
 }
 
 // Scaling a group must not change another tier's machines: in the configs

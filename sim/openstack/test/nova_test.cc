@@ -108,6 +108,44 @@ TEST_F(NovaTest, ServerBuildsThenActiveWithNeutronAddresses) {
   EXPECT_TRUE(h.Call("GET", "/network/v2.0/ports?device_id=" + id).body["ports"].empty());
 }
 
+// The deprecated proxy that Prometheus' OpenStack discovery reads: Neutron's
+// floating IPs in Nova's shape, gone from microversion 2.36.
+TEST_F(NovaTest, FloatingIpProxyListsNeutronFloatingIps) {
+  Reply ext = h.Call("GET", "/network/v2.0/networks?router:external=true");
+  ASSERT_EQ(ext.body["networks"].size(), 1u);
+  std::string public_net = ext.body["networks"][0]["id"];
+  Reply router = h.Call("POST", "/network/v2.0/routers",
+                        {{"router", {{"name", "r"}, {"external_gateway_info", {{"network_id", public_net}}}}}});
+  ASSERT_EQ(router.status, 201);
+  ASSERT_EQ(h.Call("PUT", "/network/v2.0/routers/" + router.body["router"]["id"].get<std::string>() + "/add_router_interface",
+                   {{"subnet_id", subnet}}).status, 200);
+  std::string id = Create("web");
+  h.Advance(30);
+  Reply ports = h.Call("GET", "/network/v2.0/ports?device_id=" + id);
+  ASSERT_EQ(ports.body["ports"].size(), 1u);
+  Reply fip = h.Call("POST", "/network/v2.0/floatingips",
+                     {{"floatingip", {{"floating_network_id", public_net}, {"port_id", ports.body["ports"][0]["id"]}}}});
+  ASSERT_EQ(fip.status, 201) << fip.raw;
+  ASSERT_EQ(h.Call("POST", "/network/v2.0/floatingips", {{"floatingip", {{"floating_network_id", public_net}}}}).status, 201);
+
+  h.nova_version = "2.1";
+  Reply list = h.Call("GET", "/compute/v2.1/os-floating-ips");
+  ASSERT_EQ(list.status, 200) << list.raw;
+  ASSERT_EQ(list.body["floating_ips"].size(), 2u);
+  json bound, free;
+  for (const json& f : list.body["floating_ips"]) (f["instance_id"].is_null() ? free : bound) = f;
+  EXPECT_EQ(bound["id"], fip.body["floatingip"]["id"]);
+  EXPECT_EQ(bound["ip"], fip.body["floatingip"]["floating_ip_address"]);
+  EXPECT_EQ(bound["fixed_ip"], ports.body["ports"][0]["fixed_ips"][0]["ip_address"]);
+  EXPECT_EQ(bound["instance_id"], id);
+  EXPECT_EQ(bound["pool"], ext.body["networks"][0]["name"]);
+  EXPECT_TRUE(free["fixed_ip"].is_null());
+  h.nova_version = "2.36";
+  Reply gone = h.Call("GET", "/compute/v2.1/os-floating-ips");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(gone.body["itemNotFound"]["code"], 404);
+}
+
 TEST_F(NovaTest, CreateValidationMatchesNova) {
   json bad = ServerBody("x");
   bad["server"]["flavorRef"] = "nope";
