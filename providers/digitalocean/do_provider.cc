@@ -263,6 +263,26 @@ Result<std::vector<ObservedResource>> DigitalOceanProvider::FindRecorded(
   return out;
 }
 
+Result<std::map<std::string, std::string>> DigitalOceanProvider::FindReusable(
+    const std::vector<model::Resource>& wanted) {
+  // An account holds one key per fingerprint: the SSH key create reuses an
+  // existing one (ssh_key.cc), so the plan shows it as a read.
+  std::map<std::string, std::string> out;
+  for (const model::Resource& r : wanted) {
+    if (r.address.kind != model::Kind::kSshKey) continue;
+    std::string fp = SshFingerprint(Str(r.attributes, "public_key"));
+    if (fp.empty()) continue;
+    Result<json> k = rest_->Get("/account/keys/" + fp);
+    if (!k.ok()) {
+      if (k.status().IsNotFound()) continue;
+      return k.status().WithPrefix("looking up SSH key " + fp);
+    }
+    std::string name = Str(k->value("ssh_key", json::object()), "name");
+    out[r.address.ToString()] = "the account's key '" + name + "' has this fingerprint";
+  }
+  return out;
+}
+
 void Register(engine::ProviderRegistry* registry) {
   registry->Register("digitalocean", [](const engine::ProviderEnv& env) -> std::unique_ptr<engine::Provider> {
     return std::make_unique<DigitalOceanProvider>(env);

@@ -32,6 +32,8 @@ class DigitalOceanProvider final : public common::HandlerProvider {
   // Recorded reserved IPs no droplet of the deployment holds any more.
   Result<std::vector<engine::ObservedResource>> FindRecorded(
       const std::vector<state::ResourceState>& missing) override;
+  // Account SSH keys with the fingerprint of a desired key (reused by its create).
+  Result<std::map<std::string, std::string>> FindReusable(const std::vector<model::Resource>& wanted) override;
 
   common::RestClient* rest() { return rest_.get(); }
   common::RateLimiter* limiter() { return limiter_.get(); }

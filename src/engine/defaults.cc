@@ -36,6 +36,7 @@ Planner DefaultPlanner() {
     in.refreshed = req.refreshed;
     in.spec_digest = req.spec_digest;
     in.replace = req.replace;
+    in.reusable = req.reusable;
     const ProviderSet* providers = req.providers;
     for (const auto& [name, list] : req.observed.by_provider) {
       std::string type;

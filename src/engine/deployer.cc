@@ -6,6 +6,7 @@
 #include <vector>
 #include <utility>
 
+#include "engine/provider_call.h"
 #include "engine/state_writer.h"
 #include "model/resource.h"
 #include "state/moves.h"
@@ -110,6 +111,29 @@ void UpgradeRecordedUserData(const std::vector<model::Resource>& desired, const 
   }
 }
 
+// Asks each provider which of its desired resources that neither state nor
+// the refresh knows a create would reuse (Provider::FindReusable).
+Result<std::map<std::string, std::string>> FindReusable(const PlanRequest& req) {
+  std::map<std::string, std::vector<model::Resource>> wanted;
+  for (const model::Resource& r : req.desired) {
+    std::string addr = r.address.ToString();
+    if (req.state.resources.count(addr) || req.observed.by_address.count(addr)) continue;
+    wanted[r.provider].push_back(r);
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [name, list] : wanted) {
+    if (!req.providers) break;
+    auto p = req.providers->find(name);
+    if (p == req.providers->end() || !p->second) continue;
+    Provider* provider = p->second;
+    Result<std::map<std::string, std::string>> found =
+        CallProvider("looking up what " + name + " already holds", [&] { return provider->FindReusable(list); });
+    if (!found.ok()) return found.status().WithPrefix("refreshing " + name);
+    out.insert(found->begin(), found->end());
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Resource>& desired,
@@ -141,6 +165,11 @@ Result<plan::Plan> Deployer::MakePlan(bool teardown, const std::vector<model::Re
     Result<RefreshResult> observed = Refresh(providers_, options_.deployment, &req.state, options_.observer);
     if (!observed.ok()) return observed.status();
     req.observed = std::move(*observed);
+    if (!teardown) {
+      Result<std::map<std::string, std::string>> reusable = FindReusable(req);
+      if (!reusable.ok()) return reusable.status();
+      req.reusable = std::move(*reusable);
+    }
   }
 
   Result<plan::Plan> plan = options_.planner(req);

@@ -65,6 +65,8 @@ struct PlanRequest {
   std::string spec_digest;
   std::set<std::string> replace;           // DeployerOptions::replace
   const ProviderSet* providers = nullptr;  // for Provider::Diff
+  // Provider::FindReusable's answer for the desired resources nothing knows yet.
+  std::map<std::string, std::string> reusable;
 };
 
 using Planner = std::function<Result<plan::Plan>(const PlanRequest&)>;

@@ -106,6 +106,13 @@ class Provider {
   virtual Result<std::vector<ObservedResource>> FindRecorded(const std::vector<state::ResourceState>& missing) {
     return std::vector<ObservedResource>{};
   }
+  // Of the desired resources that neither State nor Discover knows, those a
+  // create would find and reuse rather than make (an account SSH key with
+  // the same fingerprint, another deployment's or made by hand): address ->
+  // what was found, for the plan's read line. Only reads. Default: none.
+  virtual Result<std::map<std::string, std::string>> FindReusable(const std::vector<model::Resource>& wanted) {
+    return std::map<std::string, std::string>{};
+  }
   // A recorded resource reported as still there (for FindRecorded): address,
   // kind, id, cloud name, tags and outputs (with its id) as State holds them.
   static ObservedResource StillThere(const state::ResourceState& rs) {

@@ -188,8 +188,10 @@ class Planner {
         if (intent != in_.state.intents.end() && intent->second.action == "create")
           changing_[addr] = "still being created by an interrupted run";
       } else {
-        Change& c = NewChange(addr, d.address.kind, Lookup(d.attributes) ? Action::kRead : Action::kCreate,
-                              d.provider, "not in state");
+        auto found = in_.reusable.find(addr);
+        bool read = Lookup(d.attributes) || found != in_.reusable.end();
+        Change& c = NewChange(addr, d.address.kind, read ? Action::kRead : Action::kCreate, d.provider,
+                              found != in_.reusable.end() ? found->second : "not in state");
         c.desired = d;
         changing_[addr] = "created";
       }

@@ -76,6 +76,10 @@ struct PlanInput {
   DiffFunction diff;  // empty: equal attributes -> no-op, else replace
   // Addresses to replace even when nothing changed (`deploy --replace`).
   std::set<std::string> replace;
+  // Desired resources not in state that the cloud already holds and a create
+  // would reuse (engine Provider::FindReusable): address -> what was found.
+  // Planned as reads, like lookups.
+  std::map<std::string, std::string> reusable;
   std::string spec_digest;
 };
 

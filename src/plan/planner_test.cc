@@ -68,6 +68,24 @@ TEST_F(PlannerTest, EverythingIsCreatedFromNothing) {
   EXPECT_EQ(p.Summarize().read, 1);
 }
 
+// What the cloud already holds and a create would reuse (an account key with
+// the same fingerprint) is planned as a read, with what was found.
+TEST_F(PlannerTest, ReusableResourceIsARead) {
+  std::vector<model::Resource> desired = Desired(DemoSpec());
+  const model::Resource* net = nullptr;
+  for (const model::Resource& r : desired)
+    if (r.address.ToString() == "network.main") net = &r;
+  ASSERT_TRUE(net);
+  PlanInput in = Input(desired, state::State{});
+  in.reusable["network.main"] = "found by its name";
+  Plan p = MustPlan(in);
+  ASSERT_TRUE(Find(p, "network.main"));
+  EXPECT_EQ(Find(p, "network.main")->action, Action::kRead);
+  EXPECT_EQ(Find(p, "network.main")->reason, "found by its name");
+  EXPECT_EQ(p.Summarize().read, 2);
+  EXPECT_EQ(p.Summarize().create, static_cast<int>(desired.size()) - 2);
+}
+
 TEST_F(PlannerTest, ReplanAfterApplyIsAllNoop) {
   spec::Spec s = DemoSpec();
   state::State st = Deployed(s);

@@ -5,7 +5,8 @@
 # fingerprint, another comment), finds it and records it as reused. Its
 # next plan says "No changes." and its redeploy makes no mutating request;
 # its teardown leaves the key, which the quickstart still uses; the
-# quickstart's teardown deletes it. Lookups show as reads (`<= image...`).
+# quickstart's teardown deletes it. Lookups show as reads (`<= image...`),
+# and so does the key found by its fingerprint, in the very first plan.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +29,10 @@ orch deploy "$work/quickstart.yaml" --auto-approve >"$work/quickstart.out" 2>&1 
 
 orch plan "$work/digitalocean.yaml" >"$work/first-plan.out" 2>&1 || { cat "$work/first-plan.out"; fail "dodemo plan"; }
 grep -qF " <= image.ubuntu (read)" "$work/first-plan.out" || { cat "$work/first-plan.out"; fail "the image lookup is not shown as a read"; }
+# The account's key with the same fingerprint is found, not created.
+grep -qF " <= ssh_key.ops@do (read: the account's key 'quickstart-ops' has this fingerprint)" "$work/first-plan.out" ||
+  { cat "$work/first-plan.out"; fail "the shared key is not shown as a read"; }
+if grep -q "+ ssh_key" "$work/first-plan.out"; then cat "$work/first-plan.out"; fail "the shared key is planned as a create"; fi
 orch deploy "$work/digitalocean.yaml" --auto-approve >"$work/dodemo.out" 2>&1 || { tail -20 "$work/dodemo.out"; fail "dodemo deploy"; }
 [ "$(keys)" = "quickstart-ops" ] || fail "a second key was uploaded: $(keys)"
 python3 - "$work/state/dodemo.state.json" <<'PY' || fail "dodemo does not record the key as reused"
