@@ -12,6 +12,7 @@
 #include "model/expand.h"
 #include "providers/common/operation_poller.h"
 #include "providers/common/settings.h"
+#include "util/strings.h"
 
 namespace orch::providers::gce {
 
@@ -205,8 +206,35 @@ ObservedResource Api::ObserveInstance(const json& i) const {
   }
   o.outputs = {{"id", o.id}, {"private_ip", priv}, {"public_ip", pub}, {"status", Str(i, "status")}};
   o.attributes = {{"size", LastSegment(Str(i, "machineType"))}, {"zone", LastSegment(Str(i, "zone"))}};
+  // What the tool set on it: the tier's network tag (other tags are left
+  // alone), the ssh-keys lines and whether user-data is still there.
+  auto tier = o.tags.find(std::string(model::kTagTier));
+  if (tier != o.tags.end() && !tier->second.empty()) {
+    const std::string want = model::CloudName({config_.deployment, tier->second});
+    const json tags = i.value("tags", json::object());
+    const json items = tags.is_object() ? tags.value("items", json::array()) : json::array();
+    bool has = false;
+    for (const json& t : common::StringItems(items)) has = has || t.get<std::string>() == want;
+    o.attributes["target_tag"] = has ? want : "";
+  }
+  json keys = json::array();
+  bool user_data = false;
+  const json md = i.value("metadata", json::object());
+  for (const json& item : md.is_object() ? md.value("items", json::array()) : json::array()) {
+    if (!item.is_object()) continue;
+    if (Str(item, "key") == "user-data") user_data = true;
+    if (Str(item, "key") != "ssh-keys") continue;
+    for (const std::string& line : Split(Str(item, "value"), '\n'))
+      if (!line.empty()) keys.push_back(line);
+  }
+  o.attributes["ssh_keys"] = keys;
+  if (!user_data) o.attributes["user_data"] = UserDataMissing();
   return o;
 }
+
+json UserDataMissing() { return {{"missing", "the user-data metadata item"}}; }
+
+bool IsUserDataMissing(const json& v) { return v == UserDataMissing(); }
 
 void Api::RememberSubnetwork(const std::string& network, const std::string& region,
                                      const std::string& subnetwork) {

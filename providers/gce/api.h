@@ -175,6 +175,11 @@ Result<SshKeyLine> ParseSshKey(const std::string& user, const std::string& publi
 std::string SshKeysValue(const nlohmann::json& attributes);
 // Recorded ssh keys, reported as present (GCE has no key object to list).
 std::vector<engine::ObservedResource> RecordedSshKeys(const std::vector<state::ResourceState>& missing);
+// Instances (instance.cc): the live `user_data` Discover reports when the
+// instance lost its `user-data` metadata item (the rendered text is not
+// compared: the state records the template and its inputs).
+nlohmann::json UserDataMissing();
+bool IsUserDataMissing(const nlohmann::json& v);
 // The relative link of the subnetwork of `region` among the network's
 // `subnetworks` (the first GCE lists), or "".
 std::string RegionalSubnetwork(const nlohmann::json& network, const std::string& region);
@@ -209,11 +214,21 @@ nlohmann::json LiveFirewallAttributes(const std::vector<nlohmann::json>& rules);
 // source meaning 0.0.0.0/0.
 nlohmann::json CanonicalFirewallRules(const nlohmann::json& rules);
 plan::DiffDecision DiffFirewall(const nlohmann::json& desired, const nlohmann::json& prior);
+// Static addresses (address.cc): `instance_id` as the cloud reports it,
+// the instance among the address's `users` ("" when it is RESERVED).
+nlohmann::json LiveAddressAttributes(const nlohmann::json& address);
 // Drift of load balancers (load_balancer.cc): `targets` as the cloud
 // reports them: the tier and the group feeding the pool, and `missing`, the
 // names of the group's running members the pool lacks (absent when none).
 nlohmann::json LiveTargets(const std::string& tier, const nlohmann::json& pool, const std::string& group_name,
                            const std::vector<nlohmann::json>& instances);
+// `listeners` as the cloud reports them, from the forwarding rules of load
+// balancer `name` (its address `ip`, its pool's relative link): in the
+// spec's form when every rule is there and right; else {"found": [the
+// right ones], "wrong": [names of rules on another address, pool or port
+// range]}, which Diff plans as an in-place update.
+nlohmann::json LiveListeners(const std::string& name, const std::vector<nlohmann::json>& rules, const std::string& ip,
+                             const std::string& pool_link);
 // A legacy HTTP health check as the spec writes it (protocol http).
 nlohmann::json LiveHealthCheck(const nlohmann::json& check);
 plan::DiffDecision DiffLoadBalancer(const nlohmann::json& desired, const nlohmann::json& prior);

@@ -130,46 +130,68 @@ Result<std::vector<ObservedResource>> GceProvider::Discover(const std::string& d
   const std::string region_path = "/regions/" + api_.config_.region;
   Result<std::vector<json>> addrs = api_.client_->List(region_path + "/addresses", dep_filter);
   if (!addrs.ok()) return addrs.status().WithPrefix("listing addresses");
+  // A load balancer is found by its forwarding rules or by its address (so
+  // one whose rules were all deleted outside is still there).
+  struct Lb {
+    std::map<std::string, std::string> tags;
+    const json* address = nullptr;
+    std::vector<json> rules;
+  };
+  std::map<std::string, Lb> lbs;  // by address
   for (const json& a : *addrs) {
     std::map<std::string, std::string> t;
     if (!ours(a, &t)) continue;
     Result<model::Address> parsed = model::Address::Parse(t[std::string(model::kTagAddress)]);
-    if (!parsed.ok() || parsed->kind != model::Kind::kFloatingIp) continue;  // a load balancer's address
+    if (!parsed.ok()) continue;
+    if (parsed->kind == model::Kind::kLoadBalancer) {
+      Lb& lb = lbs[t[std::string(model::kTagAddress)]];
+      lb.tags = t;
+      lb.address = &a;
+      continue;
+    }
+    if (parsed->kind != model::Kind::kFloatingIp) continue;
     add("floating_ip", a, t, RelativeLink(Str(a, "selfLink")), {{"ip", Str(a, "address")}});
+    out.back().attributes = LiveAddressAttributes(a);
   }
 
   Result<std::vector<json>> rules = api_.client_->List(region_path + "/forwardingRules", dep_filter);
   if (!rules.ok()) return rules.status().WithPrefix("listing forwarding rules");
-  std::set<std::string> lb_seen;
-  std::vector<json> pools, checks;
-  bool pools_listed = false;
   for (const json& fr : *rules) {
     std::map<std::string, std::string> t;
-    if (!ours(fr, &t) || !lb_seen.insert(t[std::string(model::kTagAddress)]).second) continue;
-    std::string pool = LastSegment(Str(fr, "target"));
-    json named = fr;
+    if (!ours(fr, &t)) continue;
+    Lb& lb = lbs[t[std::string(model::kTagAddress)]];
+    lb.tags = t;
+    lb.rules.push_back(fr);
+  }
+  std::vector<json> pools, checks;
+  if (!lbs.empty()) {  // one list each, only when there is a load balancer
+    Result<std::vector<json>> l = api_.client_->List(region_path + "/targetPools", name_filter);
+    if (!l.ok()) return l.status().WithPrefix("listing target pools");
+    pools = std::move(*l);
+    Result<std::vector<json>> h = api_.client_->List("/global/httpHealthChecks", name_filter);
+    if (!h.ok()) return h.status().WithPrefix("listing health checks");
+    checks = std::move(*h);
+  }
+  for (const auto& [address, lb] : lbs) {
+    // Pool, health check and address are named alike; the first rule names the pool.
+    std::string pool = lb.address ? Str(*lb.address, "name") : "";
+    if (!lb.rules.empty()) pool = LastSegment(Str(lb.rules[0], "target"));
+    const std::string ip = lb.address ? Str(*lb.address, "address") : Str(lb.rules[0], "IPAddress");
+    json named = lb.address ? *lb.address : lb.rules[0];
     named["name"] = pool;
-    add("load_balancer", named, t, pool, {{"ip", Str(fr, "IPAddress")}});
-    if (!pools_listed) {  // one list, only when there is a load balancer
-      Result<std::vector<json>> l = api_.client_->List(region_path + "/targetPools", name_filter);
-      if (!l.ok()) return l.status().WithPrefix("listing target pools");
-      pools = std::move(*l);
-      Result<std::vector<json>> h = api_.client_->List("/global/httpHealthChecks", name_filter);
-      if (!h.ok()) return h.status().WithPrefix("listing health checks");
-      checks = std::move(*h);
-      pools_listed = true;
-    }
+    add("load_balancer", named, lb.tags, pool, {{"ip", ip}});
     // The pool's members: the group that feeds it, and those of its members the pool lacks.
     const json* p = nullptr;
     for (const json& candidate : pools)
       if (candidate.is_object() && Str(candidate, "name") == pool) p = &candidate;
     if (!p) continue;
+    const std::string pool_link = RelativeLink(Str(*p, "selfLink"));
+    if (lb.address) out.back().attributes["listeners"] = LiveListeners(pool, lb.rules, ip, pool_link);
     const json hcs = p->value("healthChecks", json::array());
     if (hcs.is_array() && !hcs.empty() && hcs[0].is_string())
       for (const json& c : checks)
         if (c.is_object() && RelativeLink(Str(c, "selfLink")) == RelativeLink(hcs[0].get<std::string>()))
           out.back().attributes["health_check"] = LiveHealthCheck(c);
-    const std::string pool_link = RelativeLink(Str(*p, "selfLink"));
     for (const json& g : groups) {
       bool feeds = false;
       const json tps = g.value("targetPools", json::array());

@@ -1125,3 +1125,186 @@ TEST_F(GceProviderTest, AGroupAtQuotaFailsAtItsDeadlineWithTheCloudsReason) {
 
 }  // namespace
 }  // namespace orch::providers::gce
+
+namespace orch::providers::gce {
+namespace {
+
+// Drift of instances, static addresses and forwarding rules: what the plan
+// found changed outside is put back in place.
+class GceInPlaceDriftTest : public GceProviderTest {
+ protected:
+  static json Op(const std::string& at, const std::string& name) {
+    return {{"name", name}, {"status", "DONE"}, {"selfLink", at + "/" + name}};
+  }
+  static model::Resource Monitoring() {
+    model::Resource r;
+    r.address = *model::Address::Parse("mon.instance[0]");
+    r.cloud_name = "demo-mon-0";
+    r.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "mon.instance[0]"},
+              {"orchestrator-tier", "mon"}};
+    r.attributes = {{"size", "e2-small"}, {"zone", "us-central1-a"}, {"target_tag", "demo-mon"},
+                    {"ssh_keys", json::array()}, {"user_data", "#cloud-config\n"}};
+    return r;
+  }
+  static state::ResourceState Recorded(const model::Resource& r, const std::string& id) {
+    state::ResourceState p;
+    p.address = r.address.ToString();
+    p.kind = std::string(model::KindName(r.address.kind));
+    p.id = id;
+    p.cloud_name = r.cloud_name;
+    p.attributes = r.attributes;
+    return p;
+  }
+  std::vector<json> Sent(const std::string& part) const {
+    std::vector<json> out;
+    for (const env::HttpRequest& q : transport_.Requests())
+      if (q.method == "POST" && q.url.find(part) != std::string::npos) out.push_back(json::parse(q.body.empty() ? "{}" : q.body));
+    return out;
+  }
+  size_t Mutations() const {
+    size_t n = 0;
+    for (const env::HttpRequest& q : transport_.Requests())
+      if (q.method != "GET" && q.url.find("/wait") == std::string::npos && q.url.find("/token") == std::string::npos) ++n;
+    return n;
+  }
+};
+
+TEST_F(GceInPlaceDriftTest, ATagRemovedOutsideIsSetAgainWithTheTagsFingerprint) {
+  const std::string inst = std::string(kProjectBase) + "/zones/us-central1-a/instances/demo-mon-0";
+  model::Resource mon = Monitoring();
+  state::ResourceState prior = Recorded(mon, "zones/us-central1-a/instances/demo-mon-0");
+  state::ResourceState live = prior;
+  live.attributes["target_tag"] = "";
+  EXPECT_EQ(provider_->Diff(mon, prior), plan::DiffDecision::kNoop);
+  EXPECT_EQ(provider_->Diff(mon, live), plan::DiffDecision::kUpdate);
+  auto instance = [&](const std::string& fp, json tags) {
+    return json{{"name", "demo-mon-0"}, {"status", "RUNNING"}, {"selfLink", inst},
+                {"tags", {{"fingerprint", fp}, {"items", std::move(tags)}}},
+                {"metadata", {{"fingerprint", "m1"}, {"items", {{{"key", "user-data"}, {"value", "#cloud-config\n"}}}}}}};
+  };
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-tags")));
+  transport_.Expect("GET", inst, Reply(200, instance("t1", {"other"})));
+  // Someone set the tags meanwhile: 412, read again, set again.
+  transport_.Expect("POST", inst + "/setTags?requestId=",
+                    Reply(412, GoogleError(412, "conditionNotMet", "Supplied fingerprint does not match current tags fingerprint.")));
+  transport_.Expect("GET", inst, Reply(200, instance("t2", {"other", "more"})));
+  transport_.Expect("POST", inst + "/setTags?requestId=", Reply(200, Op(inst, "op-t")));
+  transport_.Expect("GET", inst, Reply(200, instance("t3", {"other", "more", "demo-mon"})));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(mon, live, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  std::vector<json> sent = Sent("/setTags");
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1], json({{"fingerprint", "t2"}, {"items", {"other", "more", "demo-mon"}}}));  // others kept
+  EXPECT_EQ(Sent("/setMetadata").size(), 0u);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceInPlaceDriftTest, AUserDataItemDeletedOutsideIsPutBackWithSetMetadata) {
+  const std::string inst = std::string(kProjectBase) + "/zones/us-central1-a/instances/demo-mon-0";
+  model::Resource mon = Monitoring();
+  state::ResourceState prior = Recorded(mon, "zones/us-central1-a/instances/demo-mon-0");
+  state::ResourceState live = prior;
+  live.attributes["user_data"] = UserDataMissing();
+  EXPECT_EQ(provider_->Diff(mon, live), plan::DiffDecision::kUpdate);
+  model::Resource other = mon;
+  other.attributes["user_data"] = "#cloud-config\nchanged: 1\n";
+  EXPECT_EQ(provider_->Diff(other, prior), plan::DiffDecision::kReplace);  // a spec change still replaces
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-ud")));
+  transport_.Expect("GET", inst, Reply(200, {{"name", "demo-mon-0"}, {"selfLink", inst},
+                                             {"tags", {{"fingerprint", "t1"}, {"items", {"demo-mon"}}}},
+                                             {"metadata", {{"fingerprint", "m1"}, {"items", {{{"key", "k"}, {"value", "v"}}}}}}}));
+  transport_.Expect("POST", inst + "/setMetadata?requestId=", Reply(200, Op(inst, "op-m")));
+  transport_.Expect("GET", inst, Reply(200, {{"name", "demo-mon-0"}, {"selfLink", inst},
+                                             {"tags", {{"fingerprint", "t1"}, {"items", {"demo-mon"}}}},
+                                             {"metadata", {{"fingerprint", "m2"}, {"items", {{{"key", "k"}, {"value", "v"}},
+                                                                                             {{"key", "user-data"}, {"value", "#cloud-config\n"}}}}}}}));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(mon, live, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  std::vector<json> sent = Sent("/setMetadata");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0], json({{"fingerprint", "m1"},
+                           {"items", {{{"key", "k"}, {"value", "v"}}, {{"key", "user-data"}, {"value", "#cloud-config\n"}}}}}));
+  EXPECT_EQ(u->attributes.count("user_data"), 0u);  // no longer missing
+  EXPECT_EQ(Mutations(), 1u);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceInPlaceDriftTest, AStaticAddressGoesBackOnItsInstanceReplacingTheEphemeralIp) {
+  model::Resource fip;
+  fip.address = *model::Address::Parse("mon.fip[0]");
+  fip.cloud_name = "demo-mon-fip-0";
+  fip.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "mon.fip[0]"}};
+  fip.attributes = {{"region", "us-central1"}, {"instance", "mon.instance[0]"},
+                    {"instance_id", "zones/us-central1-a/instances/demo-mon-0"}};
+  state::ResourceState prior = Recorded(fip, "regions/us-central1/addresses/demo-mon-fip-0");
+  state::ResourceState live = prior;
+  live.attributes["instance_id"] = "";
+  EXPECT_EQ(provider_->Diff(fip, prior), plan::DiffDecision::kNoop);
+  EXPECT_EQ(provider_->Diff(fip, live), plan::DiffDecision::kUpdate);  // never a new address
+  model::Resource moved = fip;
+  moved.attributes["instance_id"] = "(known after apply)";
+  EXPECT_EQ(provider_->Diff(moved, prior), plan::DiffDecision::kUpdate);
+
+  const std::string addr = std::string(kProjectBase) + "/regions/us-central1/addresses/demo-mon-fip-0";
+  const std::string inst = std::string(kProjectBase) + "/zones/us-central1-a/instances/demo-mon-0";
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-fip")));
+  transport_.Expect("GET", addr, Reply(200, {{"name", "demo-mon-fip-0"}, {"address", "35.200.0.10"}, {"status", "RESERVED"}}));
+  // Made again, the instance came up with an ephemeral IP.
+  transport_.Expect("GET", inst, Reply(200, {{"name", "demo-mon-0"}, {"selfLink", inst},
+                                             {"networkInterfaces", {{{"name", "nic0"},
+                                                                     {"accessConfigs", {{{"name", "External NAT"}, {"natIP", "34.16.0.99"}}}}}}}}));
+  transport_.Expect("POST", inst + "/deleteAccessConfig?accessConfig=External%20NAT&networkInterface=nic0&requestId=",
+                    Reply(200, Op(inst, "op-d")));
+  transport_.Expect("POST", inst + "/addAccessConfig?networkInterface=nic0&requestId=", Reply(200, Op(inst, "op-a")));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(fip, live, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->id, prior.id);
+  EXPECT_EQ(u->outputs["ip"], "35.200.0.10");
+  std::vector<json> add = Sent("/addAccessConfig");
+  ASSERT_EQ(add.size(), 1u);
+  EXPECT_EQ(add[0], json({{"type", "ONE_TO_ONE_NAT"}, {"name", "External NAT"}, {"natIP", "35.200.0.10"}}));
+  EXPECT_EQ(Mutations(), 2u);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+TEST_F(GceInPlaceDriftTest, AForwardingRuleDeletedOutsideIsMadeAgainAlone) {
+  model::Resource lb;
+  lb.address = *model::Address::Parse("api.lb");
+  lb.cloud_name = "demo-api-lb";
+  lb.tags = {{"orchestrator-deployment", "demo"}, {"orchestrator-address", "api.lb"}};
+  lb.attributes = {{"region", "us-central1"},
+                   {"listeners", {{{"protocol", "tcp"}, {"port", 8080}, {"target_port", 8080}, {"target_protocol", "tcp"}}}},
+                   {"health_check", {{"port", 80}, {"path", "/"}}}};
+  state::ResourceState prior = Recorded(lb, "demo-api-lb");
+  prior.outputs = {{"id", "demo-api-lb"}, {"ip", "35.200.0.20"}};
+  state::ResourceState live = prior;
+  live.attributes["listeners"] = {{"found", json::array()}};
+  EXPECT_EQ(provider_->Diff(lb, live), plan::DiffDecision::kUpdate);
+  const std::string rp = std::string(kProjectBase) + "/regions/us-central1";
+  const std::string hc = std::string(kProjectBase) + "/global/httpHealthChecks/demo-api-lb";
+  transport_.Expect("POST", kTokenUri, Reply(200, TokenBody("tok-fr")));
+  transport_.Expect("GET", hc, Reply(200, {{"name", "demo-api-lb"}, {"port", 80}, {"requestPath", "/"}, {"checkIntervalSec", 5},
+                                           {"timeoutSec", 5}, {"healthyThreshold", 2}, {"unhealthyThreshold", 2}}));
+  transport_.Expect("GET", rp + "/targetPools/demo-api-lb",
+                    Reply(200, {{"name", "demo-api-lb"}, {"selfLink", rp + "/targetPools/demo-api-lb"}}));
+  transport_.Expect("GET", rp + "/addresses/demo-api-lb", Reply(200, {{"name", "demo-api-lb"}, {"address", "35.200.0.20"}}));
+  transport_.Expect("GET", rp + "/forwardingRules/demo-api-lb", Reply(404, GoogleError(404, "notFound", "gone")));
+  transport_.Expect("POST", rp + "/forwardingRules?requestId=", Reply(200, Op(rp, "op-f")));
+  engine::ApplyContext ctx;
+  Result<engine::ObservedResource> u = provider_->Update(lb, live, ctx);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  std::vector<json> fr = Sent("/forwardingRules?");
+  ASSERT_EQ(fr.size(), 1u);
+  EXPECT_EQ(fr[0]["IPAddress"], "35.200.0.20");
+  EXPECT_EQ(fr[0]["portRange"], "8080");
+  EXPECT_EQ(fr[0]["target"], rp + "/targetPools/demo-api-lb");
+  EXPECT_EQ(u->outputs["ip"], "35.200.0.20");
+  EXPECT_EQ(Mutations(), 1u);
+  EXPECT_TRUE(transport_.Unexpected().empty());
+}
+
+}  // namespace
+}  // namespace orch::providers::gce

@@ -3,6 +3,8 @@
 #include "providers/gce/api.h"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 
 #include "model/expand.h"
 
@@ -87,10 +89,105 @@ json LiveHealthCheck(const json& check) {
           {"unhealthy_threshold", check.value("unhealthyThreshold", json(2))}};
 }
 
+namespace {
+
+// A listener as the spec writes it, for a forwarding rule: network load
+// balancing passes packets through, so the target port and protocol are
+// the rule's own.
+json ListenerOfRule(const json& rule) {
+  std::string proto = Str(rule, "IPProtocol", "TCP");
+  std::transform(proto.begin(), proto.end(), proto.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string range = Str(rule, "portRange");
+  int port = 0;
+  try {
+    port = std::stoi(range.substr(0, range.find('-')));
+  } catch (const std::exception&) {
+    port = 0;
+  }
+  return {{"protocol", proto}, {"port", port}, {"target_port", port}, {"target_protocol", proto}};
+}
+
+// Whether `rule` carries the load balancer's address, one port and its pool.
+bool RuleIsRight(const json& rule, const std::string& ip, const std::string& pool_link) {
+  const std::string range = Str(rule, "portRange");
+  const size_t dash = range.find('-');
+  return Str(rule, "IPAddress") == ip && RelativeLink(Str(rule, "target")) == pool_link &&
+         (dash == std::string::npos || range.substr(0, dash) == range.substr(dash + 1));
+}
+
+json CanonicalListener(const json& l) {
+  if (!l.is_object()) return l;
+  const json port = l.value("port", json(80));
+  const std::string proto = Str(l, "protocol", "tcp");
+  return {{"protocol", proto},
+          {"port", port},
+          {"target_port", l.value("target_port", port)},
+          {"target_protocol", Str(l, "target_protocol", proto)}};
+}
+
+}  // namespace
+
+json LiveListeners(const std::string& name, const std::vector<json>& rules, const std::string& ip,
+                   const std::string& pool_link) {
+  std::map<std::string, const json*> by_name;
+  for (const json& r : rules)
+    if (r.is_object()) by_name[Str(r, "name")] = &r;
+  // Complete by the names create gives: NAME alone (one listener), or
+  // NAME-0 .. NAME-k, k >= 1, without a gap.
+  bool complete = !by_name.empty();
+  if (by_name.count(name)) {
+    complete = by_name.size() == 1;
+  } else {
+    for (size_t i = 0; i < by_name.size() && complete; ++i) complete = by_name.count(name + "-" + std::to_string(i)) > 0;
+    complete = complete && by_name.size() >= 2;
+  }
+  json found = json::array(), wrong = json::array();
+  auto take = [&](const std::string& n) {
+    auto it = by_name.find(n);
+    if (it == by_name.end()) return;
+    if (RuleIsRight(*it->second, ip, pool_link)) {
+      found.push_back(ListenerOfRule(*it->second));
+    } else {
+      wrong.push_back(n);
+    }
+  };
+  take(name);
+  for (size_t i = 0; i <= by_name.size(); ++i) take(name + "-" + std::to_string(i));
+  if (complete && wrong.empty()) return found;
+  json out = {{"found", found}};
+  if (!wrong.empty()) out["wrong"] = wrong;
+  return out;
+}
+
 plan::DiffDecision DiffLoadBalancer(const json& desired, const json& prior) {
   if (desired == prior) return plan::DiffDecision::kNoop;
   json d = WithCanonicalHealthCheck(desired), p = WithCanonicalHealthCheck(prior);
-  if (d == p) return plan::DiffDecision::kNoop;
+  // Listeners in the spec's form compare by meaning (defaults filled in).
+  for (json* side : {&d, &p})
+    if (side->is_object() && side->contains("listeners") && (*side)["listeners"].is_array())
+      for (json& l : (*side)["listeners"]) l = CanonicalListener(l);
+  // Forwarding rules deleted or changed outside (the live form, an object)
+  // are made again in place when those left are ones the spec wants.
+  bool restore_rules = false;
+  if (d.is_object() && p.is_object() && p.contains("listeners") && p["listeners"].is_object() &&
+      d.contains("listeners") && d["listeners"].is_array()) {
+    json want = d["listeners"];
+    bool subset = true;
+    for (const json& l : p["listeners"].value("found", json::array())) {
+      auto it = std::find(want.begin(), want.end(), CanonicalListener(l));
+      if (it == want.end()) {
+        subset = false;
+        break;
+      }
+      want.erase(it);
+    }
+    if (subset) {
+      p["listeners"] = d["listeners"];
+      restore_rules = true;
+    }
+  }
+  if (d == p) return restore_rules ? plan::DiffDecision::kUpdate : plan::DiffDecision::kNoop;
+
   // Members taken out of the pool are put back and the health check is
   // patched; any other change makes a new load balancer.
   json dr = WithoutMissing(d), pr = WithoutMissing(p);
@@ -111,7 +208,7 @@ class LoadBalancerHandler final : public GceHandler {
   std::vector<AttributeSpec> Attributes() const override {
     return {
       {"targets", true, OnChange::kInPlace, "members of the group taken out of the pool: `POST regions/{region}/targetPools/{name}/addInstance`; another group: replace"},
-      {"listeners", false, OnChange::kReplace, "a new load balancer"},
+      {"listeners", true, OnChange::kReplace, "a new load balancer; a forwarding rule deleted or changed outside: made again in place (`DELETE`, `POST regions/{region}/forwardingRules`)"},
       {"health_check", true, OnChange::kInPlace, "`PATCH global/httpHealthChecks/{name}` (the fields that differ; GCE's check is always HTTP)"},
       {"region", false, OnChange::kReplace, "a new load balancer"},
       {"network", false, OnChange::kReplace, "a new load balancer"},
@@ -125,7 +222,25 @@ class LoadBalancerHandler final : public GceHandler {
   Result<ObservedResource> Update(const model::Resource& r, const state::ResourceState& prior,
                                   engine::ApplyContext& ctx) override;
   Status Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) override;
+
+ private:
+  // The forwarding rules of `r` on the pool, each made again when it is
+  // missing or not the listener's; returns the load balancer's address.
+  Result<std::string> EnsureForwardingRules(const model::Resource& r, const std::string& name, const json& pool,
+                                            engine::ApplyContext& ctx);
 };
+
+// The insert body of forwarding rule `name` for `listener`.
+json ForwardingRuleBody(const model::Resource& r, const std::string& name, const json& listener, const std::string& ip,
+                        const std::string& pool_self_link) {
+  return {{"name", name},
+          {"IPAddress", ip},
+          {"IPProtocol", Str(listener, "protocol") == "udp" ? "UDP" : "TCP"},
+          {"portRange", std::to_string(listener.value("port", 80))},
+          {"target", pool_self_link},
+          {"loadBalancingScheme", "EXTERNAL"},
+          {"labels", EncodeLabels(r.tags)}};
+}
 
 }  // namespace
 
@@ -169,14 +284,7 @@ Result<ObservedResource> LoadBalancerHandler::Create(const model::Resource& r, e
   const json listeners = a.value("listeners", json::array());
   for (size_t i = 0; i < listeners.size(); ++i) {
     std::string name = listeners.size() == 1 ? r.cloud_name : r.cloud_name + "-" + std::to_string(i);
-    std::string port = std::to_string(listeners[i].value("port", 80));
-    json fr = {{"name", name},
-               {"IPAddress", Str(*addr, "address")},
-               {"IPProtocol", Str(listeners[i], "protocol") == "udp" ? "UDP" : "TCP"},
-               {"portRange", port},
-               {"target", Str(*pool, "selfLink")},
-               {"loadBalancingScheme", "EXTERNAL"},
-               {"labels", EncodeLabels(r.tags)}};
+    json fr = ForwardingRuleBody(r, name, listeners[i], Str(*addr, "address"), Str(*pool, "selfLink"));
     Result<json> f = Ensure({"regions/" + region + "/forwardingRules", name, fr, "forwarding-rule-" + std::to_string(i),
                              "forwarding rule " + name},
                             r, ctx);
@@ -222,6 +330,13 @@ Result<ObservedResource> LoadBalancerHandler::Update(const model::Resource& r, c
         ctx, "updating health check " + name));
   Result<json> pool = client_->Get(pool_path);
   if (!pool.ok()) return pool.status().WithPrefix("reading target pool " + name);
+  // Forwarding rules the plan found missing or changed (the live form).
+  std::string ip = Str(prior.outputs, "ip");
+  if (prior.attributes.is_object() && prior.attributes.value("listeners", json()).is_object()) {
+    Result<std::string> got = EnsureForwardingRules(r, name, *pool, ctx);
+    if (!got.ok()) return got.status();
+    ip = *got;
+  }
   const std::string group = Str(r.attributes.value("targets", json::object()), "tag");
   if (!group.empty()) {
     const std::string filter =
@@ -244,8 +359,37 @@ Result<ObservedResource> LoadBalancerHandler::Update(const model::Resource& r, c
   ObservedResource o;
   o.id = name;
   o.outputs = prior.outputs.is_object() ? prior.outputs : json::object();
+  if (!ip.empty()) o.outputs["ip"] = ip;
   return o;
 }
+
+Result<std::string> LoadBalancerHandler::EnsureForwardingRules(const model::Resource& r, const std::string& name,
+                                                               const json& pool, engine::ApplyContext& ctx) {
+  const std::string rp = "/regions/" + Region(r.attributes);
+  Result<json> addr = client_->Get(rp + "/addresses/" + name);
+  if (!addr.ok()) return addr.status().WithPrefix("reading address " + name);
+  const std::string ip = Str(*addr, "address");
+  const std::string pool_link = RelativeLink(Str(pool, "selfLink"));
+  const json listeners = r.attributes.value("listeners", json::array());
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    const std::string rule = listeners.size() == 1 ? name : name + "-" + std::to_string(i);
+    json body = ForwardingRuleBody(r, rule, listeners[i], ip, Str(pool, "selfLink"));
+    Result<json> have = client_->Get(rp + "/forwardingRules/" + rule);
+    if (have.ok()) {
+      if (RuleIsRight(*have, ip, pool_link) && ListenerOfRule(*have) == ListenerOfRule(body)) continue;
+      // A rule's address, ports and protocol cannot change: made again.
+      ORCH_RETURN_IF_ERROR(client_->DeleteAndWait(rp + "/forwardingRules/" + rule, ctx, "forwarding rule " + rule));
+    } else if (!have.status().IsNotFound()) {
+      return have.status().WithPrefix("reading forwarding rule " + rule);
+    }
+    ORCH_RETURN_IF_ERROR(client_->MutateAndWait(
+        "POST", rp + "/forwardingRules", body,
+        RequestId(request_scope_, r.address.ToString(), "forwarding-rule-" + std::to_string(i), ctx.attempt, body), ctx,
+        "making forwarding rule " + rule + " again"));
+  }
+  return ip;
+}
+
 
 Status LoadBalancerHandler::Delete(const state::ResourceState& prior, engine::ApplyContext& ctx) {
   std::string region = Str(prior.attributes, "region");

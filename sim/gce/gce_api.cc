@@ -613,6 +613,9 @@ void GceApi::RegisterRoutes(Router& router) {
   Add(router, "POST", inst + "/attachDisk", Access::kWrite, [this](Call& c) { return AttachDisk(c); });
   Add(router, "POST", inst + "/detachDisk", Access::kWrite, [this](Call& c) { return DetachDisk(c); });
   Add(router, "POST", inst + "/setMetadata", Access::kWrite, [this](Call& c) { return SetMetadata(c); });
+  Add(router, "POST", inst + "/setTags", Access::kWrite, [this](Call& c) { return SetTags(c); });
+  Add(router, "POST", inst + "/addAccessConfig", Access::kWrite, [this](Call& c) { return AddAccessConfig(c); });
+  Add(router, "POST", inst + "/deleteAccessConfig", Access::kWrite, [this](Call& c) { return DeleteAccessConfig(c); });
   std::string tp = p + "/regions/{region}/targetPools/{targetPool}";
   Add(router, "POST", tp + "/addInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, true); });
   Add(router, "POST", tp + "/removeInstance", Access::kWrite, [this](Call& c) { return TargetPoolMembers(c, false); });

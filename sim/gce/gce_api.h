@@ -208,6 +208,15 @@ class GceApi : public Api {
   // instances.setMetadata: replaces the items when the fingerprint is current
   // (else 412 conditionNotMet); a new fingerprint is drawn.
   HttpResponse SetMetadata(Call& c);
+  // 412 conditionNotMet unless `body` carries the fingerprint of `current`
+  // (the metadata or tags object; `what` names it in the message).
+  void CheckFingerprint(const json& body, const json& current, const std::string& what) const;
+  // instances.setTags (current tags fingerprint, else 412), addAccessConfig
+  // (one per interface; a static natIP must be RESERVED and becomes IN_USE)
+  // and deleteAccessConfig (instance_network.cc).
+  HttpResponse SetTags(Call& c);
+  HttpResponse AddAccessConfig(Call& c);
+  HttpResponse DeleteAccessConfig(Call& c);
   // Standalone disks, attachDisk/detachDisk (disks.cc).
   Resource PrepareDisk(Call& c);
   json DiskUsers(const std::string& self_link) const;

@@ -534,6 +534,119 @@ TEST(GceLoadBalancing, AddressesRulesPoolsHealthChecks) {
                    {{"name", "fr2"}, {"target", "regions/us-central1/targetPools/none"}}).status, 404);
 }
 
+// instances.setTags: optimistic locking by the tags fingerprint.
+TEST(GceInstances, SetTagsNeedsTheCurrentFingerprintAndReplacesTheItems) {
+  Harness h;
+  json body = InstanceBody("tagged");
+  body["tags"] = {{"items", {"web"}}};
+  h.Finish(h.Call("POST", h.P(std::string(kZ) + "instances"), body).body);
+  const std::string path = h.P(std::string(kZ) + "instances/tagged");
+  json tags = h.Call("GET", path).body["tags"];
+  EXPECT_EQ(tags["items"], json({"web"}));
+  const std::string fp = tags["fingerprint"];
+  Reply stale = h.Call("POST", path + "/setTags", {{"fingerprint", "bm90IGl0"}, {"items", {"web", "db"}}});
+  EXPECT_EQ(stale.status, 412);
+  EXPECT_EQ(ErrorReason(stale), "conditionNotMet");
+  EXPECT_EQ(h.Call("POST", path + "/setTags", {{"items", {"db"}}}).status, 412);  // no fingerprint
+  EXPECT_EQ(h.Call("POST", path + "/setTags", {{"fingerprint", fp}, {"items", {"Not_A_Tag"}}}).status, 400);
+  Reply op = h.Call("POST", path + "/setTags", {{"fingerprint", fp}, {"items", json::array()}});
+  ASSERT_EQ(op.status, 200) << op.text;
+  EXPECT_EQ(op.body["operationType"], "setTags");
+  EXPECT_EQ(h.Finish(op.body)["status"], "DONE");
+  json now = h.Call("GET", path).body["tags"];
+  EXPECT_FALSE(now.contains("items"));
+  EXPECT_NE(now["fingerprint"], fp);
+  EXPECT_EQ(h.Call("POST", path + "/setTags", {{"fingerprint", fp}, {"items", {"web"}}}).status, 412);
+  ASSERT_EQ(h.Call("POST", path + "/setTags", {{"fingerprint", now["fingerprint"]}, {"items", {"web", "db"}}}).status, 200);
+  EXPECT_EQ(h.Call("GET", path).body["tags"]["items"], json({"web", "db"}));
+}
+
+// addAccessConfig/deleteAccessConfig: one access config per interface; a
+// static address is IN_USE while an access config carries it.
+TEST(GceInstances, AccessConfigsMoveAStaticAddressOnAndOff) {
+  Harness h;
+  h.Finish(h.Call("POST", h.P(std::string(kZ) + "instances"), InstanceBody("vm")).body);
+  const std::string path = h.P(std::string(kZ) + "instances/vm");
+  json ac = h.Call("GET", path).body["networkInterfaces"][0]["accessConfigs"][0];
+  const std::string ephemeral = ac["natIP"];
+  EXPECT_EQ(ac["name"], "External NAT");
+  // Promoting the ephemeral IP makes a static address in use by the instance.
+  h.Finish(h.Call("POST", h.P(std::string(kR) + "addresses"), {{"name", "keep"}, {"address", ephemeral}}).body);
+  json addr = h.Call("GET", h.P(std::string(kR) + "addresses/keep")).body;
+  EXPECT_EQ(addr["status"], "IN_USE");
+  EXPECT_EQ(addr["users"], json({h.ctx->base_url + path}));
+
+  const std::string del = path + "/deleteAccessConfig?accessConfig=External%20NAT&networkInterface=nic0";
+  EXPECT_EQ(ErrorReason(h.Call("POST", path + "/deleteAccessConfig?networkInterface=nic0")), "required");
+  EXPECT_EQ(ErrorReason(h.Call("POST", path + "/deleteAccessConfig?accessConfig=External%20NAT")), "required");
+  EXPECT_EQ(h.Call("POST", path + "/deleteAccessConfig?accessConfig=nope&networkInterface=nic0").status, 400);
+  EXPECT_EQ(h.Call("POST", path + "/deleteAccessConfig?accessConfig=External%20NAT&networkInterface=nic7").status, 400);
+  Reply op = h.Call("POST", del);
+  ASSERT_EQ(op.status, 200) << op.text;
+  EXPECT_EQ(op.body["operationType"], "deleteAccessConfig");
+  h.Finish(op.body);
+  EXPECT_FALSE(h.Call("GET", path).body["networkInterfaces"][0].contains("accessConfigs"));
+  addr = h.Call("GET", h.P(std::string(kR) + "addresses/keep")).body;
+  EXPECT_EQ(addr["status"], "RESERVED");
+  EXPECT_FALSE(addr.contains("users"));
+  EXPECT_EQ(h.Call("POST", del).status, 400);  // gone already
+
+  const std::string add = path + "/addAccessConfig?networkInterface=nic0";
+  EXPECT_EQ(ErrorReason(h.Call("POST", path + "/addAccessConfig", {{"natIP", ephemeral}})), "required");
+  EXPECT_EQ(h.Call("POST", add, {{"natIP", "203.0.113.9"}}).status, 400);  // no such address
+  op = h.Call("POST", add, {{"type", "ONE_TO_ONE_NAT"}, {"name", "External NAT"}, {"natIP", ephemeral}});
+  ASSERT_EQ(op.status, 200) << op.text;
+  EXPECT_EQ(op.body["operationType"], "addAccessConfig");
+  h.Finish(op.body);
+  EXPECT_EQ(h.Call("GET", path).body["networkInterfaces"][0]["accessConfigs"][0]["natIP"], ephemeral);
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kR) + "addresses/keep")).body["status"], "IN_USE");
+  // One access config per interface, and an address in use cannot go on another instance.
+  Reply second = h.Call("POST", add, {{"name", "other"}});
+  EXPECT_EQ(second.status, 400);
+  EXPECT_NE(second.text.find("At most one access config"), std::string::npos) << second.text;
+  json other = InstanceBody("vm2");
+  other["networkInterfaces"][0].erase("accessConfigs");
+  h.Finish(h.Call("POST", h.P(std::string(kZ) + "instances"), other).body);
+  Reply taken = h.Call("POST", h.P(std::string(kZ) + "instances/vm2/addAccessConfig?networkInterface=nic0"),
+                       {{"natIP", ephemeral}});
+  EXPECT_EQ(taken.status, 400);
+  EXPECT_NE(taken.text.find("already in use"), std::string::npos) << taken.text;
+  // Without natIP: an ephemeral IP, no address involved.
+  ASSERT_EQ(h.Call("POST", h.P(std::string(kZ) + "instances/vm2/addAccessConfig?networkInterface=nic0"), json::object()).status, 200);
+  EXPECT_TRUE(h.Call("GET", h.P(std::string(kZ) + "instances/vm2")).body["networkInterfaces"][0]["accessConfigs"][0]["natIP"].is_string());
+  // The instance deleted: its static address is RESERVED again.
+  h.Finish(h.Call("DELETE", path).body);
+  h.clock.Advance(60);
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kR) + "addresses/keep")).body["status"], "RESERVED");
+}
+
+// A forwarding rule deleted frees its address; one inserted again uses it.
+TEST(GceLoadBalancing, AForwardingRuleDeletedAndInsertedAgainKeepsItsAddress) {
+  Harness h;
+  h.Finish(h.Call("POST", h.P(std::string(kR) + "addresses"), {{"name", "lb"}}).body);
+  const std::string ip = h.Call("GET", h.P(std::string(kR) + "addresses/lb")).body["address"];
+  h.Finish(h.Call("POST", h.P("global/httpHealthChecks"), {{"name", "lb"}}).body);
+  h.Finish(h.Call("POST", h.P(std::string(kR) + "targetPools"),
+                  {{"name", "lb"}, {"healthChecks", json::array({"global/httpHealthChecks/lb"})}}).body);
+  const json rule = {{"name", "lb"}, {"IPAddress", ip}, {"portRange", "8080"}, {"target", "regions/us-central1/targetPools/lb"}};
+  h.Finish(h.Call("POST", h.P(std::string(kR) + "forwardingRules"), rule).body);
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kR) + "addresses/lb")).body["status"], "IN_USE");
+  Reply del = h.Call("DELETE", h.P(std::string(kR) + "forwardingRules/lb"));
+  ASSERT_EQ(del.status, 200) << del.text;
+  h.Finish(del.body);
+  h.clock.Advance(60);
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kR) + "forwardingRules/lb")).status, 404);
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kR) + "addresses/lb")).body["status"], "RESERVED");
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kR) + "targetPools/lb")).status, 200);  // the pool stays
+  Reply again = h.Call("POST", h.P(std::string(kR) + "forwardingRules"), rule);
+  ASSERT_EQ(again.status, 200) << again.text;
+  h.Finish(again.body);
+  json fr = h.Call("GET", h.P(std::string(kR) + "forwardingRules/lb")).body;
+  EXPECT_EQ(fr["IPAddress"], ip);
+  EXPECT_EQ(fr["portRange"], "8080-8080");
+  EXPECT_EQ(h.Call("GET", h.P(std::string(kR) + "addresses/lb")).body["status"], "IN_USE");
+}
+
 TEST(GceCatalog, ZonesRegionsMachineTypesImages) {
   Harness h;
   EXPECT_EQ(h.Call("GET", h.P("zones")).body["items"].size(), 7u);

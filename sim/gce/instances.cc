@@ -305,14 +305,18 @@ json GceApi::MetadataOf(const json& in, const std::string& field) {
   return md;
 }
 
+void GceApi::CheckFingerprint(const json& body, const json& current, const std::string& what) const {
+  // Optimistic locking: the request must carry the current fingerprint.
+  if (!body.contains("fingerprint") || !body["fingerprint"].is_string() ||
+      body["fingerprint"] != current.value("fingerprint", "")) {
+    Fail(412, "conditionNotMet", "Supplied fingerprint does not match current " + what + " fingerprint.");
+  }
+}
+
 HttpResponse GceApi::SetMetadata(Call& c) {
   Resource& inst = Get(c.scope, "instances", c.params.at("instance"));
   json& md = inst.body["metadata"];
-  // Optimistic locking: the request must carry the current fingerprint.
-  if (!c.body.contains("fingerprint") || !c.body["fingerprint"].is_string() ||
-      c.body["fingerprint"] != md.value("fingerprint", "")) {
-    Fail(412, "conditionNotMet", "Supplied fingerprint does not match current metadata fingerprint.");
-  }
+  CheckFingerprint(c.body, md, "metadata");
   md = MetadataOf(c.body, "resource");
   std::string op = NewOp(c.scope, "setMetadata", inst.body["selfLink"], inst.body["id"], ctx_->Latency(2));
   return OpResponse(c, op);

@@ -553,6 +553,18 @@ void GceApi::AfterInsert(const std::string& coll, const std::string& scope, Reso
         }
       }
     }
+  } else if (coll == "addresses" && r.body.value("addressType", "EXTERNAL") == "EXTERNAL") {
+    // Promoting an ephemeral IP: the instance using it keeps it, now static.
+    for (auto& [key, instances] : colls_) {
+      if (key.size() < 10 || key.compare(key.size() - 10, 10, "/instances") != 0) continue;
+      if (catalog_zones_[key.substr(6, key.size() - 16)].value("_region", "") != LastSegment(scope)) continue;
+      for (auto& [n, inst] : instances) {
+        if (inst.delete_at >= 0) continue;
+        for (const json& ni : inst.body.value("networkInterfaces", json::array()))
+          for (const json& ac : ni.value("accessConfigs", json::array()))
+            if (ac.value("natIP", "") == r.body["address"]) r.body["users"].push_back(inst.body["selfLink"]);
+      }
+    }
   } else if (coll == "forwardingRules") {
     for (auto& [n, a] : Coll(scope, "addresses")) {
       if (a.delete_at < 0 && a.body["address"] == r.body["IPAddress"]) a.body["users"].push_back(r.body["selfLink"]);

@@ -9,7 +9,12 @@
 # targetPools.addInstance and no other mutating request, and then both
 # plans report nothing. A change made outside and put back outside plans no
 # change. The health check pointed at another path outside is patched back
-# with one httpHealthChecks.patch. Teardown leaves nothing.
+# with one httpHealthChecks.patch. Then an instance's network tag removed
+# (setTags), the static address's access config removed
+# (deleteAccessConfig) and the forwarding rule deleted, outside: plan shows
+# the three as drift, and one deploy puts them back with one setTags, one
+# addAccessConfig (the same address) and one forwardingRules.insert.
+# Teardown leaves nothing.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -173,6 +178,77 @@ assert list(made.values()) == [1], made
 PY
 [ "$(gce GET "$hc" | jq_py 'print(d["requestPath"])')" = "$want_path" ] || fail "the health check path is not back to $want_path"
 orch plan "$spec" --detailed-exitcode >"$work/after3.out" 2>&1 || { cat "$work/after3.out"; fail "changes left after restoring the health check"; }
+
+# An instance's network tag removed (setTags), the static address's access
+# config removed (deleteAccessConfig) and the load balancer's forwarding
+# rule deleted, all outside: each is drift put back in place by one call.
+inst=/zones/us-central1-a/instances/gcedemo-cassandra-0
+mon=/zones/us-central1-a/instances/gcedemo-monitoring-0
+fip=/regions/us-central1/addresses/gcedemo-monitoring-fip-0
+fr=/regions/us-central1/forwardingRules/gcedemo-api-lb
+lb_addr=/regions/us-central1/addresses/gcedemo-api-lb
+tags() { gce GET "$inst" | jq_py 'print(" ".join(d.get("tags", {}).get("items", [])))'; }
+nat() { gce GET "$mon" | jq_py 'print(",".join(a.get("natIP", "") for n in d["networkInterfaces"] for a in n.get("accessConfigs", [])))'; }
+address() { gce GET "$fip" | jq_py 'print(d["id"], d["address"], d["status"], ",".join(u.rsplit("/", 1)[1] for u in d.get("users", [])))'; }
+rule_of() { gce GET "$fr" | jq_py 'print(d["IPAddress"], d["portRange"], d["target"].rsplit("/", 1)[1])'; }
+want_tags=$(tags)
+[ "$want_tags" = "gcedemo-cassandra" ] || fail "cassandra-0 has tags '$want_tags'"
+want_address=$(address)
+read -r fip_id fip_ip fip_status fip_users <<<"$want_address"
+[ "$fip_status $fip_users" = "IN_USE gcedemo-monitoring-0" ] || fail "the static address is '$want_address'"
+[ "$(nat)" = "$fip_ip" ] || fail "monitoring-0 has NAT IP '$(nat)', not the static $fip_ip"
+lb_ip=$(gce GET "$lb_addr" | jq_py 'print(d["address"])')
+want_rule=$(rule_of)
+[ "$want_rule" = "$lb_ip 8080-8080 gcedemo-api-lb" ] || fail "the forwarding rule is '$want_rule'"
+
+fingerprint=$(gce GET "$inst" | jq_py 'print(d["tags"]["fingerprint"])')
+gce POST "$inst/setTags" "{\"fingerprint\": \"$fingerprint\", \"items\": []}"
+gce POST "$mon/deleteAccessConfig?accessConfig=External%20NAT&networkInterface=nic0"
+gce DELETE "$fr"
+[ -z "$(tags)" ] || fail "setTags outside left tags '$(tags)'"
+[ -z "$(nat)" ] || fail "deleteAccessConfig outside left NAT IP '$(nat)'"
+[ "$(address | cut -d' ' -f3)" = RESERVED ] || fail "the static address is '$(address)' after deleteAccessConfig"
+
+set +e
+orch plan "$spec" --detailed-exitcode >"$work/net.out" 2>&1
+code=$?
+set -e
+[ "$code" -eq 2 ] || { cat "$work/net.out"; fail "plan after the network changes exited $code, want 2"; }
+grep -qF "  ~ cassandra.instance[0] (update in place: drift: target_tag changed outside orchestrator)" "$work/net.out" ||
+  { cat "$work/net.out"; fail "the tag removed outside is not shown as drift"; }
+grep -qF "  ~ monitoring.fip[0] (update in place: drift: instance_id changed outside orchestrator)" "$work/net.out" ||
+  { cat "$work/net.out"; fail "the static address taken off its instance is not shown as drift"; }
+grep -qF "  ~ api.lb (update in place: drift: listeners changed outside orchestrator)" "$work/net.out" ||
+  { cat "$work/net.out"; fail "the forwarding rule deleted outside is not shown as drift"; }
+grep -q "^Plan: 0 to add, 3 to change, 0 to replace, 0 to destroy, 0 to adopt." "$work/net.out" ||
+  { cat "$work/net.out"; fail "the plan changes more than the three drifted resources"; }
+set +e
+orch plan "$spec" --refresh-only --detailed-exitcode >"$work/net-refresh.out" 2>&1
+code=$?
+set -e
+[ "$code" -eq 2 ] || { cat "$work/net-refresh.out"; fail "plan --refresh-only after the network changes exited $code, want 2"; }
+grep -q "^Drift: 3 resources changed outside orchestrator" "$work/net-refresh.out" ||
+  { cat "$work/net-refresh.out"; fail "no drift summary of the three"; }
+
+before=$(cloudsim_mutations gce)
+orch deploy "$spec" --auto-approve >"$work/restore3.out" 2>&1 || { tail -20 "$work/restore3.out"; fail "deploy restoring tag, address and forwarding rule"; }
+made=$(cloudsim_made "$before" "$(cloudsim_mutations gce)")
+python3 - "$made" <<'PY' || fail "restoring tag, address and forwarding rule made other mutating requests"
+import json, sys
+made = json.loads(sys.argv[1])
+p = "/compute/v1/projects/{project}"
+want = {"POST %s/zones/{zone}/instances/{instance}/setTags" % p: 1,
+        "POST %s/zones/{zone}/instances/{instance}/addAccessConfig" % p: 1,
+        "POST %s/regions/{region}/forwardingRules" % p: 1}
+assert made == want, made
+print("restoring tag, address and forwarding rule: %s" % made)
+PY
+[ "$(tags)" = "$want_tags" ] || fail "cassandra-0 has tags '$(tags)', want '$want_tags'"
+[ "$(address)" = "$want_address" ] || fail "the static address is '$(address)', want '$want_address'"
+[ "$(nat)" = "$fip_ip" ] || fail "monitoring-0 has NAT IP '$(nat)', want $fip_ip"
+[ "$(rule_of)" = "$want_rule" ] || fail "the forwarding rule is '$(rule_of)', want '$want_rule'"
+orch plan "$spec" --refresh-only --detailed-exitcode >"$work/after4.out" 2>&1 || { cat "$work/after4.out"; fail "drift left after restoring the network changes"; }
+orch plan "$spec" --detailed-exitcode >"$work/after5.out" 2>&1 || { cat "$work/after5.out"; fail "changes left after restoring the network changes"; }
 
 orch teardown "$spec" --auto-approve >"$work/teardown.out" 2>&1 || { tail -20 "$work/teardown.out"; fail "teardown"; }
 [ -z "$(gce_kinds)" ] || fail "left after teardown: $(gce_kinds)"

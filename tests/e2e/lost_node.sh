@@ -8,6 +8,9 @@
 # cloud's own ids) and every volume keep their ids; the instances whose
 # user_data took the lost node's address are listed stale, not replaced;
 # on DigitalOcean `deploy --replace api` then rebuilds the stale api tier.
+# On GCE the monitoring instance, which owns a static address, is then lost
+# and afterwards replaced: the address (GCE's id and IP) is kept and put on
+# the new instance each time, never made again.
 #   DigitalOcean: configs/quickstart.yaml, cassandra.instance[1] (DELETE /v2/droplets/{id})
 #   GCE:          configs/gce.yaml, cassandra.instance[1] (instances.delete)
 #   OpenStack:    configs/openstack.yaml, database.instance[1] (DELETE /servers/{id})
@@ -65,6 +68,18 @@ for a, r in sorted(s["resources"].items()):
   done
 }
 
+# planned_create SPEC OUT ADDR: plans into OUT until ADDR, deleted outside,
+# is planned to be created (deletes finish asynchronously); fails if never.
+planned_create() {
+  for _ in $(seq 1 100); do
+    orch plan "$1" >"$2" 2>&1 || { cat "$2"; fail "plan"; }
+    grep -qF "+ $3 (create: deleted outside orchestrator)" "$2" && return 0
+    sleep 0.1
+  done
+  cat "$2"
+  fail "the lost $3 is not planned to be created"
+}
+
 # deploy --replace TIER rebuilds a stale tier, one instance after the
 # other; an unknown name changes nothing and says what exists.
 replace_stale() {
@@ -93,6 +108,60 @@ PY
   if grep -q "^  ! cassandra\." "$work/replace-after.out"; then cat "$work/replace-after.out"; fail "a Cassandra node is listed stale"; fi
 }
 
+# GCE: the static address outlives its instance. monitoring.instance[0]
+# (floating_ip: true) deleted outside, then replaced with --replace: each
+# time the same address (GCE's id and IP, read through the API) goes back
+# on the new instance with addAccessConfig; no address is made or deleted.
+static_address_kept() {
+  local spec=$1 state=$2 lost=monitoring.instance[0] fip=monitoring.fip[0]
+  local fip_path inst_path
+  fip_path=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resources"][sys.argv[2]]["id"])' "$state" "$fip")
+  inst_path=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resources"][sys.argv[2]]["id"])' "$state" "$lost")
+  address() { gce_get "$fip_path" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["id"], d["address"], d["status"], ",".join(u.rsplit("/", 1)[1] for u in d.get("users", [])))'; }
+  nat() { gce_get "$inst_path" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(",".join(a.get("natIP", "") for n in d["networkInterfaces"] for a in n.get("accessConfigs", [])))'; }
+  local want got made before
+  want=$(address)
+  [ "$(echo "$want" | cut -d' ' -f3-)" = "IN_USE gcedemo-monitoring-0" ] || fail "gce: the static address is '$want'"
+  [ "$(nat)" = "$(echo "$want" | cut -d' ' -f2)" ] || fail "gce: monitoring-0 is not on its static address"
+  # check_kept WHAT: the same address on the instance now there, and no
+  # address request among the mutating ones ($made).
+  check_kept() {
+    got=$(address)
+    [ "$got" = "$want" ] || fail "gce: after $1 the static address is '$got', was '$want'"
+    [ "$(nat)" = "$(echo "$want" | cut -d' ' -f2)" ] || fail "gce: after $1 monitoring-0 has NAT IP '$(nat)'"
+    python3 - "$made" <<'PY' || fail "gce: $1 touched an address: $made"
+import json, sys
+made = json.loads(sys.argv[1])
+assert not [k for k in made if "/addresses" in k], made
+assert made.get("POST /compute/v1/projects/{project}/zones/{zone}/instances/{instance}/addAccessConfig") == 1, made
+PY
+  }
+
+  curl -fsS -X DELETE -H "Authorization: Bearer $gce_token" "$base/$inst_path" >/dev/null
+  planned_create "$spec" "$work/gce.fip-plan.out" "$lost"
+  grep -qF "~ $fip (update in place: instance_id changed" "$work/gce.fip-plan.out" ||
+    { cat "$work/gce.fip-plan.out"; fail "gce: $fip is not kept and moved in place"; }
+  grep -q "^Plan: 1 to add, 1 to change, 0 to replace, 0 to destroy, 0 to adopt." "$work/gce.fip-plan.out" ||
+    { cat "$work/gce.fip-plan.out"; fail "gce: the lost monitoring node costs more than itself and its address"; }
+  before=$(cloudsim_mutations gce)
+  orch deploy "$spec" --auto-approve >"$work/gce.fip-deploy.out" 2>&1 || { tail -20 "$work/gce.fip-deploy.out"; fail "gce: redeploy after losing $lost"; }
+  made=$(cloudsim_made "$before" "$(cloudsim_mutations gce)")
+  check_kept "losing $lost"
+  echo "gce: lost $lost, its static address kept; the redeploy's mutating requests: $made"
+
+  orch plan "$spec" --replace monitoring >"$work/gce.fip-replace.out" 2>&1 || { cat "$work/gce.fip-replace.out"; fail "gce: plan --replace monitoring"; }
+  grep -qF -- "-/+ $lost (replace:" "$work/gce.fip-replace.out" || { cat "$work/gce.fip-replace.out"; fail "gce: --replace monitoring does not replace $lost"; }
+  grep -qF "~ $fip (update in place: instance_id changed" "$work/gce.fip-replace.out" ||
+    { cat "$work/gce.fip-replace.out"; fail "gce: --replace monitoring does not keep $fip"; }
+  before=$(cloudsim_mutations gce)
+  orch deploy "$spec" --replace monitoring --auto-approve >"$work/gce.fip-replace-deploy.out" 2>&1 ||
+    { tail -20 "$work/gce.fip-replace-deploy.out"; fail "gce: deploy --replace monitoring"; }
+  made=$(cloudsim_made "$before" "$(cloudsim_mutations gce)")
+  check_kept "deploy --replace monitoring"
+  echo "gce: replaced $lost, its static address kept; the deploy's mutating requests: $made"
+  orch plan "$spec" --detailed-exitcode >"$work/gce.fip-after.out" 2>&1 || { cat "$work/gce.fip-after.out"; fail "gce: not converged after keeping the address"; }
+}
+
 # lose CLOUD SPEC DEPLOYMENT TIER: the scenario on one cloud (CLOUD as
 # cloudsim names the api: digitalocean, gce, openstack).
 lose() {
@@ -109,13 +178,7 @@ lose() {
     openstack) python3 tests/e2e/openstack_api.py req DELETE compute "/servers/$id" >/dev/null ;;
   esac
   # Gone from the cloud's listing (deletes finish asynchronously).
-  for _ in $(seq 1 100); do
-    orch plan "$spec" >"$work/$cloud.plan.out" 2>&1 || { cat "$work/$cloud.plan.out"; fail "$cloud: plan"; }
-    grep -qF "+ $lost (create: deleted outside orchestrator)" "$work/$cloud.plan.out" && break
-    sleep 0.1
-  done
-  grep -qF "+ $lost (create: deleted outside orchestrator)" "$work/$cloud.plan.out" ||
-    { cat "$work/$cloud.plan.out"; fail "$cloud: the lost $lost is not planned to be created"; }
+  planned_create "$spec" "$work/$cloud.plan.out" "$lost"
   grep -qF "~ $vol (update in place: instance_id changed" "$work/$cloud.plan.out" ||
     { cat "$work/$cloud.plan.out"; fail "$cloud: $vol is not re-attached in place"; }
   local summary
@@ -173,6 +236,7 @@ PY
   grep -q "^No changes." "$work/$cloud.plan2.out" || { cat "$work/$cloud.plan2.out"; fail "$cloud: no 'No changes.'"; }
   echo "$cloud: lost $lost: '$summary'; the redeploy's mutating requests: $made"
   [ "$cloud" != digitalocean ] || replace_stale "$spec" "$state"
+  [ "$cloud" != gce ] || static_address_kept "$spec" "$state"
   orch teardown "$spec" --auto-approve >"$work/$cloud.teardown.out" 2>&1 || { tail -20 "$work/$cloud.teardown.out"; fail "$cloud: teardown"; }
 }
 
