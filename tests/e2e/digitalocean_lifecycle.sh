@@ -205,7 +205,8 @@ v0=$(res_id volume dodemo-cassandra-data-0)
 # user_data took its address at creation, are only listed stale); the
 # reserved IP moves to the new droplet instead of being replaced: same address.
 rip=$(reserved_ips)
-sed -i 's/vars: {targets: "${tiers.cassandra.private_ips}"}/vars: {targets: "${tiers.cassandra.private_ips}", retention: "30d"}/' "$spec"
+sed -i 's/^        scrape_tiers: cassandra$/        scrape_tiers: cassandra\n        retention: "30d"/' "$spec"
+grep -q '^        retention: "30d"$' "$spec" || fail "could not change the monitoring vars in the spec"
 deploy replace-monitoring
 mon2=$(res_id droplet dodemo-monitoring-0)
 [ -n "$mon2" ] && [ "$mon2" != "$mon" ] || fail "monitoring droplet not replaced ($mon -> $mon2)"
