@@ -385,6 +385,26 @@ TEST_F(LoaderErrorsTest, EnvUnsetInACredentialIsAWarningOffline) {
               ElementsAre(::testing::HasSubstr("error: environment variable DO_REGION is not set")));
 }
 
+// A secret in user_data (a monitoring host's read-only token) is a
+// credential too: validate warns, deploy needs it.
+TEST_F(LoaderErrorsTest, EnvUnsetInUserDataIsAWarningOfflineOnly) {
+  Write("t.tmpl", "#cloud-config\n");
+  const std::string text = "deployment: demo\n"
+                           "providers: {do: {type: digitalocean, region: nyc3}}\n"
+                           "tiers:\n"
+                           "  mon:\n"
+                           "    provider: do\n"
+                           "    size: s\n"
+                           "    image: i\n"
+                           "    user_data: {template: t.tmpl, vars: {token: '${env:MON_TOKEN}'}}\n";
+  opts_.offline = true;
+  auto spec = LoadText(text);
+  ASSERT_TRUE(spec) << ::testing::PrintToString(Lines());
+  EXPECT_THAT(Lines(), ::testing::Contains(::testing::HasSubstr("warning: environment variable MON_TOKEN is not set")));
+  opts_.offline = false;
+  EXPECT_THAT(Errors(text), ElementsAre(::testing::HasSubstr("error: environment variable MON_TOKEN is not set")));
+}
+
 TEST_F(LoaderErrorsTest, FileMissing) {
   auto lines = Errors("deployment: demo\nssh_keys: {ops: {public_key: '${file:keys/ops.pub}'}}\n");
   ASSERT_EQ(lines.size(), 1u);
