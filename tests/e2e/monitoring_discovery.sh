@@ -33,6 +33,7 @@ api() { python3 tests/e2e/openstack_api.py "$@"; }
 
 read -r cred_id cred_secret < <(api appcred monitoring-sd)
 export OS_MONITORING_APPLICATION_CREDENTIAL_ID=$cred_id OS_MONITORING_APPLICATION_CREDENTIAL_SECRET=$cred_secret
+export OS_MONITORING_AUTH_URL=$OS_AUTH_URL OS_MONITORING_REGION=${OS_REGION_NAME:-RegionOne}
 
 orch plan "$spec" --out "$work/plan.bin" >"$work/plan.out" 2>&1 || { cat "$work/plan.out"; fail "first plan"; }
 orch deploy "$spec" --auto-approve >"$work/deploy.out" 2>&1 || { tail -20 "$work/deploy.out"; fail "first deploy"; }
