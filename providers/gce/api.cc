@@ -311,6 +311,10 @@ json Api::InstanceProperties(const model::Resource& r, const std::string& zone,
   std::string keys = SshKeysValue(a);
   if (!keys.empty()) items.push_back({{"key", "ssh-keys"}, {"value", keys}});
   props["metadata"] = {{"items", items}};
+  if (a.contains("service_account") && a["service_account"].is_object()) {
+    const json& sa = a["service_account"];
+    props["serviceAccounts"] = json::array({{{"email", Str(sa, "email")}, {"scopes", sa.value("scopes", json::array())}}});
+  }
   return props;
 }
 

@@ -28,6 +28,7 @@ class InstanceHandler final : public GceHandler {
       {"user_data", true, OnChange::kReplace, "the instance is made again; the `user-data` item deleted outside: put back with `POST zones/{zone}/instances/{name}/setMetadata`"},
       {"target_tag", true, OnChange::kInPlace, "`POST zones/{zone}/instances/{name}/setTags` (the tier's tag added to the others, current tags fingerprint)"},
       {"group", false, OnChange::kReplace, "the instance is made again"},
+      {"service_account", false, OnChange::kReplace, "the instance is made again (`serviceAccounts`; GCE changes it only on a stopped instance)"},
     };
   }
   void Validate(const model::Resource& resource, const SourceRange& where, Diagnostics* diags) const override;

@@ -46,6 +46,7 @@ class GroupHandler final : public GceHandler {
       {"target_tag", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
       {"ssh_keys", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
       {"zone", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
+      {"service_account", false, OnChange::kInPlace, "a new instance template, `setInstanceTemplate`, `recreateInstances` of the members"},
       {"network", false, OnChange::kReplace, "a new group"},
       {"region", false, OnChange::kReplace, "a new group"},
     };

@@ -106,6 +106,9 @@ class GceApi : public Api {
 
   const std::string& project() const { return options_.project; }
   const ServiceAccount& service_account() const { return *account_; }
+  // The project's Compute Engine default service account, which an
+  // instance's serviceAccounts[].email "default" stands for.
+  std::string DefaultServiceAccountEmail() const;
   // Issues an access token without the JWT exchange (tests only).
   std::string TEST_IssueToken();
 

@@ -167,6 +167,33 @@ TEST(GceInstances, RejectsBadRequestsLikeGce) {
   EXPECT_EQ(parse.status, 400);
 }
 
+TEST(GceInstances, ServiceAccountDefaultIsTheComputeAccountAndScopesAreUrls) {
+  Harness h;
+  std::string coll = h.P(std::string(kZ) + "instances");
+  json body = InstanceBody("sa1");
+  body["serviceAccounts"] = {{{"email", "default"}, {"scopes", {"https://www.googleapis.com/auth/compute.readonly"}}}};
+  ASSERT_EQ(h.Call("POST", coll, body).status, 200);
+  Reply got = h.Call("GET", coll + "/sa1");
+  ASSERT_EQ(got.status, 200);
+  const json& sa = got.body["serviceAccounts"];
+  ASSERT_EQ(sa.size(), 1u) << got.text;
+  const std::string email = sa[0]["email"];
+  EXPECT_EQ(email.substr(email.size() - 38), "-compute@developer.gserviceaccount.com") << email;
+  EXPECT_EQ(sa[0]["scopes"], json({"https://www.googleapis.com/auth/compute.readonly"}));
+
+  body = InstanceBody("sa2");
+  body["serviceAccounts"] = {{{"email", "default"}, {"scopes", {"compute-ro"}}}};
+  Reply r = h.Call("POST", coll, body);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.text.find("serviceAccounts[0].scopes[0]"), std::string::npos) << r.text;
+  body["serviceAccounts"] = {{{"email", "nobody@elsewhere.iam.gserviceaccount.com"}, {"scopes", json::array()}}};
+  r = h.Call("POST", coll, body);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.text.find("does not have access to service account"), std::string::npos) << r.text;
+  body["serviceAccounts"] = {{{"email", "default"}}, {{"email", "default"}}};
+  EXPECT_EQ(h.Call("POST", coll, body).status, 400);
+}
+
 TEST(GceInstances, CpuQuotaFailsTheOperation) {
   Harness h;  // 24 CPUS per region; n2-standard-4 has 4 vCPUs.
   std::string coll = h.P(std::string(kZ) + "instances");

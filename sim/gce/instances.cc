@@ -21,7 +21,44 @@ int AsInt(const json& v, const std::string& field) {
   Fail(400, "invalid", "Invalid value at '" + field + "' (TYPE_INT32), " + v.dump());
 }
 
+// An instance's (or template's) serviceAccounts as GCE keeps them: at most
+// one; its email is the Compute Engine default account when "default", and
+// must be one of `known` otherwise; each scope an OAuth scope URL.
+json ServiceAccountsOf(const json& in, const std::string& field, const std::string& default_email,
+                       const std::vector<std::string>& known) {
+  if (!in.is_array()) FailInvalid(field, in.dump(), "Must be an array.");
+  if (in.size() > 1) FailInvalid(field, "", "At most one service account can be specified.");
+  json out = json::array();
+  for (const json& sa : in) {
+    const std::string f = field + "[0]";
+    if (!sa.is_object()) FailInvalid(f, sa.dump(), "Must be an object.");
+    std::string email = sa.value("email", "");
+    if (email.empty() || email == "default") email = default_email;
+    if (std::find(known.begin(), known.end(), email) == known.end() && email != default_email) {
+      FailInvalid(f + ".email", email, "The user does not have access to service account '" + email +
+                                           "'. Ask a project owner to grant you the iam.serviceAccountUser role on the service account.");
+    }
+    json scopes = json::array();
+    const json& in_scopes = sa.contains("scopes") ? sa["scopes"] : json::array();
+    if (!in_scopes.is_array()) FailInvalid(f + ".scopes", in_scopes.dump(), "Must be an array.");
+    for (size_t i = 0; i < in_scopes.size(); ++i) {
+      const json& sc = in_scopes[i];
+      if (!sc.is_string() || sc.get<std::string>().rfind("https://www.googleapis.com/auth/", 0) != 0) {
+        FailInvalid(f + ".scopes[" + std::to_string(i) + "]", sc.is_string() ? sc.get<std::string>() : sc.dump(),
+                    "Invalid OAuth scope or ID token audience provided.");
+      }
+      scopes.push_back(sc);
+    }
+    out.push_back({{"email", email}, {"scopes", scopes}});
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string GceApi::DefaultServiceAccountEmail() const {
+  return account_->KeyFile("")["client_id"].get<std::string>().substr(0, 12) + "-compute@developer.gserviceaccount.com";
+}
 
 void GceApi::CheckFields(const std::string& coll, const json& body) const {
   static const std::map<std::string, std::set<std::string>> kFields = {
@@ -328,9 +365,12 @@ Resource GceApi::PrepareInstance(const json& in, const std::string& zone, json* 
   std::string region = catalog_zones_[zone]["_region"];
   Resource r;
   json& b = r.body;
-  for (const char* k : {"description", "hostname", "serviceAccounts", "minCpuPlatform"}) {
+  for (const char* k : {"description", "hostname", "minCpuPlatform"}) {
     if (in.contains(k)) b[k] = in[k];
   }
+  if (in.contains("serviceAccounts"))
+    b["serviceAccounts"] = ServiceAccountsOf(in["serviceAccounts"], "resource.serviceAccounts",
+                                             DefaultServiceAccountEmail(), {account_->email()});
   if (!in.contains("machineType")) FailRequired("resource.machineType");
   std::string mt = in["machineType"].get<std::string>();
   static const std::regex kMachine("(?:.*/)?zones/([^/]+)/machineTypes/([^/]+)");
@@ -450,6 +490,9 @@ Resource GceApi::PrepareTemplate(Call& c) {
                            {"provisioningModel", "STANDARD"}};
   }
   if (!props.contains("canIpForward")) props["canIpForward"] = false;
+  if (p.contains("serviceAccounts"))
+    props["serviceAccounts"] = ServiceAccountsOf(p["serviceAccounts"], "resource.properties.serviceAccounts",
+                                                 DefaultServiceAccountEmail(), {account_->email()});
   Resource r;
   r.body = {{"properties", props}};
   if (c.body.contains("description")) r.body["description"] = c.body["description"];

@@ -125,6 +125,9 @@ class Expander {
       a["image"] = t.image;
     }
     a["region"] = p.region;
+    if (t.service_account) {
+      a["service_account"] = {{"email", t.service_account->email}, {"scopes", t.service_account->scopes}};
+    }
     if (!t.network.empty()) {
       auto net = spec_.networks.find(t.network);
       if (net == spec_.networks.end()) {

@@ -86,6 +86,7 @@ class Loader {
   void LoadFirewall(const Entry& e, TierSpec* t);
   void LoadDependsOn(const Entry& e, TierSpec* t, size_t index);
   void LoadTimeouts(const Entry& e, TierSpec* t);
+  void LoadServiceAccount(const Entry& e, TierSpec* t);
   nlohmann::json VarsToJson(const YAML::Node& node, TierSpec* t, size_t index, bool* ok);
   void AddReferences(const Text& s, TierSpec* t, size_t index);
   void CheckGraph();

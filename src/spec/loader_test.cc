@@ -161,6 +161,44 @@ TEST_F(LoaderTest, TimeoutsAreReadAsMilliseconds) {
   EXPECT_FALSE(spec->tiers[2].timeouts.has_value());
 }
 
+TEST_F(LoaderTest, ServiceAccountScopesAreExpandedAndDefaulted) {
+  const std::string gce =
+      "deployment: demo\n"
+      "providers:\n"
+      "  g: {type: gce, region: us-central1, zone: us-central1-a, project: p}\n"
+      "tiers:\n"
+      "  mon:\n"
+      "    provider: g\n"
+      "    size: e2-small\n"
+      "    image: debian-12\n";
+  auto spec = LoadText(gce + "    service_account: {scopes: [compute-ro, 'https://www.googleapis.com/auth/logging.write', compute-ro]}\n" +
+                       "  web: {provider: g, size: s, image: i, service_account: {email: web@p.iam.gserviceaccount.com}}\n" +
+                       "  db: {provider: g, size: s, image: i}\n");
+  ASSERT_TRUE(spec.has_value()) << ::testing::PrintToString(Lines());
+  ASSERT_TRUE(spec->tiers[0].service_account.has_value());
+  EXPECT_EQ(spec->tiers[0].service_account->email, "default");
+  EXPECT_EQ(spec->tiers[0].service_account->scopes,
+            (std::vector<std::string>{"https://www.googleapis.com/auth/compute.readonly",
+                                      "https://www.googleapis.com/auth/logging.write"}));
+  ASSERT_TRUE(spec->tiers[1].service_account.has_value());
+  EXPECT_EQ(spec->tiers[1].service_account->email, "web@p.iam.gserviceaccount.com");
+  EXPECT_EQ(spec->tiers[1].service_account->scopes,
+            (std::vector<std::string>{"https://www.googleapis.com/auth/cloud-platform"}));
+  EXPECT_FALSE(spec->tiers[2].service_account.has_value());
+
+  EXPECT_THAT(Errors(gce + "    service_account: {email: web, scopes: [compute-read]}\n"),
+              ::testing::ElementsAre(
+                  "spec.yaml:9:30: error: 'email' in the service_account of tier 'mon' must be a service account's email "
+                  "(NAME@PROJECT.iam.gserviceaccount.com) or 'default', got 'web'",
+                  "spec.yaml:9:44: error: unknown scope 'compute-read' in the service_account of tier 'mon'; write a full "
+                  "https://www.googleapis.com/auth/... URL or one of cloud-platform, compute-ro, compute-rw, logging-write, "
+                  "monitoring, monitoring-write, storage-ro, storage-rw"));
+  EXPECT_THAT(Errors(std::string(testing::kPrelude) + "    service_account: {email: default}\n"),
+              ::testing::ElementsAre("spec.yaml:9:5: error: 'service_account' of tier 'api' is a GCE "
+                                     "setting, but the tier runs on provider 'do' (digitalocean); remove it or move the tier "
+                                     "to a gce provider"));
+}
+
 TEST_F(LoaderTest, LoadReadsFileAndResolvesAgainstItsDirectory) {
   Write("conf/spec.yaml", std::string(testing::kPrelude) + "    user_data: {template: ../templates/app.tmpl}\n");
   Diagnostics diags;

@@ -18,7 +18,7 @@ namespace {
 const std::vector<std::string> kTierKeys = {"provider",    "count",         "group",    "size",       "image",
                                             "network",     "ssh_keys",      "volumes",  "user_data",  "floating_ip",
                                             "load_balancer", "firewall",    "depends_on",  "protect",
-                                            "timeouts"};
+                                            "timeouts",    "service_account"};
 const std::vector<std::string> kListenerProtocols = {"http", "https", "tcp"};
 const std::vector<std::string> kHealthProtocols = {"http", "https", "tcp"};
 const std::vector<std::string> kFirewallProtocols = {"tcp", "udp", "icmp"};
@@ -26,6 +26,33 @@ const std::vector<std::string> kFirewallProtocols = {"tcp", "udp", "icmp"};
 // poll; longer than a day, nobody is waiting for it.
 constexpr int64_t kMinTimeoutMs = 1000;
 constexpr int64_t kMaxTimeoutMs = 24 * 3600 * 1000;
+
+// The short names of GCE OAuth scopes that gcloud's --scopes accepts, with
+// the URLs they stand for.
+const std::vector<std::pair<std::string, std::string>> kGceScopes = {
+    {"cloud-platform", "cloud-platform"},
+    {"compute-ro", "compute.readonly"},
+    {"compute-rw", "compute"},
+    {"logging-write", "logging.write"},
+    {"monitoring", "monitoring"},
+    {"monitoring-write", "monitoring.write"},
+    {"storage-ro", "devstorage.read_only"},
+    {"storage-rw", "devstorage.read_write"},
+};
+constexpr std::string_view kGceScopePrefix = "https://www.googleapis.com/auth/";
+
+std::optional<std::string> GceScope(const std::string& s) {
+  if (s.rfind(kGceScopePrefix, 0) == 0 && s.size() > kGceScopePrefix.size()) return s;
+  for (const auto& [alias, name] : kGceScopes)
+    if (s == alias) return std::string(kGceScopePrefix) + name;
+  return std::nullopt;
+}
+
+std::vector<std::string> GceScopeAliases() {
+  std::vector<std::string> out;
+  for (const auto& a : kGceScopes) out.push_back(a.first);
+  return out;
+}
 
 const Entry* Find(const std::vector<Entry>& es, std::string_view key) {
   for (const auto& e : es) {
@@ -98,6 +125,8 @@ void Loader::LoadTier(const Entry& e, size_t index) {
       LoadDependsOn(f, &t, index);
     } else if (f.key == "timeouts") {
       LoadTimeouts(f, &t);
+    } else if (f.key == "service_account") {
+      LoadServiceAccount(f, &t);
     }
   }
   const Entry* count = Find(fields, "count");
@@ -165,6 +194,48 @@ void Loader::LoadTimeouts(const Entry& e, TierSpec* t) {
     (f.key == "create" ? ts.create_ms : ts.delete_ms) = *ms;
   }
   if (e.value.IsMap()) t->timeouts = ts;
+}
+
+void Loader::LoadServiceAccount(const Entry& e, TierSpec* t) {
+  const std::string context = "in the service_account of tier '" + t->name + "'";
+  auto p = spec_.providers.find(t->provider);
+  if (p != spec_.providers.end() && p->second.type != "gce") {
+    Error(e.key_node, "'service_account' of tier '" + t->name + "' is a GCE setting, but the tier runs on provider '" +
+                          p->second.name + "' (" + p->second.type + "); remove it or move the tier to a gce provider");
+    return;
+  }
+  ServiceAccountSpec sa;
+  sa.where = At(e.key_node);
+  sa.email = "default";
+  bool have_scopes = false;
+  for (const auto& f : Fields(e, {"email", "scopes"}, "'service_account'", context)) {
+    if (f.key == "email") {
+      auto s = NonEmptyString(f, "'email'");
+      if (!s) continue;
+      if (s->value != "default" && s->value.find('@') == std::string::npos) {
+        diags_.Error(s->where, "'email' " + context + " must be a service account's email (NAME@PROJECT.iam.gserviceaccount.com) "
+                                   "or 'default', got " + s->Shown());
+        continue;
+      }
+      sa.email = s->value;
+    } else {
+      have_scopes = true;
+      for (const auto& item : Items(f, "'scopes'")) {
+        auto s = NonEmptyString(item, "a scope");
+        if (!s) continue;
+        std::optional<std::string> scope = GceScope(s->value);
+        if (!scope) {
+          diags_.Error(s->where, "unknown scope " + s->Shown() + " " + context +
+                                     "; write a full https://www.googleapis.com/auth/... URL or one of " + Join(GceScopeAliases(), ", "));
+          continue;
+        }
+        if (std::find(sa.scopes.begin(), sa.scopes.end(), *scope) == sa.scopes.end()) sa.scopes.push_back(*scope);
+      }
+    }
+  }
+  if (!e.value.IsMap()) return;
+  if (!have_scopes) sa.scopes = {*GceScope("cloud-platform")};
+  t->service_account = sa;
 }
 
 void Loader::LoadImage(const Entry& e, TierSpec* t) {

@@ -108,6 +108,16 @@ struct TimeoutsSpec {
   SourceRange where;
 };
 
+// The identity a tier's GCE instances run as (docs/spec.md
+// "service_account"): the account's email ("default" for the project's
+// Compute Engine default account) and the OAuth scopes, written in full or
+// by their short name ("compute-ro" ...). GCE only.
+struct ServiceAccountSpec {
+  std::string email;
+  std::vector<std::string> scopes;  // full https://www.googleapis.com/auth/... URLs
+  SourceRange where;
+};
+
 struct UserDataSpec {
   std::string template_path;  // resolved against the spec's directory
   nlohmann::json vars = nlohmann::json::object();
@@ -138,6 +148,7 @@ struct TierSpec {
   std::vector<FirewallRule> firewall;
   std::vector<std::string> depends_on;   // explicit tier dependencies
   std::optional<TimeoutsSpec> timeouts;
+  std::optional<ServiceAccountSpec> service_account;
   // Tier dependencies implied by ${tiers.X.*} references in the tier (only
   // user_data vars may hold them), each once, in first-use order. Firewall
   // sources "tier:X" are not included: they do not order tiers.

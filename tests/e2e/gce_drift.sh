@@ -78,6 +78,16 @@ orch plan "$spec" --refresh-only --detailed-exitcode >"$work/clean.out" 2>&1 ||
   { cat "$work/clean.out"; fail "refresh-only plan right after the deploy reports drift"; }
 grep -q "^No drift" "$work/clean.out" || { cat "$work/clean.out"; fail "no 'No drift' line"; }
 
+# The monitoring server runs as the project's default account with the
+# read-only compute scope its gce_sd_configs needs; the ring has none.
+gce GET /zones/us-central1-a/instances/gcedemo-monitoring-0 | jq_py '
+sa = d.get("serviceAccounts")
+assert sa and len(sa) == 1 and sa[0]["email"].endswith("-compute@developer.gserviceaccount.com"), sa
+assert sa[0]["scopes"] == ["https://www.googleapis.com/auth/compute.readonly"], sa' ||
+  fail "the monitoring server has no read-only service account"
+gce GET /zones/us-central1-a/instances/gcedemo-cassandra-0 | jq_py 'sys.exit(1 if d.get("serviceAccounts") else 0)' ||
+  fail "a cassandra server has a service account"
+
 want_ranges=$(ranges)
 [ "$want_ranges" = "10.0.0.0/8" ] || fail "rule 3 of the cassandra firewall has source ranges '$want_ranges'"
 # Members join the pool once running: wait for the group to settle.
