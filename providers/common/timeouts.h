@@ -9,12 +9,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/provider.h"
+#include "model/resource.h"
+
 namespace orch::providers::common {
 
-// The deadline in milliseconds of `which` ("create", which bounds updates
-// too, or "delete") for a resource with `attributes`: the tier's timeout
-// when it sets one, else `default_ms`.
-int64_t TimeoutMs(const nlohmann::json& attributes, std::string_view which, int64_t default_ms);
+// The deadline of a create or a delete (model::TimeoutMs).
+using model::TimeoutMs;
+
+// How long a wait of the change `ctx` applies may take: the tier's timeout
+// for the change (ApplyContext::timeout_ms) when it sets one, else the
+// kind's `default_ms`.
+inline int64_t WaitMs(const engine::ApplyContext& ctx, int64_t default_ms) {
+  return ctx.timeout_ms > 0 ? ctx.timeout_ms : default_ms;
+}
 
 // `attributes` without the timeouts.
 nlohmann::json WithoutTimeouts(const nlohmann::json& attributes);

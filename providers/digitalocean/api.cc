@@ -7,6 +7,7 @@
 
 #include "model/resource.h"
 #include "providers/common/operation_poller.h"
+#include "providers/common/timeouts.h"
 #include "providers/digitalocean/tags.h"
 #include "util/strings.h"
 
@@ -95,7 +96,7 @@ Status Api::WaitAction(const std::string& action_path, engine::ApplyContext& ctx
   common::PollOptions o;
   o.initial_interval_ms = tuning.poll_initial_ms;
   o.max_interval_ms = tuning.poll_max_ms;
-  o.timeout_ms = tuning.action_timeout_ms;
+  o.timeout_ms = common::WaitMs(ctx, tuning.action_timeout_ms);
   o.cancelled = ctx.cancelled;
   o.what = what;
   return common::Poll(env.clock, o, [&]() -> Result<bool> {
@@ -110,7 +111,7 @@ Status Api::WaitAction(const std::string& action_path, engine::ApplyContext& ctx
 Status Api::RetryBusy(const std::function<Status()>& op, engine::ApplyContext& ctx, const std::string& what) {
   auto busy = [](const Status& st) { return st.IsConflict(); };
   return common::RetryWhileBusy(op, busy, env.clock,
-                                {tuning.poll_initial_ms, tuning.poll_max_ms, tuning.action_timeout_ms}, ctx, what);
+                                {tuning.poll_initial_ms, tuning.poll_max_ms, common::WaitMs(ctx, tuning.action_timeout_ms)}, ctx, what);
 }
 
 Status Api::EnsureTags(const std::vector<std::string>& tags) {
@@ -150,7 +151,7 @@ void Api::CleanupTags(const std::string& deployment) {
 }
 
 Result<json> Api::WaitActive(int64_t id, engine::ApplyContext& ctx, int64_t timeout_ms) {
-  if (timeout_ms <= 0) timeout_ms = tuning.droplet_timeout_ms;
+  if (timeout_ms <= 0) timeout_ms = common::WaitMs(ctx, tuning.droplet_timeout_ms);
   std::string last;  // the status of the latest round that listed it
   auto done = [&last](const json* d) -> std::optional<Result<json>> {
     if (d) last = Str(*d, "status");

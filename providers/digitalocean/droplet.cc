@@ -253,7 +253,7 @@ class DropletHandler final : public common::ResourceHandler {
         continue;  // check the result
       }
       if (!Uncertain(act.status()) && !act.status().IsConflict()) return act.status().WithPrefix(what);
-      if ((api_->env.clock->MonotonicMicros() - start) / 1000 > api_->tuning.action_timeout_ms) return act.status();
+      if ((api_->env.clock->MonotonicMicros() - start) / 1000 > common::WaitMs(ctx, api_->tuning.action_timeout_ms)) return act.status();
       ORCH_RETURN_IF_ERROR(api_->Sleep(backoff, ctx));
       backoff = std::min(backoff * 2, api_->tuning.poll_max_ms);
     }

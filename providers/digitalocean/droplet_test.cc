@@ -373,5 +373,32 @@ TEST_F(DoProviderTest, ADropletStuckInNewFailsAtTheTiersCreateTimeout) {
   EXPECT_LT(waited_ms, 100000) << "the tier's deadline, not the 15 minute default";
 }
 
+// An action DigitalOcean never completes (here a power_off before a resize)
+// ends at the tier's create timeout, not at the 10 minute action default.
+TEST_F(DoProviderTest, AnActionThatNeverCompletesEndsAtTheTiersTimeout) {
+  transport_.SetFallback([&](const env::HttpRequest& req) -> Result<env::HttpResponse> {
+    if (req.method == "GET" && req.url == std::string(kBase) + "/droplets/5")
+      return Reply(200, {{"droplet", Droplet(5, "api.instance[0]", "active")}});
+    if (req.method == "POST" && req.url == std::string(kBase) + "/droplets/5/actions")
+      return Reply(201, {{"action", {{"id", 77}, {"status", "in-progress"}, {"type", "power_off"}}}});
+    if (req.method == "GET" && req.url == std::string(kBase) + "/actions/77")
+      return Reply(200, {{"action", {{"id", 77}, {"status", "in-progress"}, {"type", "power_off"}}}});
+    return Status::Internal("unexpected " + req.method + " " + req.url);
+  });
+  model::Resource r = Instance(0);
+  state::ResourceState prior;
+  prior.id = "5";
+  prior.attributes = r.attributes;
+  r.attributes["size"] = "s-8vcpu-16gb";
+  ctx_.timeout_ms = 60000;
+  const int64_t start = clock_.MonotonicMicros();
+  auto updated = provider_->Update(r, prior, ctx_);
+  ASSERT_FALSE(updated.ok());
+  EXPECT_EQ(updated.status().code(), StatusCode::kTimeout) << updated.status().ToString();
+  const int64_t waited_ms = (clock_.MonotonicMicros() - start) / 1000;
+  EXPECT_GE(waited_ms, 60000);
+  EXPECT_LT(waited_ms, 70000) << "the tier's deadline, not the 10 minute default";
+}
+
 }  // namespace
 }  // namespace orch::providers::digitalocean

@@ -4,6 +4,7 @@
 // group never touches it.
 #include <algorithm>
 
+#include "providers/common/timeouts.h"
 #include "providers/common/observed.h"
 #include "providers/common/operation_poller.h"
 #include "providers/digitalocean/drift.h"
@@ -37,22 +38,6 @@ json LiveLoadBalancerAttributes(const json& lb) {
                            {"healthy_threshold", h.value("healthy_threshold", json())},
                            {"unhealthy_threshold", h.value("unhealthy_threshold", json())}};
   }
-  return out;
-}
-
-json CanonicalListeners(const json& listeners) {
-  json out = json::array();
-  if (!listeners.is_array()) return out;
-  for (const json& l : listeners) {
-    if (!l.is_object()) continue;
-    std::string proto = Str(l, "protocol", "http");
-    json port = l.value("port", json(80));
-    out.push_back({{"protocol", proto},
-                   {"port", port},
-                   {"target_protocol", Str(l, "target_protocol", proto)},
-                   {"target_port", l.value("target_port", port)}});
-  }
-  std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a.dump() < b.dump(); });
   return out;
 }
 
@@ -110,7 +95,7 @@ class LoadBalancerHandler final : public common::ResourceHandler {
     common::PollOptions o;
     o.initial_interval_ms = api_->tuning.poll_initial_ms;
     o.max_interval_ms = api_->tuning.poll_max_ms;
-    o.timeout_ms = api_->tuning.lb_timeout_ms;
+    o.timeout_ms = common::WaitMs(ctx, api_->tuning.lb_timeout_ms);
     o.cancelled = ctx.cancelled;
     o.what = "load balancer " + r.cloud_name + " to become active";
     if (ctx.progress) ctx.progress("waiting for " + o.what);

@@ -8,6 +8,7 @@
 
 #include "http/redact.h"
 #include "model/resource.h"
+#include "providers/common/timeouts.h"
 #include "providers/common/uuid.h"
 #include "util/strings.h"
 
@@ -320,7 +321,7 @@ Status GceClient::WaitLink(const std::string& self_link, engine::ApplyContext& c
                           int64_t timeout_ms) {
   Result<std::string> path = OperationPath(self_link, what);
   if (!path.ok()) return path.status();
-  if (timeout_ms <= 0) timeout_ms = tuning_.operation_timeout_ms;
+  if (timeout_ms <= 0) timeout_ms = common::WaitMs(ctx, tuning_.operation_timeout_ms);
   const int64_t deadline = clock_->MonotonicMicros() + timeout_ms * 1000;
   int failures = 0;
   int64_t backoff = tuning_.retry_sleep_ms;

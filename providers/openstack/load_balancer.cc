@@ -121,7 +121,7 @@ Result<json> LoadBalancerHandler::LbMutate(const std::string& lb_id, const std::
       return r;
     }
     if (!r.status().IsConflict()) return r.status().WithPrefix(what);
-    if ((p_->env_.clock->MonotonicMicros() - start) / 1000 > p_->tuning_.busy_timeout_ms)
+    if ((p_->env_.clock->MonotonicMicros() - start) / 1000 > common::WaitMs(ctx, p_->tuning_.busy_timeout_ms))
       return r.status().WithPrefix(what);
     if (ctx.progress) ctx.progress(what + ": load balancer busy, retrying once it is ACTIVE");
   }

@@ -7,6 +7,7 @@
 #include "http/redact.h"
 #include "providers/common/outcome.h"
 #include "providers/common/settings.h"
+#include "providers/common/timeouts.h"
 #include "providers/openstack/drift.h"
 #include "util/strings.h"
 
@@ -489,7 +490,7 @@ Status OpenStackProvider::RetryBusy(const std::function<Status()>& op, engine::A
                                     const std::string& what) {
   auto busy = [](const Status& st) { return st.IsConflict() || (Uncertain(st) && !st.IsTimeout()); };
   return common::RetryWhileBusy(op, busy, env_.clock,
-                                {tuning_.poll_initial_ms, tuning_.poll_max_ms, tuning_.busy_timeout_ms}, ctx, what);
+                                {tuning_.poll_initial_ms, tuning_.poll_max_ms, common::WaitMs(ctx, tuning_.busy_timeout_ms)}, ctx, what);
 }
 
 Status OpenStackProvider::WaitFor(const std::string& what, int64_t timeout_ms, engine::ApplyContext& ctx,
@@ -497,7 +498,7 @@ Status OpenStackProvider::WaitFor(const std::string& what, int64_t timeout_ms, e
   common::PollOptions o;
   o.initial_interval_ms = tuning_.poll_initial_ms;
   o.max_interval_ms = tuning_.poll_max_ms;
-  o.timeout_ms = timeout_ms;
+  o.timeout_ms = common::WaitMs(ctx, timeout_ms);
   o.cancelled = ctx.cancelled;
   o.what = what;
   if (ctx.progress) ctx.progress("waiting for " + what);

@@ -62,9 +62,12 @@ state::ResourceState Record(const plan::Change& change, const ChangeEnv& env,
   return rs;
 }
 
+// `attributes` are the resource's: the desired ones for a create or an
+// update, the recorded ones for a delete (its timeout as last applied).
 ApplyContext MakeContext(const plan::Change& change, const ChangeEnv& env, const std::string& resume,
-                         int attempt) {
+                         int attempt, const nlohmann::json& attributes, std::string_view which) {
   ApplyContext ctx;
+  ctx.timeout_ms = model::TimeoutMs(attributes, which, 0);
   ctx.cancelled = env.cancelled;
   ctx.attempt = attempt;
   ctx.resume_operation = resume;
@@ -108,7 +111,7 @@ Status DoCreate(const plan::Change& change, const ChangeEnv& env, int min_attemp
   intent.started_micros = env.clock->NowMicros();
   ORCH_RETURN_IF_ERROR(env.writer->Update([&](state::State& s) { s.intents[change.address] = intent; }));
 
-  ApplyContext ctx = MakeContext(change, env, resume, attempt);
+  ApplyContext ctx = MakeContext(change, env, resume, attempt, prepared->call.attributes, "create");
   Result<ObservedResource> created = CallProvider(change.address, [&] { return env.provider->Create(prepared->call, ctx); });
   if (!created.ok()) return created.status();
 
@@ -132,7 +135,7 @@ Status DoUpdate(const plan::Change& change, const ChangeEnv& env) {
   if (prior.attributes.is_object() && change.drift.is_object())
     for (auto it = change.drift.begin(); it != change.drift.end(); ++it) prior.attributes[it.key()] = it.value();
 
-  ApplyContext ctx = MakeContext(change, env, "", 1);
+  ApplyContext ctx = MakeContext(change, env, "", 1, prepared->call.attributes, "create");
   Result<ObservedResource> updated = CallProvider(change.address, [&] { return env.provider->Update(prepared->call, prior, ctx); });
   if (!updated.ok()) return updated.status();
 
@@ -160,7 +163,7 @@ Status DoDelete(const plan::Change& change, const ChangeEnv& env) {
   intent.started_micros = env.clock->NowMicros();
   ORCH_RETURN_IF_ERROR(env.writer->Update([&](state::State& s) { s.intents[change.address] = intent; }));
 
-  ApplyContext ctx = MakeContext(change, env, "", attempt);
+  ApplyContext ctx = MakeContext(change, env, "", attempt, prior.attributes, "delete");
   Status st = CallProvider(change.address, [&] { return env.provider->Delete(prior, ctx); });
   if (!st.ok()) return st;
 

@@ -113,6 +113,21 @@ TEST_F(ExecutorTest, TeardownDeletesDependentsBeforeTheirDependencies) {
   EXPECT_TRUE(store_.current().intents.empty());
 }
 
+// The tier's timeouts reach the provider with each change: `create` for a
+// create, `delete` (as recorded) for a delete; none set is 0.
+TEST_F(ExecutorTest, EachChangeCarriesItsTiersTimeout) {
+  std::vector<model::Resource> desired = {
+      Res("db.instance[0]", {{"size", "s"}, {"timeouts", {{"create_ms", 120000}, {"delete_ms", 30000}}}}),
+      Res("api.instance[0]", {{"size", "s"}}),
+  };
+  ASSERT_TRUE(ApplyPlan(CreatePlan(desired)).ok());
+  EXPECT_EQ(cloud_.LastTimeoutMs("create db.instance[0]"), 120000);
+  EXPECT_EQ(cloud_.LastTimeoutMs("create api.instance[0]"), 0);
+  ASSERT_TRUE(ApplyPlan(test::TeardownPlan(store_.current())).ok());
+  EXPECT_EQ(cloud_.LastTimeoutMs("delete db.instance[0]"), 30000);
+  EXPECT_EQ(cloud_.LastTimeoutMs("delete api.instance[0]"), 0);
+}
+
 std::vector<model::Resource> Independent(int n, const std::string& provider = "cloud",
                                          const std::string& tier = "web") {
   std::vector<model::Resource> out;

@@ -75,6 +75,10 @@ struct ApplyContext {
   // The operation recorded by a previous killed run, if any.
   std::string resume_operation;
   int attempt = 0;
+  // The tier's `timeouts` for this change (create and update: `create`;
+  // delete: `delete`), 0 when it sets none. Every wait of the change that
+  // has no deadline of its own ends at it instead of the kind's default.
+  int64_t timeout_ms = 0;
 
   bool IsCancelled() const { return cancelled && cancelled->load(); }
 };

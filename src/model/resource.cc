@@ -143,4 +143,13 @@ Result<Address> Address::Parse(std::string_view text) {
   return a;
 }
 
+int64_t TimeoutMs(const nlohmann::json& attributes, std::string_view which, int64_t default_ms) {
+  if (!attributes.is_object()) return default_ms;
+  auto t = attributes.find(kTimeoutsAttribute);
+  if (t == attributes.end() || !t->is_object()) return default_ms;
+  auto v = t->find(std::string(which) + "_ms");
+  if (v == t->end() || !v->is_number_integer() || v->get<int64_t>() <= 0) return default_ms;
+  return v->get<int64_t>();
+}
+
 }  // namespace orch::model

@@ -22,6 +22,7 @@
 // Parse(ToString(a)) == a for every valid address.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -74,6 +75,11 @@ inline constexpr std::string_view kTagTier = "orchestrator-tier";
 // {"create_ms": N, "delete_ms": N}, either key absent for the provider's
 // default. Bookkeeping: changing it changes no cloud object.
 inline constexpr std::string_view kTimeoutsAttribute = "timeouts";
+
+// The deadline in milliseconds of `which` ("create", which bounds updates
+// too, or "delete") for a resource with `attributes`: the tier's timeout
+// when it sets one, else `default_ms`.
+int64_t TimeoutMs(const nlohmann::json& attributes, std::string_view which, int64_t default_ms);
 
 // A resource as the spec wants it.
 struct Resource {

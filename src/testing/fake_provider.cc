@@ -114,6 +114,12 @@ std::string FakeProvider::LastResumeOperation(const std::string& address) const 
   return it == last_resume_.end() ? "" : it->second;
 }
 
+int64_t FakeProvider::LastTimeoutMs(const std::string& entry) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = last_timeout_.find(entry);
+  return it == last_timeout_.end() ? -1 : it->second;
+}
+
 int FakeProvider::LastAttempt(const std::string& address) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = last_attempt_.find(address);
@@ -270,6 +276,10 @@ Result<engine::ObservedResource> FakeProvider::Create(const model::Resource& res
   InFlight in_flight(this);
   ++creates_;
   Log("create " + address);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_timeout_["create " + address] = ctx.timeout_ms;
+  }
   bool record;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -310,6 +320,7 @@ Result<engine::ObservedResource> FakeProvider::Update(const model::Resource& res
   Log("update " + address);
   Sleep();
   std::lock_guard<std::mutex> lock(mu_);
+  last_timeout_["update " + address] = ctx.timeout_ms;
   Status fault;
   if (TakeFault(&update_faults_, address, &fault)) return fault;
   for (auto& [id, r] : resources_) {
@@ -333,6 +344,7 @@ Status FakeProvider::Delete(const state::ResourceState& prior, engine::ApplyCont
   Log("delete " + prior.address);
   Sleep();
   std::lock_guard<std::mutex> lock(mu_);
+  last_timeout_["delete " + prior.address] = ctx.timeout_ms;
   Status fault;
   if (TakeFault(&delete_faults_, prior.address, &fault)) return fault;
   for (auto it = resources_.begin(); it != resources_.end(); ++it) {

@@ -86,6 +86,9 @@ class FakeProvider : public engine::Provider {
   // The ApplyContext::resume_operation / attempt seen by the last Create of `address`.
   std::string LastResumeOperation(const std::string& address) const;
   int LastAttempt(const std::string& address) const;
+  // The ApplyContext::timeout_ms of the last call `entry` ("create ADDR",
+  // "update ADDR", "delete ADDR"), -1 when there was none.
+  int64_t LastTimeoutMs(const std::string& entry) const;
 
   // --- changes made "outside the orchestrator" ---
   void TEST_Remove(const std::string& address);
@@ -126,6 +129,7 @@ class FakeProvider : public engine::Provider {
   std::vector<std::string> log_;
   std::map<std::string, std::string> last_resume_;
   std::map<std::string, int> last_attempt_;
+  std::map<std::string, int64_t> last_timeout_;
 };
 
 }  // namespace orch::testing
