@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "providers/common/listeners.h"
+
 namespace orch::providers::digitalocean {
 
 // A firewall's inbound rules as spec rules {protocol, ports, sources,
@@ -27,7 +29,7 @@ nlohmann::json LiveLoadBalancerAttributes(const nlohmann::json& lb);
 
 // Listeners sorted, and a health check without the path a tcp check
 // ignores: two that DigitalOcean treats alike compare equal.
-nlohmann::json CanonicalListeners(const nlohmann::json& listeners);
+using common::CanonicalListeners;
 nlohmann::json CanonicalHealthCheck(const nlohmann::json& health_check);
 
 // Rules in one canonical form: ports "all" for an empty/"0"/full range, no

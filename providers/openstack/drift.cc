@@ -127,24 +127,6 @@ json CanonicalHealthCheck(const json& h) {
   return out;
 }
 
-json CanonicalListeners(const json& listeners) {
-  json out = json::array();
-  if (!listeners.is_array()) return out;
-  for (const json& l : listeners) {
-    if (!l.is_object()) continue;
-    const std::string proto = Lower(Str(l, "protocol", "http"));
-    const json port = l.value("port", json(80));
-    json target_port = l.value("target_port", json());
-    if (target_port.is_null()) target_port = port;
-    out.push_back({{"protocol", proto},
-                   {"port", port},
-                   {"target_protocol", Lower(Str(l, "target_protocol", proto))},
-                   {"target_port", target_port}});
-  }
-  std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a.dump() < b.dump(); });
-  return out;
-}
-
 json FillUnreported(const json& attributes, const json& desired) {
   if (!attributes.is_object() || !desired.is_object()) return attributes;
   json a = attributes;

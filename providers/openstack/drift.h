@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "providers/common/listeners.h"
+
 namespace orch::providers::openstack {
 
 // Neutron ingress rules of one group as spec rules {protocol, ports,
@@ -49,7 +51,7 @@ nlohmann::json CanonicalHealthCheck(const nlohmann::json& health_check);
 
 // Listeners sorted, target protocol and port spelled out (a listener whose
 // target port is unknown, null, takes its port).
-nlohmann::json CanonicalListeners(const nlohmann::json& listeners);
+using common::CanonicalListeners;
 
 // Member addresses (a list or a comma-separated string) sorted and unique.
 nlohmann::json CanonicalIps(const nlohmann::json& ips);
