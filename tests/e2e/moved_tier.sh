@@ -21,24 +21,8 @@ cloudsim_start "$build" "$work/sim" --time-scale 0.02 --seed 9
 cd "$work"
 orch() { "$build/orchestrator" --state-dir "$work/state" "$@"; }
 state="$work/state/quickstart.state.json"
-# Every live cloud resource as "api kind id name", sorted.
-cloud() {
-  curl -fsS "$CLOUDSIM_ADMIN/resources" | python3 -c '
-import json, sys
-for r in sorted(json.load(sys.stdin)["resources"], key=lambda r: (r["api"], r["kind"], r["id"])):
-    print(r["api"], r["kind"], r["id"], r["name"])'
-}
-# same BEFORE AFTER: every resource of BEFORE is in AFTER with its id and name,
-# and AFTER holds nothing else (but DigitalOcean tags, made by re-tagging).
-same() {
-  python3 - "$1" "$2" <<'PY'
-import sys
-before, after = (set(open(f).read().splitlines()) for f in sys.argv[1:])
-gone = before - after
-new = [l for l in after - before if l.split()[:2] != ["digitalocean", "tag"]]
-assert not gone and not new, {"gone": sorted(gone), "new": sorted(new)}
-PY
-}
+cloud() { cloudsim_inventory; }
+same() { cloudsim_same_inventory "$@"; }
 serial() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["serial"])' "$state"; }
 
 orch deploy configs/quickstart.yaml --auto-approve >"$work/deploy.out" 2>&1 || { tail -20 "$work/deploy.out"; fail "first deploy"; }

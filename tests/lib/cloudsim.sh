@@ -97,3 +97,24 @@ b, a = parse(sys.argv[1]), parse(sys.argv[2])
 print(json.dumps({k: a[k] - b.get(k, 0) for k in a if a[k] != b.get(k, 0)}))
 PY
 }
+
+# cloudsim_inventory: every live cloud resource as "api kind id name", sorted.
+cloudsim_inventory() {
+  curl -fsS "$CLOUDSIM_ADMIN/resources" | python3 -c '
+import json, sys
+for r in sorted(json.load(sys.stdin)["resources"], key=lambda r: (r["api"], r["kind"], r["id"])):
+    print(r["api"], r["kind"], r["id"], r["name"])'
+}
+
+# cloudsim_same_inventory BEFORE AFTER: two cloudsim_inventory files hold the
+# same resources, with the same ids and names (DigitalOcean tags, which
+# re-tagging makes, aside).
+cloudsim_same_inventory() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+before, after = (set(open(f).read().splitlines()) for f in sys.argv[1:])
+gone = before - after
+new = [l for l in after - before if l.split()[:2] != ["digitalocean", "tag"]]
+assert not gone and not new, {"gone": sorted(gone), "new": sorted(new)}
+PY
+}
