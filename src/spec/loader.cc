@@ -673,7 +673,8 @@ std::optional<Spec> LoadFromString(const std::string& text_in, const std::string
   } catch (const YAML::DeepRecursion& e) {
     local.Error(loc.At(e.mark), "the spec is nested too deeply (limit " + std::to_string(kMaxDepth) + " levels)");
   } catch (const YAML::Exception& e) {
-    local.Error(loc.At(e.mark), "YAML syntax error: " + e.msg + internal::TabIndentHint(body, e.mark.line + 1));
+    local.Error(loc.At(e.mark), "YAML syntax error: " + e.msg + internal::TabIndentHint(body, e.mark.line + 1) +
+                                   internal::FlowBracketHint(body, e.mark.line + 1));
   } catch (const std::exception& e) {
     local.Error(loc.File(), std::string("cannot parse the spec: ") + e.what());
   }

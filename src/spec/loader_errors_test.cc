@@ -32,6 +32,12 @@ TEST_F(LoaderErrorsTest, YamlSyntaxErrorExplainsTabIndentation) {
                           "YAML indentation must use spaces)"));
 }
 
+TEST_F(LoaderErrorsTest, YamlSyntaxErrorExplainsAnUnquotedIndexInAFlowMap) {
+  EXPECT_THAT(Errors(std::string(testing::kPrelude) + "moved:\n  - {from: api.volume.data[0], to: api.volume.disk[0]}\n"),
+              ElementsAre("spec.yaml:10:27: error: YAML syntax error: end of map flow not found (inside { } a value "
+                          "with [ ] must be quoted: 'api.volume.data[0]')"));
+}
+
 TEST_F(LoaderErrorsTest, ControlCharacters) {
   EXPECT_THAT(Errors(std::string("deployment: de\0mo\n", 18)),
               ElementsAre("spec.yaml:1:15: error: control character 0x00 is not allowed in YAML"));

@@ -1,6 +1,7 @@
 #include "spec/yaml_util.h"
 
 #include <map>
+#include <regex>
 #include <set>
 #include <utility>
 
@@ -119,6 +120,20 @@ std::string TabIndentHint(std::string_view text, int line) {
     ++n;
   }
   return "";
+}
+
+std::string FlowBracketHint(std::string_view text, int line) {
+  size_t begin = 0;
+  for (int n = 1; n < line; ++n) {
+    begin = text.find('\n', begin);
+    if (begin == std::string_view::npos) return "";
+    ++begin;
+  }
+  std::string l(text.substr(begin, text.find('\n', begin) - begin));
+  static const std::regex kUnquoted(R"([{,]\s*[A-Za-z_][A-Za-z0-9_-]*:\s*([A-Za-z0-9_.@-]+\[[0-9]+\]))");
+  std::smatch m;
+  if (!std::regex_search(l, m, kUnquoted)) return "";
+  return " (inside { } a value with [ ] must be quoted: '" + m[1].str() + "')";
 }
 
 namespace {

@@ -46,6 +46,10 @@ bool CheckTree(const YAML::Node& root, const Locator& loc, Diagnostics* diags);
 // starts its indentation with a tab, else "". Explains yaml-cpp's terse
 // syntax errors.
 std::string TabIndentHint(std::string_view text, int line);
+// " (inside { } a value with [ ] must be quoted: 'a.b[0]')" when line
+// `line` (1-based) of `text` has a flow map holding an unquoted value such
+// as an address with an index, which YAML reads as a flow sequence; else "".
+std::string FlowBracketHint(std::string_view text, int line);
 
 // One key/value pair of a map (or one list item: key_node == value, key "").
 struct Entry {
